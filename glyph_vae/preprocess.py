@@ -1,0 +1,233 @@
+"""One normalisation for every glyph: training images and user drawings alike.
+
+MNIST digits were cropped to their ink, scaled so the longest side is 20 px and
+placed in a 28x28 field by centre of mass. EMNIST letters are framed differently
+(bounding-box centred, about 24 px tall). A model trained on both as shipped can
+tell a digit from a letter by its framing alone, and then misreads a user's
+drawing, which is framed like neither. So every image, whatever it came from,
+goes through `normalize_glyph` before the model sees it.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+GLYPH_SIZE = 28
+BOX_SIZE = 20  # longest side of the ink after scaling, as in MNIST
+
+# Images bigger than this many pixels are refused before decoding (a 20000x20000
+# PNG decompresses to 400 MP). Pillow's own limit raises only at twice its value.
+MAX_PIXELS = 40_000_000
+
+# Ink fainter than this (0..1, after contrast normalisation) counts as paper.
+_INK_THRESHOLD = 0.15
+# A drawing whose ink covers fewer pixels than this share of the canvas, or
+# whose ink spans less than this share of the canvas's longer side, is a stray
+# click, not a character.
+_MIN_INK_AREA = 0.0002
+_MIN_INK_SPAN = 0.03
+
+
+class GlyphError(ValueError):
+    """An input that cannot be turned into a glyph; the message is for users."""
+
+
+class BlankDrawingError(GlyphError):
+    def __init__(self, message: str = "Draw a character first: the canvas is blank."):
+        super().__init__(message)
+
+
+class UnreadableImageError(GlyphError):
+    pass
+
+
+def load_image(source: Any) -> Image.Image:
+    """Open any supported input as a PIL image (first frame of an animation).
+
+    Accepts a path, bytes, a PIL image, a numpy array, or a Gradio Sketchpad /
+    ImageEditor value (a dict with "background", "layers" and "composite").
+    """
+    if source is None:
+        raise BlankDrawingError()
+    if isinstance(source, Mapping):
+        return _editor_value_to_image(source)
+    if isinstance(source, Image.Image):
+        image = source
+    elif isinstance(source, np.ndarray):
+        return _array_to_image(source)
+    elif isinstance(source, (bytes, bytearray)):
+        image = _open(io.BytesIO(bytes(source)), "the uploaded bytes")
+    elif isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise UnreadableImageError(f"No image file at {path}.")
+        image = _open(path, path.name)
+    else:
+        raise UnreadableImageError(
+            f"Cannot read an image from a {type(source).__name__}; "
+            "pass a file path, bytes, a PIL image, a numpy array or a sketchpad value."
+        )
+    if getattr(image, "n_frames", 1) > 1:
+        image.seek(0)  # animated GIF/WebP/PNG: the first frame is the drawing
+    return image
+
+
+def _open(fp, name: str) -> Image.Image:
+    try:
+        image = Image.open(fp)
+        width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise UnreadableImageError(
+                f"{name} is {width}x{height} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels."
+            )
+        image.load()
+    except UnreadableImageError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise UnreadableImageError(f"{name} is too large to decode safely ({exc}).") from None
+    except UnidentifiedImageError:
+        raise UnreadableImageError(f"{name} is not an image Pillow can read (PNG, JPEG, WebP, GIF, BMP...).") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise UnreadableImageError(f"{name} is damaged or truncated: {exc}") from None
+    return image
+
+
+def _array_to_image(array: np.ndarray) -> Image.Image:
+    array = np.asarray(array)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[..., 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+        raise UnreadableImageError(f"An image array must be HxW, HxWx3 or HxWx4, not {array.shape}.")
+    if array.dtype == bool:
+        array = array.astype(np.uint8) * 255
+    elif array.dtype == np.uint16:
+        array = (array // 257).astype(np.uint8)
+    elif np.issubdtype(array.dtype, np.floating):
+        if not np.isfinite(array).all():
+            raise UnreadableImageError("The image array contains NaN or infinite values.")
+        scale = 255.0 if array.max(initial=0) <= 1.0 else 1.0
+        array = np.clip(array * scale, 0, 255).astype(np.uint8)
+    else:
+        array = np.clip(array, 0, 255).astype(np.uint8)
+    return Image.fromarray(array)
+
+
+def _editor_value_to_image(value: Mapping) -> Image.Image:
+    """A Sketchpad value: the composite if present, else background + layers."""
+    composite = value.get("composite")
+    if composite is not None:
+        return load_image(composite)
+    layers = [load_image(layer).convert("RGBA") for layer in value.get("layers") or [] if layer is not None]
+    background = value.get("background")
+    if background is None and not layers:
+        raise BlankDrawingError()
+    base = load_image(background).convert("RGBA") if background is not None else None
+    if base is None:
+        base = Image.new("RGBA", layers[0].size, (0, 0, 0, 0))
+    for layer in layers:
+        if layer.size != base.size:
+            layer = layer.resize(base.size)
+        base = Image.alpha_composite(base, layer)
+    return base
+
+
+def ink_map(image: Image.Image) -> np.ndarray:
+    """Float array in [0, 1]: how much ink each pixel holds, whatever the polarity.
+
+    A transparent canvas carries its ink in the alpha channel. Otherwise the
+    paper colour is read from the border, so dark-on-light and light-on-dark
+    both give ink as the distance from the paper.
+    """
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        lum = np.asarray(image, dtype=np.float64)
+        peak = 65535.0 if mode.startswith("I;16") or lum.max(initial=0) > 255 else 255.0
+        if mode == "F" and lum.max(initial=0) <= 1.0:
+            peak = 1.0
+        lum = lum / peak
+        alpha = None
+    else:
+        if mode in ("CMYK", "YCbCr", "LAB", "HSV"):
+            image = image.convert("RGB")
+        has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in image.info)
+        if has_alpha:
+            rgba = image.convert("RGBA")
+            alpha = np.asarray(rgba.getchannel("A"), dtype=np.float64) / 255.0
+            lum = np.asarray(rgba.convert("L"), dtype=np.float64) / 255.0
+        else:
+            alpha = None
+            lum = np.asarray(image.convert("L"), dtype=np.float64) / 255.0
+    lum = np.clip(np.nan_to_num(lum), 0.0, 1.0)
+
+    if alpha is not None and alpha.min() < 0.5:
+        # Ink lives in the alpha channel (a transparent canvas); the colour of
+        # fully transparent pixels means nothing.
+        return alpha.astype(np.float32)
+
+    border = np.concatenate([lum[:2].ravel(), lum[-2:].ravel(), lum[:, :2].ravel(), lum[:, -2:].ravel()])
+    paper = float(np.median(border))
+    ink = (paper - lum) if paper > 0.5 else (lum - paper)
+    return np.clip(ink, 0.0, 1.0).astype(np.float32)
+
+
+def normalize_ink(ink: np.ndarray) -> np.ndarray:
+    """Crop to the ink, scale the longest side to 20 px, centre by mass in 28x28."""
+    peak = float(ink.max(initial=0.0))
+    height, width = ink.shape
+    if peak < 0.08:
+        raise BlankDrawingError()
+    ink = ink / peak
+    mask = ink > _INK_THRESHOLD
+    rows, cols = np.nonzero(mask)
+    if len(rows) < 3 or len(rows) < _MIN_INK_AREA * height * width:
+        raise BlankDrawingError("Draw a character first: the canvas is almost blank.")
+    top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+    span = max(bottom - top, right - left)
+    if span < _MIN_INK_SPAN * max(height, width):
+        raise BlankDrawingError("Draw a character first: that is only a speck of ink.")
+    crop = np.where(ink[top:bottom, left:right] > 0.05, ink[top:bottom, left:right], 0.0).astype(np.float32)
+
+    scale = BOX_SIZE / span
+    new_h = max(1, int(round(crop.shape[0] * scale)))
+    new_w = max(1, int(round(crop.shape[1] * scale)))
+    # LANCZOS on a float image averages properly when shrinking a 512 px canvas.
+    small = Image.fromarray(crop, mode="F").resize((new_w, new_h), Image.LANCZOS)
+    small = np.clip(np.asarray(small, dtype=np.float32), 0.0, 1.0)
+
+    total = small.sum()
+    ys, xs = np.indices(small.shape)
+    com_y = (ys * small).sum() / total
+    com_x = (xs * small).sum() / total
+    center = (GLYPH_SIZE - 1) / 2.0
+    off_y = int(np.clip(round(center - com_y), 0, GLYPH_SIZE - new_h))
+    off_x = int(np.clip(round(center - com_x), 0, GLYPH_SIZE - new_w))
+    glyph = np.zeros((GLYPH_SIZE, GLYPH_SIZE), dtype=np.float32)
+    glyph[off_y : off_y + new_h, off_x : off_x + new_w] = small
+    return glyph
+
+
+def normalize_glyph(source: Any) -> np.ndarray:
+    """Any image or drawing -> 28x28 float32 glyph in [0, 1], white ink on black.
+
+    Raises BlankDrawingError for an empty or near-empty drawing and
+    UnreadableImageError for anything that is not a readable image.
+    """
+    image = load_image(source)
+    if image.width < 1 or image.height < 1:
+        raise BlankDrawingError()
+    return normalize_ink(ink_map(image))
+
+
+def normalize_batch(images: np.ndarray) -> np.ndarray:
+    """Normalise a stack of uint8 white-on-black 28x28 images (training data)."""
+    out = np.zeros((len(images), GLYPH_SIZE, GLYPH_SIZE), dtype=np.float32)
+    for i, image in enumerate(images):
+        try:
+            out[i] = normalize_ink(image.astype(np.float32) / 255.0)
+        except BlankDrawingError:
+            pass  # a blank training image stays blank; the loader drops it
+    return out

@@ -1,0 +1,103 @@
+"""The app as users reach it: the /classify API through gradio_client, and the page in Chromium."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+
+from glyph_vae.strokes import place_strokes, render_drawing
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    return Client(app_url, verbose=False)
+
+
+def test_classify_reads_a_drawing_and_returns_label_format(client, tmp_path):
+    path = tmp_path / "seven.png"
+    render_drawing("7", seed=11, canvas=400, brush=24).save(path)
+    result = client.predict(handle_file(str(path)), api_name="/classify")
+    assert result["label"] == "7"
+    confidences = result["confidences"]
+    assert len(confidences) == 5
+    assert confidences[0]["label"] == "7" and confidences[0]["confidence"] > 0.5
+    assert all(a["confidence"] >= b["confidence"] for a, b in zip(confidences, confidences[1:]))
+    assert sum(c["confidence"] for c in confidences) <= 1.0 + 1e-6
+
+
+def test_classify_a_blank_image_says_draw_first_and_server_keeps_answering(client, tmp_path):
+    from PIL import Image
+
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (400, 400), "white").save(blank)
+    with pytest.raises(Exception, match="Draw a character first"):
+        client.predict(handle_file(str(blank)), api_name="/classify")
+    text = tmp_path / "notes.png"
+    text.write_text("not an image")
+    with pytest.raises(Exception, match="not an image"):
+        client.predict(handle_file(str(text)), api_name="/classify")
+    ok = tmp_path / "a.png"
+    render_drawing("A", seed=3, canvas=300, brush=20).save(ok)
+    assert client.predict(handle_file(str(ok)), api_name="/classify")["label"] in ("A", "a")
+
+
+def test_api_lists_classify(client):
+    info = client.view_api(print_info=False, return_format="dict")
+    assert "/classify" in info["named_endpoints"]
+
+
+# -- the page ---------------------------------------------------------------
+
+def drawing_area(page, pad="#read-pad"):
+    """Screen box of the sketchpad's white canvas: centred in the editor, scaled by its zoom."""
+    canvas = page.locator(f"{pad} canvas").first.bounding_box()
+    zoom_text = page.locator(pad).inner_text()
+    zoom = int(re.search(r"(\d+)%", zoom_text).group(1)) / 100
+    side = 400 * zoom
+    return canvas["x"] + (canvas["width"] - side) / 2, canvas["y"] + (canvas["height"] - side) / 2, side
+
+
+def draw_character(page, char, seed=0, pad="#read-pad"):
+    x0, y0, side = drawing_area(page, pad)
+    strokes = place_strokes(char, np.random.default_rng(seed), 400, height=0.6, slant=0.15)
+    for stroke in strokes:
+        points = [(x0 + x * side / 400, y0 + y * side / 400) for x, y in stroke]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for point in points[1::2] + [points[-1]]:
+            page.mouse.move(*point, steps=2)
+        page.mouse.up()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(app_url)
+    page.wait_for_selector("#read-pad canvas", timeout=30_000)
+    page.wait_for_timeout(1000)
+    yield page
+    page.close()
+
+
+def top_prediction(page) -> str:
+    return page.locator("#read-label h2, #read-label .output-class").first.inner_text().strip()
+
+
+def test_page_draw_with_the_mouse_and_read_it(page, tmp_path):
+    assert "Draw a character" in page.locator("#read-hint").inner_text()  # friendly hint, no error
+    draw_character(page, "7", seed=1)  # straight away: no tool to pick first
+    page.wait_for_function("() => /7/.test(document.querySelector('#read-label').innerText)", timeout=20_000)
+    assert top_prediction(page) == "7"
+    page.screenshot(path=str(tmp_path / "read.png"))
+    assert page.locator("#read-label").inner_text().count("%") == 5  # top 5 with confidences
+    assert page.locator(".toast-body.error").count() == 0
+
+    page.click("#read-clear")
+    page.wait_for_function("() => document.querySelector('#read-hint').innerText.includes('Draw a character')")
+    assert "%" not in page.locator("#read-label").inner_text()
+    draw_character(page, "A", seed=2)
+    page.wait_for_function(
+        "() => { const h = document.querySelector('#read-label h2, #read-label .output-class');"
+        " return h && /^[Aa]$/.test(h.innerText.trim()); }", timeout=20_000)

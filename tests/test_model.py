@@ -1,0 +1,150 @@
+"""GlyphVAE shapes, loss terms, and Hugging Face style saving and strict loading."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+
+from glyph_vae import CHARSET, GlyphVAE, GlyphVAEConfig, ModelLoadError, glyph_vae_loss
+
+
+@pytest.fixture
+def model():
+    torch.manual_seed(0)
+    return GlyphVAE()
+
+
+def test_charset_is_emnist_byclass_order():
+    assert len(CHARSET) == 62 and CHARSET[:10] == "0123456789" and CHARSET[10] == "A" and CHARSET[36] == "a"
+
+
+def test_seed_architecture_shapes(model):
+    x = torch.rand(5, 1, 28, 28)
+    logits, mu, logvar = model.encode(x)
+    assert logits.shape == (5, 62) and mu.shape == (5, 64) and logvar.shape == (5, 64)
+    assert model.encoder(x).shape == (5, 32 * 7 * 7)  # the seed's 1568 features
+    assert model.decode(torch.arange(5), mu).shape == (5, 1, 28, 28)
+    # the seed's layer sizes
+    assert model.class_head[0].in_features == 1568 and model.class_head[0].out_features == 128
+    assert model.latent_head.out_features == 128
+    assert model.z_to_features.in_features == 64 and model.z_to_features.out_features == 1568
+
+
+def test_decoder_uses_the_requested_class_not_a_guess(model):
+    z = torch.randn(3, 64)
+    y = torch.tensor([4, 20, 50])
+    one_hot = F.one_hot(y, 62).float()
+    assert torch.allclose(model.decode(y, z), model.decode(one_hot, z))
+    assert not torch.allclose(model.decode(torch.tensor([4, 4, 4]), z), model.decode(y, z))
+
+
+def test_widths_are_config_fields():
+    wide = GlyphVAE(GlyphVAEConfig(channels=64, hidden=256, latent_dim=16))
+    logits, mu, _ = wide.encode(torch.rand(2, 1, 28, 28))
+    assert mu.shape == (2, 16) and wide.encoder(torch.rand(1, 1, 28, 28)).shape == (1, 64 * 49)
+
+
+def test_loss_terms_are_per_image_sums(model):
+    model.eval()
+    x = torch.rand(4, 1, 28, 28)
+    y = torch.tensor([1, 2, 3, 4])
+    out = model(x, y)
+    terms = glyph_vae_loss(out, x, y, kl_weight=1.0, class_weight=2.0)
+    recon = F.binary_cross_entropy_with_logits(out["recon_logits"], x, reduction="sum") / 4
+    mu, logvar = out["mu"], out["logvar"]
+    kl = (0.5 * (mu ** 2 + logvar.exp() - 1 - logvar)).sum() / 4
+    ce = F.cross_entropy(out["class_logits"], y)
+    assert torch.allclose(terms["recon"], recon, rtol=1e-5)
+    assert torch.allclose(terms["kl"], kl, rtol=1e-5)
+    assert torch.allclose(terms["ce"], ce, rtol=1e-5)
+    assert torch.allclose(terms["loss"], recon + kl + 2.0 * ce, rtol=1e-5)
+    assert recon > 100  # summed over 784 pixels, not averaged
+
+
+def test_kl_is_zero_at_the_prior_and_free_bits_floor_it():
+    out = {"mu": torch.zeros(2, 8), "logvar": torch.zeros(2, 8),
+           "recon_logits": torch.zeros(2, 1, 28, 28), "class_logits": torch.zeros(2, 62)}
+    x, y = torch.zeros(2, 1, 28, 28), torch.tensor([0, 1])
+    assert glyph_vae_loss(out, x, y)["kl"].item() == pytest.approx(0.0)
+    with_floor = glyph_vae_loss(out, x, y, free_bits=0.5)
+    assert with_floor["loss"].item() == pytest.approx(glyph_vae_loss(out, x, y)["loss"].item() + 8 * 0.5)
+
+
+def test_training_samples_and_eval_uses_the_mean(model):
+    x, y = torch.rand(2, 1, 28, 28), torch.tensor([0, 1])
+    model.eval()
+    assert torch.equal(model(x, y)["recon_logits"], model(x, y)["recon_logits"])
+    model.train()
+    torch.manual_seed(1)
+    a = model(x, y)["recon_logits"]
+    assert not torch.equal(a, model(x, y)["recon_logits"])
+
+
+def test_save_and_load_round_trip(model, tmp_path):
+    model.save_pretrained(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json", "model.safetensors"]
+    assert json.loads((tmp_path / "config.json").read_text())["latent_dim"] == 64
+    loaded = GlyphVAE.from_pretrained(tmp_path)
+    x = torch.rand(3, 1, 28, 28)
+    model.eval()
+    assert torch.equal(loaded.encode(x)[0], model.encode(x)[0])
+    assert not loaded.training
+
+
+def test_default_loads_the_bundled_weights():
+    bundled = GlyphVAE.from_pretrained()
+    assert bundled.config == GlyphVAEConfig(**json.loads(
+        (__import__("glyph_vae.hub").hub.ASSETS_DIR / "glyph_vae" / "config.json").read_text()))
+
+
+def test_strict_loading_refuses_missing_and_unexpected_keys(model, tmp_path):
+    model.save_pretrained(tmp_path)
+    state = load_file(tmp_path / "model.safetensors")
+    state.pop("latent_head.bias")
+    state["extra.weight"] = torch.zeros(1)
+    save_file(state, tmp_path / "model.safetensors")
+    with pytest.raises(ModelLoadError, match=r"missing keys \['latent_head.bias'\].*unexpected keys \['extra.weight'\]"):
+        GlyphVAE.from_pretrained(tmp_path)
+
+
+def test_config_that_does_not_match_the_weights_names_both(model, tmp_path):
+    model.save_pretrained(tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    config["latent_dim"] = 32
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelLoadError) as err:
+        GlyphVAE.from_pretrained(tmp_path)
+    message = str(err.value)
+    assert "config.json" in message and "model.safetensors" in message and "shape" in message
+
+
+def test_unknown_config_key_is_refused(model, tmp_path):
+    model.save_pretrained(tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    config["dropout"] = 0.1
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelLoadError, match="unknown config keys"):
+        GlyphVAE.from_pretrained(tmp_path)
+
+
+def test_pickles_are_never_loaded(model, tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({}))
+    torch.save(model.state_dict(), tmp_path / "pytorch_model.bin")
+    with pytest.raises(ModelLoadError, match="refused"):
+        GlyphVAE.from_pretrained(tmp_path)
+
+
+def test_truncated_weights_are_refused_by_name(model, tmp_path):
+    model.save_pretrained(tmp_path)
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:5000])
+    with pytest.raises(ModelLoadError, match="model.safetensors.*not a readable safetensors"):
+        GlyphVAE.from_pretrained(tmp_path)
+
+
+def test_not_a_folder_nor_a_repo_id(tmp_path):
+    with pytest.raises(ModelLoadError, match="neither a model folder nor a Hub repo id"):
+        GlyphVAE.from_pretrained(tmp_path / "missing")

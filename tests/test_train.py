@@ -1,0 +1,113 @@
+"""The training pipeline on a small data set made here: it learns, logs, checkpoints and resumes exactly."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from glyph_vae import GlyphVAE
+from glyph_vae.preprocess import normalize_glyph
+from glyph_vae.strokes import render_drawing
+from train import fit
+from train.data import load_source
+
+CHARS = "0123ABCD"
+
+
+def glyphs(n_per_char: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    images, labels = [], []
+    for i in range(n_per_char):
+        for label, char in enumerate(CHARS):
+            image = render_drawing(char, seed + 31 * i + label, canvas=96, brush=9)
+            images.append(np.uint8(normalize_glyph(image) * 255))
+            labels.append(label if label < 4 else 10 + label - 4)  # 0-3 and A-D in the 62-class set
+    return np.stack(images), np.array(labels, np.uint8)
+
+
+@pytest.fixture(scope="module")
+def npz(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "tiny.npz"
+    x_train, y_train = glyphs(40, 0)
+    x_test, y_test = glyphs(5, 10_000)
+    np.savez_compressed(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return path
+
+
+def run(npz, out, *extra):
+    return fit.main(["--data", str(npz), "--out", str(out), "--batch-size", "32", "--seed", "3",
+                     "--channels", "8", "--hidden", "32", "--latent-dim", "8", "--kl-warmup-steps", "20",
+                     "--val-fraction", "0.1", "--lr", "3e-3", "--threads", "1", *extra])
+
+
+def metrics(out):
+    return [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_training_lowers_the_loss_and_writes_a_loadable_model(npz, tmp_path):
+    model_dir = run(npz, tmp_path, "--epochs", "8")
+    records = metrics(tmp_path)
+    assert [r["epoch"] for r in records] == list(range(1, 9)) and all(r["epoch_complete"] for r in records)
+    assert records[-1]["train_loss"] < 0.8 * records[0]["train_loss"]
+    assert records[-1]["val_recon"] < records[0]["val_recon"]
+    assert records[-1]["val_acc"] > records[0]["val_acc"]
+    for key in ("val_kl", "val_ce", "val_active_dims", "images_per_s", "lr"):
+        assert key in records[-1]
+    model = GlyphVAE.from_pretrained(model_dir)
+    assert model.config.channels == 8
+    assert not list(tmp_path.glob(".*.tmp"))  # atomic writes leave no temp files
+
+
+def test_resume_continues_exactly_where_the_checkpoint_left_off(npz, tmp_path):
+    straight = tmp_path / "straight"
+    run(npz, straight, "--epochs", "2")
+    broken = tmp_path / "broken"
+    run(npz, broken, "--epochs", "2", "--max-steps", "13")  # stops mid-way through epoch 2
+    state = torch.load(broken / "checkpoint.pt", weights_only=True)
+    assert state["epoch"] == 1 and 0 < state["step_in_epoch"] < 10
+    run(npz, broken, "--epochs", "2", "--resume")
+    a = load_file(straight / "model" / "model.safetensors")
+    b = load_file(broken / "model" / "model.safetensors")
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    assert metrics(broken)[-1]["epoch"] == 2
+
+
+def test_resume_without_checkpoint_or_with_another_config_fails_clearly(npz, tmp_path):
+    with pytest.raises(SystemExit, match="no checkpoint"):
+        run(npz, tmp_path, "--epochs", "1", "--resume")
+    run(npz, tmp_path, "--epochs", "1")
+    with pytest.raises(SystemExit, match="config"):
+        fit.main(["--data", str(npz), "--out", str(tmp_path), "--epochs", "2", "--resume", "--channels", "4"])
+
+
+def test_hugging_face_dataset_from_local_parquet(npz, tmp_path, monkeypatch):
+    datasets = pytest.importorskip("datasets")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
+    from PIL import Image
+
+    with np.load(npz) as archive:
+        x, y = archive["x_train"][:64], archive["y_train"][:64]
+    folder = tmp_path / "letters"
+    (folder / "data").mkdir(parents=True)
+    # ylecun/mnist's layout: an `image` column and an integer `label` column; here
+    # the images are dark on light PNGs to show they go through the same normalisation.
+    ds = datasets.Dataset.from_dict({"image": [Image.fromarray(255 - im) for im in x], "label": (y % 4).tolist()})
+    ds = ds.cast_column("image", datasets.Image())
+    ds.to_parquet(str(folder / "data" / "train-00000-of-00001.parquet"))
+
+    loaded = load_source(str(folder), "train", label_offset=10)
+    assert len(loaded) == 64 and set(loaded.labels.tolist()) <= {10, 11, 12, 13}
+    ink = loaded.images.reshape(64, -1)
+    assert ink[:, 0].max() == 0 and ink.max() == 255  # normalised: white ink on black
+
+    with pytest.raises(ValueError, match="0..61"):
+        load_source(str(folder), "train", label_offset=60)
+
+    run(folder, tmp_path / "run", "--epochs", "1", "--label-offset", "10")
+    assert metrics(tmp_path / "run")[0]["epoch_complete"]

@@ -1,0 +1,84 @@
+"""Training data: local .npz archives or Hugging Face datasets, all normalised the same way.
+
+A source is either a path to an .npz with x_train/y_train/x_test/y_test (white
+ink on black, uint8, like ../shared/data) or anything `datasets.load_dataset`
+accepts (a Hub id such as "ylecun/mnist", or a local folder of parquet files)
+with an image column and an integer label column.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from glyph_vae.preprocess import GlyphError, normalize_batch, normalize_glyph
+
+NUM_CLASSES = 62
+
+
+@dataclass
+class GlyphSet:
+    images: np.ndarray  # (N, 28, 28) uint8, normalised glyphs
+    labels: np.ndarray  # (N,) int64 in [0, 62)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+def _to_uint8(glyphs: np.ndarray) -> np.ndarray:
+    return np.round(np.clip(glyphs, 0, 1) * 255).astype(np.uint8)
+
+
+def load_npz(path: str | Path, split: str, label_offset: int = 0) -> GlyphSet:
+    with np.load(path) as archive:
+        key = {"train": "train", "test": "test"}[split]
+        if f"x_{key}" not in archive:
+            raise KeyError(f"{path} has no x_{key} array (found {sorted(archive.files)})")
+        raw, labels = archive[f"x_{key}"], archive[f"y_{key}"].astype(np.int64) + label_offset
+    glyphs = normalize_batch(raw)
+    return _checked(GlyphSet(_to_uint8(glyphs), labels), str(path))
+
+
+def load_hf(spec: str, split: str, label_offset: int = 0, image_column: str = "image",
+            label_column: str = "label") -> GlyphSet:
+    import datasets  # lazy: npz-only training does not need it
+
+    ds = datasets.load_dataset(spec, split=split)
+    missing = [c for c in (image_column, label_column) if c not in ds.column_names]
+    if missing:
+        raise KeyError(f"dataset {spec} has no column(s) {missing}; it has {ds.column_names}")
+    images, labels = [], []
+    for row in ds:
+        try:
+            images.append(normalize_glyph(row[image_column]))
+        except GlyphError:
+            continue  # a blank image teaches nothing
+        labels.append(int(row[label_column]) + label_offset)
+    glyphs = np.stack(images) if images else np.zeros((0, 28, 28), np.float32)
+    return _checked(GlyphSet(_to_uint8(glyphs), np.asarray(labels, np.int64)), spec)
+
+
+def load_source(spec: str, split: str, label_offset: int = 0) -> GlyphSet:
+    if spec.endswith(".npz"):
+        return load_npz(spec, split, label_offset)
+    return load_hf(spec, split, label_offset)
+
+
+def _checked(data: GlyphSet, name: str) -> GlyphSet:
+    if len(data.labels) and (data.labels.min() < 0 or data.labels.max() >= NUM_CLASSES):
+        raise ValueError(f"{name}: labels must fall in 0..61 after the offset, got "
+                         f"{data.labels.min()}..{data.labels.max()}")
+    keep = data.images.reshape(len(data), -1).max(1) > 0  # drop images that were blank
+    return GlyphSet(data.images[keep], data.labels[keep])
+
+
+def concat(sets: list[GlyphSet]) -> GlyphSet:
+    return GlyphSet(np.concatenate([s.images for s in sets]), np.concatenate([s.labels for s in sets]))
+
+
+def split_validation(data: GlyphSet, fraction: float, seed: int) -> tuple[GlyphSet, GlyphSet]:
+    order = np.random.default_rng(seed).permutation(len(data))
+    n_val = int(round(fraction * len(data)))
+    val, train = order[:n_val], order[n_val:]
+    return GlyphSet(data.images[train], data.labels[train]), GlyphSet(data.images[val], data.labels[val])

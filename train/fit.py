@@ -1,0 +1,242 @@
+"""Train GlyphVAE.
+
+    python -m train --out runs/glyph_vae \
+        --data ../shared/data/mnist.npz --data ../shared/data/emnist_byclass_test.npz
+
+Every run is seeded; `--resume` picks up the last checkpoint exactly (model,
+optimizer, schedule, epoch, step within the epoch and every RNG), so a run
+killed at any moment continues as if it never stopped.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import io
+import json
+import math
+import os
+import random
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from glyph_vae.hub import atomic_write_bytes
+from glyph_vae.model import GlyphVAE, GlyphVAEConfig, glyph_vae_loss
+
+from .augment import augment
+from .data import GlyphSet, concat, load_source, split_validation
+
+CHECKPOINT = "checkpoint.pt"
+METRICS = "metrics.jsonl"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m train", description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", action="append", required=True,
+                   help="an .npz like ../shared/data/mnist.npz, or a datasets.load_dataset id/folder (repeatable)")
+    p.add_argument("--label-offset", type=int, default=0, help="added to every label of Hugging Face datasets")
+    p.add_argument("--out", required=True, help="run folder: checkpoint, metrics.jsonl and model/")
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--weight-decay", type=float, default=1e-4)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--class-weight", type=float, default=30.0,
+                   help="weight of the per-image classification cross-entropy (alpha in Kingma et al. 2014)")
+    p.add_argument("--kl-warmup-steps", type=int, default=2000, help="KL weight rises linearly from 0 to 1")
+    p.add_argument("--free-bits", type=float, default=0.0, help="per-dimension KL floor in nats")
+    p.add_argument("--augment", type=float, default=0.8, help="share of training glyphs augmented (0 = off)")
+    p.add_argument("--aug-rotate", type=float, default=10.0, help="max rotation in degrees")
+    p.add_argument("--aug-shear", type=float, default=0.3, help="max horizontal shear (italic)")
+    p.add_argument("--aug-stretch", type=float, default=0.1, help="max log horizontal stretch (narrow/wide)")
+    p.add_argument("--val-fraction", type=float, default=0.03)
+    p.add_argument("--checkpoint-every", type=int, default=500, help="steps between mid-epoch checkpoints")
+    p.add_argument("--max-steps", type=int, default=0, help="stop after this many steps in all (0 = no limit)")
+    p.add_argument("--limit", type=int, default=0, help="use only the first N training images (smoke tests)")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads (0 = all cores)")
+    for field in dataclasses.fields(GlyphVAEConfig):
+        p.add_argument(f"--{field.name.replace('_', '-')}", type=int, default=field.default,
+                       help=f"model config (default {field.default})")
+    return p.parse_args(argv)
+
+
+def pick_device(name: str, threads: int = 0) -> torch.device:
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cpu":
+        torch.set_num_threads(threads or os.cpu_count() or 1)
+    return torch.device(name)
+
+
+def lr_factor(step: int, total: int, warmup: int = 300) -> float:
+    """Linear warm-up (at most 5% of the run), then cosine decay to 5% of the peak."""
+    warmup = max(1, min(warmup, total // 20))
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def save_checkpoint(path: Path, state: dict) -> None:
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+@torch.no_grad()
+def validate(model: GlyphVAE, data: GlyphSet, device: torch.device, batch_size: int = 1024) -> dict:
+    model.eval()
+    totals = {"recon": 0.0, "kl": 0.0, "ce": 0.0, "acc": 0.0}
+    means = []
+    for i in range(0, len(data), batch_size):
+        x = torch.from_numpy(data.images[i:i + batch_size]).to(device).float().div_(255).unsqueeze(1)
+        y = torch.from_numpy(data.labels[i:i + batch_size]).to(device)
+        out = model(x, y)
+        terms = glyph_vae_loss(out, x, y)
+        n = len(y)
+        for k in ("recon", "kl", "ce"):
+            totals[k] += terms[k].item() * n
+        totals["acc"] += (out["class_logits"].argmax(1) == y).float().sum().item()
+        means.append(out["mu"].cpu())
+    model.train()
+    n = max(1, len(data))
+    result = {f"val_{k}": v / n for k, v in totals.items()}
+    mu = torch.cat(means) if means else torch.zeros(1, model.config.latent_dim)
+    result["val_active_dims"] = int((mu.var(0) > 0.01).sum())
+    return result
+
+
+def main(argv: list[str] | None = None) -> Path:
+    args = parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    device = pick_device(args.device, args.threads)
+    command = "python -m train " + shlex.join(sys.argv[1:] if argv is None else argv)
+    (out / "command.txt").write_text(command + "\n")
+
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+
+    t0 = time.time()
+    data = concat([load_source(spec, "train", args.label_offset) for spec in args.data])
+    if args.limit:
+        data = GlyphSet(data.images[:args.limit], data.labels[:args.limit])
+    train_set, val_set = split_validation(data, args.val_fraction, args.seed)
+    print(f"data: {len(train_set)} train / {len(val_set)} validation glyphs, normalised in {time.time() - t0:.1f}s",
+          file=sys.stderr)
+
+    config = GlyphVAEConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(GlyphVAEConfig)})
+    model = GlyphVAE(config).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    steps_per_epoch = math.ceil(len(train_set) / args.batch_size)
+    total_steps = args.epochs * steps_per_epoch
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, total_steps))
+    generator = torch.Generator(device="cpu")
+
+    epoch, step_in_epoch, global_step = 0, 0, 0
+    ckpt_path = out / CHECKPOINT
+    if args.resume:
+        if not ckpt_path.is_file():
+            raise SystemExit(f"--resume: no checkpoint at {ckpt_path}")
+        # weights_only=True: our own checkpoint, but still never run pickled code.
+        state = torch.load(ckpt_path, map_location=device, weights_only=True)
+        if state["config"] != dataclasses.asdict(config):
+            raise SystemExit(f"--resume: the checkpoint's model config {state['config']} differs from this command's")
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        epoch, step_in_epoch, global_step = state["epoch"], state["step_in_epoch"], state["global_step"]
+        generator.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+        print(f"resumed from {ckpt_path}: epoch {epoch}, step {step_in_epoch}/{steps_per_epoch}", file=sys.stderr)
+
+    def checkpoint() -> None:
+        save_checkpoint(ckpt_path, {
+            "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(), "epoch": epoch, "step_in_epoch": step_in_epoch,
+            "global_step": global_step, "generator": generator.get_state(),
+            "torch_rng": torch.get_rng_state(), "config": dataclasses.asdict(config),
+        })
+
+    images = torch.from_numpy(train_set.images)
+    labels = torch.from_numpy(train_set.labels)
+    log = open(out / METRICS, "a")
+    model.train()
+    stop = False
+    while epoch < args.epochs and not stop:
+        # The order of an epoch depends only on (seed, epoch), so a resumed run
+        # replays the same permutation and skips the batches already done.
+        order = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(args.seed * 100_003 + epoch))
+        if step_in_epoch == 0:
+            generator.manual_seed(args.seed * 100_003 + epoch)
+        sums = {"loss": 0.0, "recon": 0.0, "kl": 0.0, "ce": 0.0, "acc": 0.0}
+        count = 0
+        start = time.time()
+        bar = tqdm(range(step_in_epoch, steps_per_epoch), initial=step_in_epoch, total=steps_per_epoch,
+                   desc=f"epoch {epoch + 1}/{args.epochs}", dynamic_ncols=True, mininterval=1.0)
+        for step_in_epoch in bar:
+            idx = order[step_in_epoch * args.batch_size:(step_in_epoch + 1) * args.batch_size]
+            x = images[idx].to(device).float().div_(255).unsqueeze(1)
+            y = labels[idx].to(device)
+            if args.augment > 0:
+                x = augment(x.cpu(), generator, probability=args.augment, max_rotate=args.aug_rotate,
+                            max_shear=args.aug_shear, max_stretch=args.aug_stretch).to(device)
+            out_ = model(x, y)
+            kl_weight = min(1.0, (global_step + 1) / max(1, args.kl_warmup_steps))
+            terms = glyph_vae_loss(out_, x, y, kl_weight=kl_weight, class_weight=args.class_weight,
+                                   free_bits=args.free_bits)
+            optimizer.zero_grad(set_to_none=True)
+            terms["loss"].backward()
+            optimizer.step()
+            scheduler.step()
+            global_step += 1
+
+            n = len(y)
+            count += n
+            for k in ("loss", "recon", "kl", "ce"):
+                sums[k] += terms[k].item() * n
+            sums["acc"] += (out_["class_logits"].argmax(1) == y).float().sum().item()
+            if step_in_epoch % 20 == 0:
+                bar.set_postfix(recon=f"{terms['recon'].item():.1f}", kl=f"{terms['kl'].item():.1f}",
+                                ce=f"{terms['ce'].item():.3f}", beta=f"{kl_weight:.2f}")
+            done_steps = step_in_epoch + 1
+            if args.max_steps and global_step >= args.max_steps:
+                step_in_epoch = done_steps
+                stop = True
+                break
+            if args.checkpoint_every and global_step % args.checkpoint_every == 0 and done_steps < steps_per_epoch:
+                step_in_epoch = done_steps
+                checkpoint()
+        else:
+            step_in_epoch = steps_per_epoch
+        bar.close()
+
+        epoch_done = step_in_epoch >= steps_per_epoch
+        record = {"epoch": epoch + 1, "global_step": global_step, "epoch_complete": epoch_done,
+                  "seconds": round(time.time() - start, 1),
+                  "images_per_s": round(count / max(1e-9, time.time() - start), 1),
+                  "lr": scheduler.get_last_lr()[0]}
+        record.update({f"train_{k}": v / max(1, count) for k, v in sums.items()})
+        if epoch_done:
+            record.update(validate(model, val_set, device))
+            epoch, step_in_epoch = epoch + 1, 0
+        log.write(json.dumps(record) + "\n")
+        log.flush()
+        print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in record.items()}),
+              file=sys.stderr)
+        checkpoint()
+        model.save_pretrained(out / "model")
+    log.close()
+    return out / "model"
+
+
+if __name__ == "__main__":
+    main()
