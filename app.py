@@ -8,6 +8,7 @@ glyph_vae package and only turns its result into Gradio values or messages.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -16,6 +17,7 @@ from PIL import Image
 from glyph_vae import BlankDrawingError, GlyphError, GlyphVAE, read
 
 MODEL = GlyphVAE.from_pretrained()  # the weights bundled in assets/glyph_vae
+EXAMPLES = sorted(str(p) for p in (Path(__file__).parent / "assets" / "examples").glob("drawn_*.png"))
 CANVAS = 400  # px; big enough to draw with a mouse, small enough for a phone
 BRUSH_RADIUS = 14  # px: a felt-tip pen on a 400 px canvas (a 28 px wide stroke)
 PREVIEW = 168  # px: the 28x28 glyphs are shown at 6x, pixel for pixel
@@ -117,6 +119,9 @@ def build_demo() -> gr.Blocks:
                         # checks and turn a bad file into a vague error
                         upload = gr.File(label="Picture (PNG, JPEG, WebP...)", file_types=["image"],
                                          type="filepath", elem_id="read-upload")
+                        gr.Examples(examples=EXAMPLES, inputs=upload, outputs=[label, seen, recon, hint],
+                                    fn=read_drawing, run_on_click=True, cache_examples=False,
+                                    label="Drawings to try (click one)")
             pad.change(read_drawing, pad, [label, seen, recon, hint], show_progress="hidden",
                        trigger_mode="always_last", api_visibility="private")
             # Clear in the browser with the pad's own tool: a value pushed from the server

@@ -1,0 +1,32 @@
+"""The README's Python and gradio_client examples work as written."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
+
+
+def test_readme_has_space_front_matter():
+    front = README.split("---")[1]
+    assert "sdk: gradio" in front and "app_file: app.py" in front
+
+
+def test_python_example_runs(monkeypatch, capsys):
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    block = next(b for b in BLOCKS if "from glyph_vae import" in b)
+    exec(compile(block, "README.md", "exec"), {})
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "7"
+
+
+def test_gradio_client_example_runs(app_url, monkeypatch, capsys):
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    block = next(b for b in BLOCKS if "gradio_client" in b)
+    assert "http://127.0.0.1:7860/" in block
+    exec(compile(block.replace("http://127.0.0.1:7860/", app_url), "README.md", "exec"), {})
+    out = capsys.readouterr().out.splitlines()
+    assert out[-2] == "A"
