@@ -8,16 +8,25 @@ glyph_vae package and only turns its result into Gradio values or messages.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import gradio as gr
 import numpy as np
 from PIL import Image
 
-from glyph_vae import BlankDrawingError, GlyphError, GlyphVAE, read
+from glyph_vae import BlankDrawingError, GlyphError, GlyphVAE, normalize_glyph, read
+from glyph_vae.confuse import Confuser, glyph_vae_digit_scorer, latent_map
+from glyph_vae.muddle import MuddleAutoencoder
+from glyph_vae.render import glyph_image, labelled_strip, path_gif
 
+ASSETS = Path(__file__).parent / "assets"
 MODEL = GlyphVAE.from_pretrained()  # the weights bundled in assets/glyph_vae
-EXAMPLES = sorted(str(p) for p in (Path(__file__).parent / "assets" / "examples").glob("drawn_*.png"))
+MUDDLE = MuddleAutoencoder.from_pretrained()  # assets/muddle, with its centroids and latent map
+_POOL = np.load(ASSETS / "muddle" / "test_digits.npz")
+CONFUSER = Confuser(MUDDLE, glyph_vae_digit_scorer(MODEL), _POOL["images"], _POOL["labels"])
+MAX_SEED = 2**63 - 1
+EXAMPLES = sorted(str(p) for p in (ASSETS / "examples").glob("drawn_*.png"))
 CANVAS = 400  # px; big enough to draw with a mouse, small enough for a phone
 BRUSH_RADIUS = 14  # px: a felt-tip pen on a 400 px canvas (a 28 px wide stroke)
 PREVIEW = 168  # px: the 28x28 glyphs are shown at 6x, pixel for pixel
@@ -51,6 +60,62 @@ def classify(image: str | None) -> dict[str, float]:
         return read(MODEL, image).top(5)
     except GlyphError as exc:
         raise gr.Error(str(exc)) from None
+
+
+def check_seed(seed) -> int:
+    if seed is None or (isinstance(seed, float) and not np.isfinite(seed)):
+        raise gr.Error("The seed must be a whole number from 0 to 2^63-1.")
+    if float(seed) != int(seed) or not 0 <= int(seed) <= MAX_SEED:
+        raise gr.Error(f"The seed must be a whole number from 0 to 2^63-1, not {seed}.")
+    return int(seed)
+
+
+def confuse(digit, drawing, seed):
+    """Digit (or a drawing of one), seed -> a, b, the muddle, a GIF of the path, and a summary.
+
+    With ink on the drawing, the drawing is a and its digit is what GlyphVAE reads.
+    """
+    seed = check_seed(seed)
+    glyph = None
+    try:
+        glyph = normalize_glyph(drawing) if drawing is not None else None
+    except BlankDrawingError:
+        glyph = None  # an empty pad means: use the chosen digit
+    except GlyphError as exc:
+        raise gr.Error(str(exc)) from None
+    if glyph is not None:
+        digit = int(np.argmax(CONFUSER.scorer(glyph[None])[0]))
+    else:
+        if digit is None or str(digit).strip() not in [str(d) for d in range(10)]:
+            raise gr.Error(f"Choose a digit from 0 to 9 (got {digit!r}), or draw one.")
+        digit = int(str(digit).strip())
+    result = CONFUSER.confuse(digit, seed, drawing=glyph)
+    frames = [f.image for f in result.path]
+    gif = path_gif(frames, Path(tempfile.mkdtemp()) / f"muddle_{result.digit}{result.partner}_{seed}.gif")
+    summary = {**result.summary(), "seed": seed, "from_drawing": glyph is not None}
+    return (glyph_image(result.a), glyph_image(result.b), glyph_image(result.muddle.image, 336, smooth=True),
+            str(gif), summary, result)
+
+
+def confuse_details(result):
+    """The path strip with each frame's two top digits, the latent map and a verdict."""
+    if result is None:
+        return None, None, ""
+    frames, captions, chosen = [], [], None
+    for i, f in enumerate(result.path):
+        top = np.argsort(-f.probs)[:2]
+        frames.append(f.image)
+        captions.append(f"{top[0]}: {f.probs[top[0]]:.0%}\n{top[1]}: {f.probs[top[1]]:.0%}")
+        if chosen is None and abs(f.weight - result.muddle.weight) < 1e-9:
+            chosen = i
+    strip = labelled_strip(frames, captions, highlight=chosen)
+    p_d, p_e = result.muddle.probs[result.digit], result.muddle.probs[result.partner]
+    verdict = ("**Truly between**" if result.qualifies else "**Only partly between**")
+    text = (f"{verdict}: the muddle reads as **{result.digit}** {p_d:.0%} and **{result.partner}** {p_e:.0%} "
+            f"(together {p_d + p_e:.0%}; balance {result.balance:.0%}, where 100% is an exact tie). "
+            f"It sits at {result.muddle.weight:.0%} of the way from a to b"
+            + (", found by bisecting between two frames of the path." if result.refined else "."))
+    return strip, latent_map(MUDDLE, result), text
 
 
 # Gradio 6 opens a Sketchpad with no tool chosen ("select the draw tool to
@@ -131,6 +196,46 @@ def build_demo() -> gr.Blocks:
                       api_visibility="private", queue=False)
             upload.upload(classify, upload, label, api_name="classify").success(
                 read_drawing, upload, [label, seen, recon, hint], api_visibility="private")
+        with gr.Tab("Confuse this digit"):
+            gr.Markdown("Pick a digit (or draw one): the muddle autoencoder walks from it towards the nearest "
+                        "*other* digit and shows the image that sits between them, still a digit, but which?")
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=2, min_width=300):
+                    digit = gr.Radio([str(d) for d in range(10)], value="3", label="Digit", elem_id="confuse-digit")
+                    with gr.Accordion("Or draw your own digit", open=False):
+                        confuse_pad = gr.Sketchpad(
+                            label="Your digit (leave empty to use the one chosen above)",
+                            canvas_size=(CANVAS, CANVAS), fixed_canvas=True, height=CANVAS + 100,
+                            brush=gr.Brush(default_size=BRUSH_RADIUS, colors=["#000000"], color_mode="fixed"),
+                            eraser=gr.Eraser(default_size=16), layers=False, transforms=(), type="pil",
+                            elem_classes=["glyph-pad"], elem_id="confuse-pad")
+                    seed = gr.Number(value=0, precision=0, minimum=0, label="Seed", elem_id="confuse-seed")
+                    with gr.Row():
+                        go = gr.Button("Confuse this digit", variant="primary", elem_id="confuse-go")
+                        again = gr.Button("Re-generate (new seed)", elem_id="confuse-again")
+                with gr.Column(scale=3, min_width=320):
+                    with gr.Row():
+                        a_img = gr.Image(label="a: the digit", height=200, format="png", elem_id="confuse-a")
+                        b_img = gr.Image(label="b: its nearest other digit", height=200, format="png",
+                                         elem_id="confuse-b")
+                    muddle_img = gr.Image(label="The muddle", height=360, format="png", elem_id="confuse-muddle")
+                    verdict = gr.Markdown(elem_id="confuse-verdict")
+            with gr.Row(equal_height=False):
+                gif = gr.Image(label="The path as a loop (download it with the button)", type="filepath",
+                               height=220, elem_id="confuse-gif")
+                latent = gr.Image(label="Latent map", height=420, format="png", elem_id="confuse-map")
+            strip = gr.Image(label="The path, frame by frame, with each frame's two top digits", format="png",
+                             elem_id="confuse-strip")
+            details = gr.JSON(label="Details", elem_id="confuse-json")
+            state = gr.State()
+
+            outputs = [a_img, b_img, muddle_img, gif, details, state]
+            go.click(confuse, [digit, confuse_pad, seed], outputs, api_name="confuse").success(
+                confuse_details, state, [strip, latent, verdict], api_visibility="private")
+            again.click(lambda: int(np.random.default_rng().integers(0, 2**31)), None, seed,
+                        api_visibility="private", queue=False).then(
+                confuse, [digit, confuse_pad, seed], outputs, api_visibility="private").success(
+                confuse_details, state, [strip, latent, verdict], api_visibility="private")
         demo.load(None, js=SELECT_BRUSH_JS)
     return demo
 

@@ -81,6 +81,15 @@ class GlyphVAE(HubMixin, nn.Module):
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
         return {"class_logits": logits, "mu": mu, "logvar": logvar, "recon_logits": self.decode(y, z)}
 
+    def loss(self, x: torch.Tensor, y: torch.Tensor, *, kl_weight: float = 1.0, class_weight: float = 1.0,
+             free_bits: float = 0.0) -> dict[str, torch.Tensor]:
+        """Training terms for a batch, plus the number of correctly read glyphs."""
+        out = self(x, y)
+        terms = glyph_vae_loss(out, x, y, kl_weight=kl_weight, class_weight=class_weight, free_bits=free_bits)
+        terms["correct"] = (out["class_logits"].argmax(1) == y).sum()
+        terms["mu"] = out["mu"].detach()
+        return terms
+
     # -- inference helpers --------------------------------------------------
     @torch.no_grad()
     def classify(self, x: torch.Tensor) -> torch.Tensor:

@@ -101,3 +101,56 @@ def test_page_draw_with_the_mouse_and_read_it(page, tmp_path):
     page.wait_for_function(
         "() => { const h = document.querySelector('#read-label h2, #read-label .output-class');"
         " return h && /^[Aa]$/.test(h.innerText.trim()); }", timeout=20_000)
+
+
+# -- Confuse this digit -----------------------------------------------------
+
+def test_confuse_endpoint_returns_a_b_muddle_gif_and_json(client):
+    a, b, muddle, gif, info = client.predict("3", None, 11, api_name="/confuse")
+    from PIL import Image
+
+    assert Image.open(a).size == Image.open(b).size
+    assert Image.open(muddle).size[0] > Image.open(a).size[0]
+    animation = Image.open(gif)
+    assert animation.format == "GIF" and animation.n_frames >= 15
+    assert info["digit"] == 3 and info["partner"] != 3 and 0 <= info["partner"] <= 9
+    assert abs(sum(info["probabilities"].values()) - 1) < 1e-3
+    again = client.predict("3", None, 11, api_name="/confuse")
+    assert again[4] == info  # same seed, same muddle
+
+
+def test_confuse_with_a_drawing_and_bad_inputs(client, tmp_path):
+    path = tmp_path / "four.png"
+    render_drawing("4", seed=2, canvas=300, brush=22).save(path)
+    drawing = {"background": None, "layers": [], "composite": handle_file(str(path))}
+    info = client.predict("8", drawing, 1, api_name="/confuse")[4]
+    assert info["from_drawing"] and info["digit"] == 4  # the drawing wins over the chosen digit
+    blank = tmp_path / "blank.png"
+    from PIL import Image
+
+    Image.new("RGB", (300, 300), "white").save(blank)
+    info = client.predict("8", {"background": None, "layers": [], "composite": handle_file(str(blank))}, 1,
+                          api_name="/confuse")[4]
+    assert not info["from_drawing"] and info["digit"] == 8  # an empty pad means: use the chosen digit
+    with pytest.raises(Exception, match="not in the list of choices"):
+        client.predict("12", None, 1, api_name="/confuse")
+    with pytest.raises(Exception, match="less than minimum value 0"):
+        client.predict("3", None, -5, api_name="/confuse")
+    with pytest.raises(Exception, match="seed must be a whole number"):
+        client.predict("3", None, 2**64, api_name="/confuse")
+    assert client.predict("3", None, 2, api_name="/confuse")[4]["digit"] == 3  # still answering
+
+
+def test_page_pick_a_digit_and_see_a_muddle_and_gif(page):
+    page.get_by_role("tab", name="Confuse this digit").click()
+    page.locator("#confuse-digit label", has_text="5").click()
+    page.click("#confuse-go")
+    page.wait_for_selector("#confuse-muddle img", timeout=30_000)
+    page.wait_for_selector("#confuse-gif img", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('#confuse-verdict').innerText.includes('reads as')",
+                           timeout=30_000)
+    assert page.locator("#confuse-gif img").get_attribute("src").split("?")[0].endswith(".gif")
+    assert "reads as **5**" not in page.locator("#confuse-verdict").inner_text()  # rendered, not raw markdown
+    assert page.locator("#confuse-verdict").inner_text().count("%") >= 2
+    page.wait_for_selector("#confuse-map img", timeout=30_000)
+    assert page.locator(".toast-body.error").count() == 0

@@ -1,7 +1,8 @@
-"""Train GlyphVAE.
+"""Train GlyphVAE or the muddle autoencoder.
 
     python -m train --out runs/glyph_vae \
         --data ../shared/data/mnist.npz --data ../shared/data/emnist_byclass_test.npz
+    python -m train --model muddle --out runs/muddle --data ../shared/data/mnist.npz
 
 Every run is seeded; `--resume` picks up the last checkpoint exactly (model,
 optimizer, schedule, epoch, step within the epoch and every RNG), so a run
@@ -26,17 +27,23 @@ import torch
 from tqdm import tqdm
 
 from glyph_vae.hub import atomic_write_bytes
-from glyph_vae.model import GlyphVAE, GlyphVAEConfig, glyph_vae_loss
+from glyph_vae.model import GlyphVAE
+from glyph_vae.muddle import MuddleAutoencoder
 
 from .augment import augment
 from .data import GlyphSet, concat, load_source, split_validation
 
+MODELS = {"glyph_vae": GlyphVAE, "muddle": MuddleAutoencoder}
 CHECKPOINT = "checkpoint.pt"
 METRICS = "metrics.jsonl"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--model", choices=sorted(MODELS), default="glyph_vae")
+    model_cls = MODELS[pre.parse_known_args(argv)[0].model]
     p = argparse.ArgumentParser(prog="python -m train", description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", choices=sorted(MODELS), default="glyph_vae", help="which model to train")
     p.add_argument("--data", action="append", required=True,
                    help="an .npz like ../shared/data/mnist.npz, or a datasets.load_dataset id/folder (repeatable)")
     p.add_argument("--label-offset", type=int, default=0, help="added to every label of Hugging Face datasets")
@@ -61,7 +68,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (0 = all cores)")
-    for field in dataclasses.fields(GlyphVAEConfig):
+    for field in dataclasses.fields(model_cls.config_class):
         p.add_argument(f"--{field.name.replace('_', '-')}", type=int, default=field.default,
                        help=f"model config (default {field.default})")
     return p.parse_args(argv)
@@ -91,25 +98,27 @@ def save_checkpoint(path: Path, state: dict) -> None:
 
 
 @torch.no_grad()
-def validate(model: GlyphVAE, data: GlyphSet, device: torch.device, batch_size: int = 1024) -> dict:
+def validate(model, data: GlyphSet, device: torch.device, batch_size: int = 1024) -> dict:
+    """Mean loss terms over the validation set (posterior means, no sampling)."""
     model.eval()
-    totals = {"recon": 0.0, "kl": 0.0, "ce": 0.0, "acc": 0.0}
+    totals: dict[str, float] = {}
     means = []
     for i in range(0, len(data), batch_size):
         x = torch.from_numpy(data.images[i:i + batch_size]).to(device).float().div_(255).unsqueeze(1)
         y = torch.from_numpy(data.labels[i:i + batch_size]).to(device)
-        out = model(x, y)
-        terms = glyph_vae_loss(out, x, y)
-        n = len(y)
-        for k in ("recon", "kl", "ce"):
-            totals[k] += terms[k].item() * n
-        totals["acc"] += (out["class_logits"].argmax(1) == y).float().sum().item()
-        means.append(out["mu"].cpu())
+        terms = model.loss(x, y)
+        for k, v in terms.items():
+            if k == "mu":
+                means.append(v.cpu())
+            elif k == "correct":
+                totals["acc"] = totals.get("acc", 0.0) + v.item()
+            elif k != "loss":
+                totals[k] = totals.get(k, 0.0) + v.item() * len(y)
     model.train()
     n = max(1, len(data))
     result = {f"val_{k}": v / n for k, v in totals.items()}
-    mu = torch.cat(means) if means else torch.zeros(1, model.config.latent_dim)
-    result["val_active_dims"] = int((mu.var(0) > 0.01).sum())
+    if means:
+        result["val_active_dims"] = int((torch.cat(means).var(0) > 0.01).sum())
     return result
 
 
@@ -133,8 +142,12 @@ def main(argv: list[str] | None = None) -> Path:
     print(f"data: {len(train_set)} train / {len(val_set)} validation glyphs, normalised in {time.time() - t0:.1f}s",
           file=sys.stderr)
 
-    config = GlyphVAEConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(GlyphVAEConfig)})
-    model = GlyphVAE(config).to(device)
+    model_cls = MODELS[args.model]
+    config = model_cls.config_class(**{f.name: getattr(args, f.name)
+                                       for f in dataclasses.fields(model_cls.config_class)})
+    model = model_cls(config).to(device)
+    if args.model == "muddle" and (train_set.labels.max() >= config.num_digits):
+        raise SystemExit("--model muddle trains on digits only (labels 0-9); pass MNIST-style data")
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     steps_per_epoch = math.ceil(len(train_set) / args.batch_size)
     total_steps = args.epochs * steps_per_epoch
@@ -177,7 +190,7 @@ def main(argv: list[str] | None = None) -> Path:
         order = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(args.seed * 100_003 + epoch))
         if step_in_epoch == 0:
             generator.manual_seed(args.seed * 100_003 + epoch)
-        sums = {"loss": 0.0, "recon": 0.0, "kl": 0.0, "ce": 0.0, "acc": 0.0}
+        sums: dict[str, float] = {}
         count = 0
         start = time.time()
         bar = tqdm(range(step_in_epoch, steps_per_epoch), initial=step_in_epoch, total=steps_per_epoch,
@@ -189,10 +202,9 @@ def main(argv: list[str] | None = None) -> Path:
             if args.augment > 0:
                 x = augment(x.cpu(), generator, probability=args.augment, max_rotate=args.aug_rotate,
                             max_shear=args.aug_shear, max_stretch=args.aug_stretch).to(device)
-            out_ = model(x, y)
             kl_weight = min(1.0, (global_step + 1) / max(1, args.kl_warmup_steps))
-            terms = glyph_vae_loss(out_, x, y, kl_weight=kl_weight, class_weight=args.class_weight,
-                                   free_bits=args.free_bits)
+            terms = model.loss(x, y, kl_weight=kl_weight, class_weight=args.class_weight,
+                               free_bits=args.free_bits)
             optimizer.zero_grad(set_to_none=True)
             terms["loss"].backward()
             optimizer.step()
@@ -201,12 +213,13 @@ def main(argv: list[str] | None = None) -> Path:
 
             n = len(y)
             count += n
-            for k in ("loss", "recon", "kl", "ce"):
-                sums[k] += terms[k].item() * n
-            sums["acc"] += (out_["class_logits"].argmax(1) == y).float().sum().item()
+            for k, v in terms.items():
+                if k == "correct":
+                    sums["acc"] = sums.get("acc", 0.0) + v.item()
+                elif k != "mu":
+                    sums[k] = sums.get(k, 0.0) + v.item() * n
             if step_in_epoch % 20 == 0:
-                bar.set_postfix(recon=f"{terms['recon'].item():.1f}", kl=f"{terms['kl'].item():.1f}",
-                                ce=f"{terms['ce'].item():.3f}", beta=f"{kl_weight:.2f}")
+                bar.set_postfix({k: f"{v.item():.3g}" for k, v in terms.items() if k not in ("mu", "correct")})
             done_steps = step_in_epoch + 1
             if args.max_steps and global_step >= args.max_steps:
                 step_in_epoch = done_steps
@@ -227,6 +240,8 @@ def main(argv: list[str] | None = None) -> Path:
         record.update({f"train_{k}": v / max(1, count) for k, v in sums.items()})
         if epoch_done:
             record.update(validate(model, val_set, device))
+            if hasattr(model, "fit_centroids"):  # stored with the weights, not recomputed by the app
+                model.fit_centroids(images.float().div(255).unsqueeze(1).to(device), labels.to(device))
             epoch, step_in_epoch = epoch + 1, 0
         log.write(json.dumps(record) + "\n")
         log.flush()

@@ -1,0 +1,111 @@
+"""An independent digit classifier for the benchmarks: not GlyphVAE's head.
+
+A plain CNN trained on normalised MNIST train digits only, so it judges generated
+digits with a model that shares nothing with the generators.
+
+    python -m bench.digit_classifier          # trains it if bench/digit_cnn/ has no weights
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from glyph_vae.preprocess import BlankDrawingError, normalize_ink
+
+WEIGHTS = Path(__file__).resolve().parent / "digit_cnn" / "model.safetensors"
+
+
+class DigitCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Dropout(0.3), nn.Linear(64 * 49, 128), nn.ReLU(), nn.Dropout(0.3), nn.Linear(128, 10),
+        )
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def train(data_dir: Path, epochs: int = 4, seed: int = 0) -> DigitCNN:
+    from train.augment import augment
+    from train.data import load_npz
+
+    torch.manual_seed(seed)
+    data = load_npz(data_dir / "mnist.npz", "train")
+    x = torch.from_numpy(data.images).float().div(255).unsqueeze(1)
+    y = torch.from_numpy(data.labels)
+    model = DigitCNN()
+    opt = torch.optim.AdamW(model.parameters(), 2e-3, weight_decay=1e-4)
+    steps = epochs * (len(y) // 128)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=steps)
+    gen = torch.Generator().manual_seed(seed)
+    model.train()
+    for epoch in range(epochs):
+        order = torch.randperm(len(y), generator=gen)
+        t = time.time()
+        for i in range(len(y) // 128):
+            idx = order[i * 128:(i + 1) * 128]
+            xb = augment(x[idx], gen, probability=0.5, max_stretch=0.1)
+            loss = F.cross_entropy(model(xb), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+        print(f"digit classifier epoch {epoch + 1}/{epochs}: loss {loss.item():.3f} ({time.time() - t:.0f}s)")
+    WEIGHTS.parent.mkdir(exist_ok=True)
+    save_file(model.state_dict(), str(WEIGHTS))
+    return model.eval()
+
+
+def load(data_dir: Path | None = None) -> DigitCNN:
+    if not WEIGHTS.is_file():
+        if data_dir is None:
+            raise FileNotFoundError(f"{WEIGHTS} is missing: run python -m bench.digit_classifier")
+        return train(data_dir)
+    model = DigitCNN()
+    model.load_state_dict(load_file(str(WEIGHTS)), strict=True)
+    return model.eval()
+
+
+def scorer(model: DigitCNN):
+    """(N, 28, 28) images in [0, 1] -> (N, 10) probabilities, after the shared normalisation."""
+
+    @torch.no_grad()
+    def score(images: np.ndarray) -> np.ndarray:
+        framed = []
+        for image in images:
+            try:
+                framed.append(normalize_ink(image))
+            except BlankDrawingError:
+                framed.append(image.astype(np.float32))
+        return model(torch.from_numpy(np.stack(framed)).unsqueeze(1)).softmax(1).numpy()
+
+    return score
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    p.add_argument("--retrain", action="store_true")
+    args = p.parse_args(argv)
+    torch.set_num_threads(__import__("os").cpu_count() or 1)
+    model = train(args.data_dir) if args.retrain or not WEIGHTS.is_file() else load()
+    from train.data import load_npz
+
+    test = load_npz(args.data_dir / "mnist.npz", "test")
+    with torch.no_grad():
+        pred = model(torch.from_numpy(test.images).float().div(255).unsqueeze(1)).argmax(1).numpy()
+    print(f"independent digit classifier, MNIST test accuracy: {(pred == test.labels).mean():.4f}")
+
+
+if __name__ == "__main__":
+    main()

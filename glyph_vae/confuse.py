@@ -1,0 +1,231 @@
+"""Confuse this digit: walk the muddle autoencoder's latent space from a digit towards
+the nearest other digit's cluster and pick the image that is most truly between them.
+
+1. Encode a digit image a of digit d; find the nearest centroid of another digit e;
+   take a random image b of e and encode it (the seed's steps).
+2. Decode latents along the straight path from z_a to z_b.
+3. Score every frame with a digit classifier and choose the one whose two top digits
+   are {d, e} closest to 50/50 while the two together keep >= 0.9 (it still looks like
+   a digit). If no frame is close enough, bisect the blend weight between the two
+   frames where the classifier's preference flips.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .muddle import MuddleAutoencoder
+from .preprocess import BlankDrawingError, normalize_ink
+
+DigitScorer = Callable[[np.ndarray], np.ndarray]  # (N, 28, 28) glyphs -> (N, 10) probabilities
+
+
+def glyph_vae_digit_scorer(model) -> DigitScorer:
+    """GlyphVAE's class head restricted to the ten digits."""
+
+    @torch.no_grad()
+    def score(glyphs: np.ndarray) -> np.ndarray:
+        framed = np.stack([_reframe(g) for g in glyphs])
+        logits = model.encode(torch.from_numpy(framed).float().unsqueeze(1))[0][:, :10]
+        return logits.softmax(dim=1).numpy()
+
+    return score
+
+
+def _reframe(glyph: np.ndarray) -> np.ndarray:
+    try:
+        return normalize_ink(glyph)
+    except BlankDrawingError:
+        return glyph.astype(np.float32)
+
+
+@dataclass
+class Frame:
+    weight: float  # 0 = a, 1 = b
+    image: np.ndarray  # (28, 28) in [0, 1]
+    probs: np.ndarray  # (10,)
+
+
+@dataclass
+class MuddleResult:
+    digit: int
+    partner: int
+    a: np.ndarray
+    b: np.ndarray
+    z_a: np.ndarray
+    z_b: np.ndarray
+    path: list[Frame]
+    muddle: Frame
+    refined: bool
+    bisection_steps: int = 0
+    extra_frames: list[Frame] = field(default_factory=list)
+
+    @property
+    def balance(self) -> float:
+        """1 when the two digits are exactly 50/50, 0 when one of them has it all."""
+        p = self.muddle.probs
+        return float(1 - abs(p[self.digit] - p[self.partner]) / max(1e-9, p[self.digit] + p[self.partner]))
+
+    @property
+    def pair_mass(self) -> float:
+        return float(self.muddle.probs[self.digit] + self.muddle.probs[self.partner])
+
+    @property
+    def qualifies(self) -> bool:
+        return is_between(self.muddle.probs, self.digit, self.partner)
+
+    def summary(self) -> dict:
+        p = self.muddle.probs
+        return {"digit": self.digit, "partner": self.partner, "blend_weight": round(self.muddle.weight, 4),
+                "probabilities": {str(k): round(float(p[k]), 4) for k in range(10)},
+                "p_digit": round(float(p[self.digit]), 4), "p_partner": round(float(p[self.partner]), 4),
+                "balance": round(self.balance, 4), "pair_mass": round(self.pair_mass, 4),
+                "truly_between": self.qualifies, "refined_by_bisection": self.refined}
+
+
+def is_between(probs: np.ndarray, d: int, e: int, low: float = 0.3, high: float = 0.7, mass: float = 0.9) -> bool:
+    """The benchmark's test: top two are {d, e}, each in [low, high], together >= mass."""
+    top2 = set(np.argsort(-probs)[:2].tolist())
+    return top2 == {d, e} and low <= probs[d] <= high and low <= probs[e] <= high and probs[d] + probs[e] >= mass
+
+
+def nearest_other_centroid(z: np.ndarray, centroids: np.ndarray, digit: int) -> int:
+    """The class whose centroid is nearest to z, excluding `digit` itself."""
+    distances = np.linalg.norm(centroids - z[None], axis=1)
+    distances[digit] = np.inf
+    return int(np.argmin(distances))
+
+
+def _pick(frames: list[Frame], d: int, e: int) -> Frame | None:
+    """Closest to 50/50 among frames whose top two are {d, e} with mass >= 0.9."""
+    best, best_gap = None, np.inf
+    for frame in frames:
+        p = frame.probs
+        if set(np.argsort(-p)[:2].tolist()) != {d, e} or p[d] + p[e] < 0.9:
+            continue
+        gap = abs(p[d] - p[e])
+        if gap < best_gap:
+            best, best_gap = frame, gap
+    return best
+
+
+class Confuser:
+    """Holds the autoencoder, a digit scorer and a pool of real digit images."""
+
+    def __init__(self, autoencoder: MuddleAutoencoder, scorer: DigitScorer, pool_images: np.ndarray,
+                 pool_labels: np.ndarray, steps: int = 21):
+        if steps < 15:
+            raise ValueError("use at least 15 steps along the path")
+        self.autoencoder = autoencoder.eval()
+        self.scorer = scorer
+        self.pool_images = pool_images.astype(np.float32) / (255.0 if pool_images.dtype == np.uint8 else 1.0)
+        self.pool_labels = np.asarray(pool_labels)
+        self.steps = steps
+        self.centroids = autoencoder.centroids.numpy()
+
+    @torch.no_grad()
+    def _encode(self, glyph: np.ndarray) -> np.ndarray:
+        return self.autoencoder.encode(torch.from_numpy(glyph).float().view(1, 1, 28, 28))[0].numpy()
+
+    @torch.no_grad()
+    def _frames(self, z_a: np.ndarray, z_b: np.ndarray, weights: np.ndarray) -> list[Frame]:
+        z = torch.from_numpy((1 - weights)[:, None] * z_a[None] + weights[:, None] * z_b[None]).float()
+        images = self.autoencoder.decode(z)[:, 0].numpy()
+        probs = self.scorer(images)
+        return [Frame(float(w), img, p) for w, img, p in zip(weights, images, probs)]
+
+    def random_image(self, digit: int, rng: np.random.Generator) -> np.ndarray:
+        candidates = np.flatnonzero(self.pool_labels == digit)
+        return self.pool_images[rng.choice(candidates)]
+
+    def confuse(self, digit: int, seed: int, drawing: np.ndarray | None = None,
+                max_bisections: int = 12) -> MuddleResult:
+        """One muddle of `digit` (from a random pool image, or the user's normalised drawing)."""
+        if not 0 <= int(digit) <= 9:
+            raise ValueError(f"digit must be 0-9, got {digit}")
+        digit = int(digit)
+        rng = np.random.default_rng(seed)
+        a = drawing.astype(np.float32) if drawing is not None else self.random_image(digit, rng)
+        z_a = self._encode(a)
+        partner = nearest_other_centroid(z_a, self.centroids, digit)
+        b = self.random_image(partner, rng)
+        z_b = self._encode(b)
+        path = self._frames(z_a, z_b, np.linspace(0.0, 1.0, self.steps))
+
+        chosen = _pick(path, digit, partner)
+        extra: list[Frame] = []
+        steps_taken = 0
+        if chosen is None or not is_between(chosen.probs, digit, partner, 0.4, 0.6):
+            # Bisect the blend weight where the scorer's preference flips from d to e.
+            margin = [f.probs[digit] - f.probs[partner] for f in path]
+            flips = [i for i in range(len(path) - 1) if margin[i] >= 0 > margin[i + 1]]
+            if flips:
+                i = min(flips, key=lambda k: abs(margin[k]) + abs(margin[k + 1]))
+                lo, hi = path[i].weight, path[i + 1].weight
+                for steps_taken in range(1, max_bisections + 1):
+                    mid = self._frames(z_a, z_b, np.array([(lo + hi) / 2]))[0]
+                    extra.append(mid)
+                    m = mid.probs[digit] - mid.probs[partner]
+                    if is_between(mid.probs, digit, partner, 0.45, 0.55):
+                        break
+                    lo, hi = (mid.weight, hi) if m > 0 else (lo, mid.weight)
+                chosen = _pick(([chosen] if chosen else []) + extra, digit, partner) or chosen
+        if chosen is None:  # nothing reads as both digits: show the frame that is most of each
+            chosen = max(path + extra, key=lambda f: min(f.probs[digit], f.probs[partner]))
+        return MuddleResult(digit=digit, partner=partner, a=a, b=b, z_a=z_a, z_b=z_b, path=path, muddle=chosen,
+                            refined=bool(extra) and chosen in extra, bisection_steps=steps_taken,
+                            extra_frames=extra)
+
+    def midpoint(self, digit: int, seed: int) -> MuddleResult:
+        """The seed's plain method for comparison: the decoded midpoint of a and b."""
+        rng = np.random.default_rng(seed)
+        a = self.random_image(digit, rng)
+        z_a = self._encode(a)
+        partner = nearest_other_centroid(z_a, self.centroids, digit)
+        b = self.random_image(partner, rng)
+        z_b = self._encode(b)
+        frame = self._frames(z_a, z_b, np.array([0.5]))[0]
+        return MuddleResult(digit, partner, a, b, z_a, z_b, [frame], frame, refined=False)
+
+
+def latent_map(autoencoder: MuddleAutoencoder, result: MuddleResult | None = None, size: float = 5.0):
+    """The training latents in 2-d (PCA stored with the model) coloured by digit, with the
+    centroids, and when given a result: a, b and the path between them. Returns a PIL image."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    points = autoencoder.map_points.numpy()
+    labels = autoencoder.map_labels.numpy()
+    centres = autoencoder.project(autoencoder.centroids).numpy()
+    fig, ax = plt.subplots(figsize=(size, size), dpi=100)
+    cmap = plt.get_cmap("tab10")
+    ax.scatter(points[:, 0], points[:, 1], c=[cmap(int(k)) for k in labels], s=4, alpha=0.35, linewidths=0)
+    for d, (x, y) in enumerate(centres):
+        ax.text(x, y, str(d), fontsize=13, weight="bold", ha="center", va="center", color=cmap(d),
+                bbox=dict(boxstyle="circle,pad=0.2", fc="white", ec=cmap(d), lw=1.5))
+    if result is not None:
+        with torch.no_grad():
+            ends = autoencoder.project(torch.from_numpy(np.stack([result.z_a, result.z_b])).float()).numpy()
+        weights = np.array([result.muddle.weight])
+        chosen = (1 - weights[:, None]) * ends[0] + weights[:, None] * ends[1]
+        ax.plot(ends[:, 0], ends[:, 1], "-", color="black", lw=1.5, alpha=0.8)
+        ax.scatter(*ends[0], marker="o", s=90, c="white", edgecolors="black", zorder=5, label=f"a ({result.digit})")
+        ax.scatter(*ends[1], marker="s", s=90, c="white", edgecolors="black", zorder=5,
+                   label=f"b ({result.partner})")
+        ax.scatter(chosen[:, 0], chosen[:, 1], marker="*", s=260, c="#ea580c", edgecolors="black", zorder=6,
+                   label="muddle")
+        ax.legend(loc="lower right", fontsize=8, framealpha=0.9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title("Latent space (PCA of the 10-d codes)", fontsize=10)
+    fig.tight_layout()
+    fig.canvas.draw()
+    image = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("RGB")
+    plt.close(fig)
+    return image

@@ -1,0 +1,96 @@
+"""Confuse this digit: the muddle autoencoder, its stored centroids, and the muddle search."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from glyph_vae import GlyphVAE
+from glyph_vae.confuse import Confuser, glyph_vae_digit_scorer, is_between, nearest_other_centroid
+from glyph_vae.hub import ASSETS_DIR
+from glyph_vae.muddle import MuddleAutoencoder, MuddleConfig
+from glyph_vae.strokes import render_drawing
+from glyph_vae.preprocess import normalize_glyph
+
+
+@pytest.fixture(scope="module")
+def confuser():
+    pool = np.load(ASSETS_DIR / "muddle" / "test_digits.npz")
+    return Confuser(MuddleAutoencoder.from_pretrained(), glyph_vae_digit_scorer(GlyphVAE.from_pretrained()),
+                    pool["images"], pool["labels"])
+
+
+def test_architecture_four_conv_blocks_and_a_10d_latent():
+    model = MuddleAutoencoder()
+    convs = [m for m in model.encoder if isinstance(m, torch.nn.Conv2d)]
+    deconvs = [m for m in model.decoder if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert len(convs) == 4 and len(deconvs) == 4
+    z = model.encode(torch.rand(3, 1, 28, 28))
+    assert z.shape == (3, 10)
+    assert model.decode(z).shape == (3, 1, 28, 28)
+
+
+def test_centroids_are_computed_once_saved_and_loaded(tmp_path):
+    torch.manual_seed(0)
+    model = MuddleAutoencoder(MuddleConfig(channels=4))
+    x, y = torch.rand(50, 1, 28, 28), torch.arange(50) % 10
+    model.fit_centroids(x, y)
+    z = model.encode(x).detach()
+    assert torch.allclose(model.centroids[3], z[y == 3].mean(0), atol=1e-5)
+    model.save_pretrained(tmp_path)
+    loaded = MuddleAutoencoder.from_pretrained(tmp_path)
+    assert torch.equal(loaded.centroids, model.centroids)
+    assert torch.equal(loaded.map_axes, model.map_axes)
+
+
+def test_bundled_model_has_distinct_centroids():
+    centroids = MuddleAutoencoder.from_pretrained().centroids
+    assert centroids.shape == (10, 10)
+    distances = torch.cdist(centroids, centroids) + torch.eye(10) * 1e9
+    assert distances.min() > 1e-3  # computed at training time, not zeros
+
+
+def test_nearest_other_class_rule():
+    centroids = np.array([[0.0, 0], [1, 0], [5, 5], [0.2, 0.1]])
+    # z sits on centroid 0: the nearest *other* class is 3, not 0 itself
+    assert nearest_other_centroid(np.array([0.0, 0]), centroids, digit=0) == 3
+    assert nearest_other_centroid(np.array([0.9, 0]), centroids, digit=1) == 3
+    assert nearest_other_centroid(np.array([4.0, 4]), centroids, digit=2) == 1
+
+
+def test_is_between():
+    p = np.zeros(10)
+    p[3], p[5], p[8] = 0.48, 0.47, 0.05
+    assert is_between(p, 3, 5) and not is_between(p, 3, 8)
+    p[3], p[5] = 0.75, 0.2
+    assert not is_between(p, 3, 5)
+
+
+def test_same_seed_same_muddle_and_partner_is_nearest_centroid(confuser):
+    a = confuser.confuse(4, seed=7)
+    b = confuser.confuse(4, seed=7)
+    assert np.array_equal(a.muddle.image, b.muddle.image) and a.partner == b.partner
+    assert a.partner != 4
+    assert a.partner == nearest_other_centroid(a.z_a, confuser.centroids, 4)
+    assert len(a.path) >= 15
+    other = confuser.confuse(4, seed=8)
+    assert not np.array_equal(other.a, a.a)
+
+
+def test_muddles_are_mostly_between(confuser):
+    results = [confuser.confuse(d, seed=s) for d in range(10) for s in range(3)]
+    assert all(r.muddle.probs.shape == (10,) for r in results)
+    assert all(r.qualifies == is_between(r.muddle.probs, r.digit, r.partner) for r in results)
+    assert np.mean([r.qualifies for r in results]) >= 0.6
+
+
+def test_a_drawn_digit_is_the_starting_point(confuser):
+    glyph = normalize_glyph(render_drawing("7", seed=3, canvas=300, brush=22))
+    result = confuser.confuse(7, seed=1, drawing=glyph)
+    assert np.array_equal(result.a, glyph)
+    assert result.partner != 7
+
+
+def test_digit_outside_0_9_is_refused(confuser):
+    with pytest.raises(ValueError, match="0-9"):
+        confuser.confuse(12, seed=0)

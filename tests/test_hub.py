@@ -1,0 +1,71 @@
+"""Loading by Hub repo id, offline, from a prepared Hugging Face cache (the real layout)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from glyph_vae import GlyphVAE, GlyphVAEConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def prepare_cache(cache: Path, repo_id: str, model: GlyphVAE, revision: str = "main") -> Path:
+    repo = cache / ("models--" + repo_id.replace("/", "--"))
+    snapshot = repo / "snapshots" / COMMIT
+    model.save_pretrained(snapshot)
+    (repo / "refs").mkdir(parents=True, exist_ok=True)
+    (repo / "refs" / revision).write_text(COMMIT)
+    return snapshot
+
+
+def load_in_subprocess(cache: Path, source: str) -> subprocess.CompletedProcess:
+    code = ("import sys, torch; from glyph_vae import GlyphVAE; m = GlyphVAE.from_pretrained(sys.argv[1]);"
+            "print(m.config.hidden, float(m.class_head[0].bias.sum()))")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(cache), "HF_HOME": str(cache.parent)}
+    return subprocess.run([sys.executable, "-c", code, source], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.fixture
+def small_model():
+    torch.manual_seed(0)
+    return GlyphVAE(GlyphVAEConfig(hidden=16))
+
+
+def test_repo_id_loads_from_the_offline_cache(tmp_path, small_model):
+    cache = tmp_path / "hub"
+    prepare_cache(cache, "someone/glyph-vae", small_model)
+    result = load_in_subprocess(cache, "someone/glyph-vae")
+    assert result.returncode == 0, result.stderr
+    hidden, bias = result.stdout.split()
+    assert int(hidden) == 16
+    assert float(bias) == pytest.approx(float(small_model.class_head[0].bias.detach().sum()), rel=1e-5)
+
+
+def test_revision_suffix_is_honoured(tmp_path, small_model):
+    cache = tmp_path / "hub"
+    prepare_cache(cache, "someone/glyph-vae", small_model, revision="v1")
+    assert load_in_subprocess(cache, "someone/glyph-vae@v1").returncode == 0
+    missing = load_in_subprocess(cache, "someone/glyph-vae@v2")
+    assert missing.returncode != 0 and "could not download someone/glyph-vae@v2" in missing.stderr
+
+
+def test_missing_repo_offline_is_a_clear_error(tmp_path):
+    result = load_in_subprocess(tmp_path / "empty", "nobody/no-such-model")
+    assert result.returncode != 0
+    assert "ModelLoadError" in result.stderr and "could not download nobody/no-such-model" in result.stderr
+
+
+def test_corrupted_weights_in_the_cache_are_refused(tmp_path, small_model):
+    cache = tmp_path / "hub"
+    snapshot = prepare_cache(cache, "someone/glyph-vae", small_model)
+    weights = snapshot / "model.safetensors"
+    weights.write_bytes(b"\x00" * 64 + weights.read_bytes()[64:])
+    result = load_in_subprocess(cache, "someone/glyph-vae")
+    assert result.returncode != 0 and "not a readable safetensors file" in result.stderr
