@@ -55,6 +55,12 @@ class GlyphVAE(HubMixin, nn.Module):
             nn.Linear(config.num_classes, config.hidden), nn.ReLU(), nn.Linear(config.hidden, flat)
         )
         self.z_to_features = nn.Linear(config.latent_dim, flat)
+        # Added to the class logits at inference. Zero while training; afterwards it
+        # can hold log p_target(y) - log p_train(y), which turns the head's p_train(y|x)
+        # into p_target(y|x) (prior shift, Saerens et al. 2002; Menon et al. 2021).
+        # It matters because MNIST's 60,000 digits make digits far more common in
+        # training than in handwriting, so an O would otherwise always read as 0.
+        self.register_buffer("class_prior_shift", torch.zeros(config.num_classes))
         self.decoder = nn.Sequential(
             nn.ConvTranspose2d(c, c, 4, stride=2, padding=1), nn.ReLU(),
             nn.ConvTranspose2d(c, 1, 4, stride=2, padding=1),
@@ -65,7 +71,7 @@ class GlyphVAE(HubMixin, nn.Module):
         """x: (B, 1, 28, 28) in [0, 1] -> class logits, posterior mean, log-variance."""
         h = self.encoder(x)
         mu, logvar = self.latent_head(h).chunk(2, dim=1)
-        return self.class_head(h), mu, logvar
+        return self.class_head(h) + self.class_prior_shift, mu, logvar
 
     def decode(self, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """y: (B,) class indices or (B, C) one-hot; z: (B, latent) -> pixel logits."""

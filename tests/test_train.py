@@ -111,3 +111,26 @@ def test_hugging_face_dataset_from_local_parquet(npz, tmp_path, monkeypatch):
 
     run(folder, tmp_path / "run", "--epochs", "1", "--label-offset", "10")
     assert metrics(tmp_path / "run")[0]["epoch_complete"]
+
+
+def test_prior_shift_corrects_logits_to_the_target_frequencies(npz, tmp_path):
+    from train import prior
+
+    counts_train, counts_target = np.array([9.0, 29.0]), np.array([19.0, 19.0])
+    shift = prior.prior_shift(counts_train, counts_target).numpy()
+    assert np.allclose(shift, np.log([0.5, 0.5]) - np.log([0.25, 0.75]))
+
+    torch.manual_seed(0)
+    model = GlyphVAE(__import__("glyph_vae").GlyphVAEConfig(channels=4, hidden=8, latent_dim=4))
+    model.save_pretrained(tmp_path)
+    x = torch.rand(2, 1, 28, 28)
+    before = model.eval().encode(x)[0]
+    target = tmp_path / "target.npz"
+    with np.load(npz) as archive:  # a target set with only the letters A-D
+        keep = archive["y_train"] >= 10
+        np.savez(target, x_train=archive["x_train"][keep], y_train=archive["y_train"][keep])
+    prior.main([str(tmp_path), "--train", str(npz), "--target", str(target)])
+    loaded = GlyphVAE.from_pretrained(tmp_path)
+    after = loaded.encode(x)[0]
+    assert torch.allclose(after - before, loaded.class_prior_shift.expand_as(after), atol=1e-5)
+    assert loaded.class_prior_shift[10] > 0 > loaded.class_prior_shift[0]  # letters up, digits down

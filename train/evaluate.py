@@ -33,7 +33,7 @@ ACTIVE_THRESHOLD = 0.01  # a dimension is active if Var_x[E q(z|x)] exceeds this
 def score(model: GlyphVAE, images: np.ndarray, labels: np.ndarray, batch_size: int = 2048) -> dict:
     """Accuracy, case-folded accuracy, per-image recon/KL in nats and the posterior means."""
     model.eval()
-    preds, mus, recon, kl = [], [], 0.0, 0.0
+    preds, digit_preds, mus, recon, kl = [], [], [], 0.0, 0.0
     for i in range(0, len(labels), batch_size):
         x = glyph_tensor(images[i:i + batch_size].astype(np.float32) / (255.0 if images.dtype == np.uint8 else 1.0))
         y = torch.from_numpy(np.asarray(labels[i:i + batch_size], dtype=np.int64))
@@ -42,11 +42,13 @@ def score(model: GlyphVAE, images: np.ndarray, labels: np.ndarray, batch_size: i
         recon += terms["recon"].item() * len(y)
         kl += terms["kl"].item() * len(y)
         preds.append(out["class_logits"].argmax(1).numpy())
+        digit_preds.append(out["class_logits"][:, :10].argmax(1).numpy())
         mus.append(out["mu"].numpy())
     pred = np.concatenate(preds)
     n = len(labels)
     return {
         "accuracy": float((pred == labels).mean()),
+        "accuracy_digits_only": float((np.concatenate(digit_preds) == labels).mean()),
         "accuracy_casefold": float((case_fold(pred) == case_fold(labels)).mean()),
         "recon_nats": recon / n, "kl_nats": kl / n, "mu": np.concatenate(mus), "pred": pred,
     }
@@ -71,7 +73,8 @@ def evaluate(model: GlyphVAE, data_dir: Path) -> dict:
     n_m, n_e = len(mnist), len(emnist)
     drawn = mouse_drawn_accuracy(model)
     return {
-        "mnist_test_accuracy": m["accuracy"],
+        "mnist_test_accuracy": m["accuracy_digits_only"],
+        "mnist_test_accuracy_62way": m["accuracy"],
         "emnist_test_accuracy": e["accuracy"],
         "emnist_test_accuracy_casefold": e["accuracy_casefold"],
         "mouse_drawn_accuracy_casefold": drawn["accuracy_casefold"],
@@ -150,7 +153,8 @@ Held-out test splits: MNIST test (10,000) and the EMNIST ByClass `x_test` split 
 
 | measure | value | target |
 | --- | --- | --- |
-| MNIST test accuracy | {mnist_test_accuracy:.2%} | >= 99.3% |
+| MNIST test accuracy (a digit task: argmax over the 10 digits) | {mnist_test_accuracy:.2%} | >= 99.3% |
+| MNIST test read 62-way (a digit read as a look-alike letter, such as 5 as S, counts as wrong) | {mnist_test_accuracy_62way:.2%} | |
 | EMNIST test accuracy, 62 classes | {emnist_test_accuracy:.2%} | >= 85% |
 | EMNIST test accuracy, case-folded (a-z read as A-Z is right) | {emnist_test_accuracy_casefold:.2%} | >= 89% |
 | mouse-drawn 0-9 and A-Z, case-folded ({mouse_drawn_n} drawings) | {mouse_drawn_accuracy_casefold:.2%} | >= 95% |
