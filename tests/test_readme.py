@@ -27,6 +27,11 @@ def test_gradio_client_example_runs(app_url, monkeypatch, capsys):
     monkeypatch.chdir(Path(__file__).resolve().parent.parent)
     block = next(b for b in BLOCKS if "gradio_client" in b)
     assert "http://127.0.0.1:7860/" in block
-    exec(compile(block.replace("http://127.0.0.1:7860/", app_url), "README.md", "exec"), {})
+    namespace = {}
+    exec(compile(block.replace("http://127.0.0.1:7860/", app_url), "README.md", "exec"), namespace)
     out = capsys.readouterr().out.splitlines()
     assert out[-2] == "A"
+    confuse_block = next(b for b in BLOCKS if 'api_name="/confuse"' in b)
+    exec(compile(confuse_block, "README.md", "exec"), namespace)
+    digit, partner, p_digit, p_partner = capsys.readouterr().out.split()
+    assert digit == "3" and partner != "3" and 0 <= float(p_digit) <= 1 and 0 <= float(p_partner) <= 1

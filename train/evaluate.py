@@ -147,6 +147,8 @@ rotation, shear and width before being framed again.
 
 {training}
 
+{prior}
+
 ## Evaluation ({today}, {machine})
 
 Held-out test splits: MNIST test (10,000) and the EMNIST ByClass `x_test` split (17,450).
@@ -188,7 +190,13 @@ def write_card(folder: Path, metrics: dict, run: Path | None, val_fraction: floa
             training += f"\n\n```\n{summary['command']}\n```"
     else:
         training = "See the training log of the run that produced these weights."
-    card = CARD.format(folder=folder.as_posix(), config=json.dumps(model_config, indent=2),
+    shift = GlyphVAE.from_pretrained(folder).class_prior_shift
+    prior = ("Class prior: after training, `class_prior_shift` = log p_EMNIST(y) - log p_train(y) was added "
+             "to the logits (`python -m train.prior`), so characters are read at EMNIST's natural frequencies "
+             "rather than with MNIST's extra digits (digits "
+             f"{shift[:10].mean():+.2f}, letters {shift[10:].mean():+.2f} nats on average)."
+             if shift.abs().sum() > 0 else "Class prior: as trained (no correction).")
+    card = CARD.format(folder=folder.as_posix(), config=json.dumps(model_config, indent=2), prior=prior,
                        training=training, today=date.today().isoformat(), machine=machine_name(),
                        val_pct=round(val_fraction * 100), errors=", ".join(metrics["mouse_drawn_errors"]) or "none",
                        **{k: v for k, v in metrics.items() if k != "mouse_drawn_errors"})
@@ -210,13 +218,102 @@ def machine_name() -> str:
     return f"{cpu}, {torch.get_num_threads()} threads, torch {torch.__version__}"
 
 
+MUDDLE_CARD = """---
+license: mit
+library_name: pytorch
+tags: [autoencoder, mnist, gradio]
+datasets: [mnist]
+---
+
+# The muddle autoencoder (bundled weights)
+
+A small convolutional autoencoder with a 10-d latent, trained on MNIST digits. The
+"Confuse this digit" tab of the GlyphVAE app walks its latent space from a digit towards the
+nearest other digit's cluster to make deliberately ambiguous digits.
+
+Architecture: four conv blocks (3x3, 4x4/2, 4x4/2, 3x3, ReLU) then a dense layer to 10
+numbers; a dense layer then four transposed-conv blocks back to 28x28 logits. Stored with
+the weights, computed once from the training set after training: the 10x10 per-digit
+centroids of the latents (`centroids`) and a 2-d PCA of the latents with 2,000 projected
+training points for the latent map (`map_mean`, `map_axes`, `map_points`, `map_labels`).
+
+## Use
+
+```python
+from glyph_vae.muddle import MuddleAutoencoder
+model = MuddleAutoencoder.from_pretrained("{folder}")
+z = model.encode(glyphs)            # (N, 1, 28, 28) normalised glyphs -> (N, 10)
+images = model.decode(z)            # -> (N, 1, 28, 28) in [0, 1]
+```
+
+## Data and training
+
+MNIST train (60,000), every image framed by `glyph_vae.normalize_glyph` (as GlyphVAE's
+data), 3% held out for validation, light augmentation (stroke weight, rotation, shear,
+width). Loss: Bernoulli reconstruction summed per image.
+
+```json
+{config}
+```
+
+{training}
+
+## Evaluation ({today}, {machine})
+
+| measure (MNIST test, 10,000) | value |
+| --- | --- |
+| reconstruction -log p(x\\|z) per image | {recon:.1f} nats |
+| reconstructions read as the right digit by GlyphVAE's digit head | {readback:.2%} |
+
+How truly ambiguous its muddles are is measured in `BENCHMARKS.md` (`python -m bench.muddle`).
+
+## Limits
+
+Digits only, upright, one per image. The muddles are meant to be ambiguous: not for any use
+that needs a digit to be read reliably.
+"""
+
+
+@torch.no_grad()
+def evaluate_muddle(folder: str, data_dir: Path, run: Path | None, write: bool) -> dict:
+    from glyph_vae.muddle import MuddleAutoencoder
+
+    model = MuddleAutoencoder.from_pretrained(folder)
+    reader = GlyphVAE.from_pretrained()
+    test = load_npz(data_dir / "mnist.npz", "test")
+    x = torch.from_numpy(test.images).float().div(255).unsqueeze(1)
+    y = torch.from_numpy(test.labels)
+    recon_nats, readback = 0.0, 0
+    for i in range(0, len(y), 2000):
+        terms = model.loss(x[i:i + 2000], y[i:i + 2000])
+        recon_nats += terms["recon"].item() * len(y[i:i + 2000])
+        images = model.decode(model.encode(x[i:i + 2000]))
+        readback += (reader.encode(images)[0][:, :10].argmax(1) == y[i:i + 2000]).sum().item()
+    metrics = {"recon_nats_per_image": recon_nats / len(y), "readback_accuracy": readback / len(y)}
+    for key, value in metrics.items():
+        print(f"{key:32s} {value:.4f}")
+    if write:
+        summary = training_summary(run)
+        training = (f"{summary['epochs']} epochs, {summary['train_seconds'] / 60:.0f} minutes on this machine."
+                    + (f"\n\n```\n{summary['command']}\n```" if "command" in summary else "")) if summary else ""
+        card = MUDDLE_CARD.format(folder=folder, config=(Path(folder) / "config.json").read_text().strip(),
+                                  training=training, today=date.today().isoformat(), machine=machine_name(),
+                                  recon=metrics["recon_nats_per_image"], readback=metrics["readback_accuracy"])
+        (Path(folder) / "README.md").write_text(card)
+        (Path(folder) / "eval.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    return metrics
+
+
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(prog="python -m train.evaluate", description=__doc__.split("\n\n")[0])
     p.add_argument("model", help="model folder or Hub repo id")
+    p.add_argument("--kind", choices=["glyph_vae", "muddle"], default="glyph_vae")
     p.add_argument("--data-dir", default="../shared/data", type=Path)
     p.add_argument("--run", type=Path, help="the training run folder (for the card's training section)")
     p.add_argument("--write-card", action="store_true")
     args = p.parse_args(argv)
+    if args.kind == "muddle":
+        return evaluate_muddle(args.model, args.data_dir, args.run, args.write_card)
     model = GlyphVAE.from_pretrained(args.model)
     metrics = evaluate(model, args.data_dir)
     for key, value in metrics.items():
