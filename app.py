@@ -8,6 +8,7 @@ glyph_vae package and only turns its result into Gradio values or messages.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -15,14 +16,32 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from glyph_vae import BlankDrawingError, GlyphError, GlyphVAE, normalize_glyph, read
+from glyph_vae import BlankDrawingError, GlyphError, GlyphVAE, ModelLoadError, normalize_glyph, read
 from glyph_vae.confuse import Confuser, glyph_vae_digit_scorer, latent_map
 from glyph_vae.muddle import MuddleAutoencoder
 from glyph_vae.render import glyph_image, labelled_strip, path_gif
 
 ASSETS = Path(__file__).parent / "assets"
-MODEL = GlyphVAE.from_pretrained()  # the weights bundled in assets/glyph_vae
-MUDDLE = MuddleAutoencoder.from_pretrained()  # assets/muddle, with its centroids and latent map
+
+
+def load_model(cls, env_name: str):
+    """The model named by an environment variable (a Hub repo id, optionally @revision,
+    or a folder), else the bundled weights. A model that cannot be loaded is reported
+    and replaced by the bundled one, so the app still starts."""
+    source = os.environ.get(env_name, "").strip()
+    if not source:
+        return cls.from_pretrained(), None
+    try:
+        return cls.from_pretrained(source, token=os.environ.get("HF_TOKEN") or None), None
+    except ModelLoadError as exc:
+        warning = f"Could not load {cls.__name__} from {env_name}={source}: {exc}. Using the bundled weights instead."
+        print(f"WARNING: {warning}", file=sys.stderr)
+        return cls.from_pretrained(), warning
+
+
+MODEL, _MODEL_WARNING = load_model(GlyphVAE, "GLYPH_VAE_MODEL")  # default: assets/glyph_vae
+MUDDLE, _MUDDLE_WARNING = load_model(MuddleAutoencoder, "MUDDLE_MODEL")  # default: assets/muddle
+LOAD_WARNINGS = [w for w in (_MODEL_WARNING, _MUDDLE_WARNING) if w]
 _POOL = np.load(ASSETS / "muddle" / "test_digits.npz")
 CONFUSER = Confuser(MUDDLE, glyph_vae_digit_scorer(MODEL), _POOL["images"], _POOL["labels"])
 MAX_SEED = 2**63 - 1
@@ -147,12 +166,15 @@ CLICK_PAD_CLEAR_JS = """
 CSS = """
 .glyph-preview img { image-rendering: pixelated; }
 footer { visibility: hidden; }
+.load-warning { border: 1px solid #f59e0b; background: #fffbeb; border-radius: 8px; padding: 4px 12px; }
 """
 
 
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="GlyphVAE: read and write handwriting") as demo:
         gr.Markdown("# GlyphVAE\nDraw a character and see how a variational autoencoder reads it.")
+        for warning in LOAD_WARNINGS:
+            gr.Markdown(f"⚠️ {warning}", elem_classes=["load-warning"])
         with gr.Tab("Read my writing"):
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=320):
