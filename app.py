@@ -1,4 +1,4 @@
-"""GlyphVAE: a Gradio app that reads handwritten characters.
+"""GlyphVAE: a Gradio app that reads handwritten characters and makes ambiguous digits.
 
     python app.py            # http://127.0.0.1:7860
 
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import gradio as gr
 import numpy as np
-from PIL import Image
 
 from glyph_vae import BlankDrawingError, GlyphError, GlyphVAE, ModelLoadError, normalize_glyph, read
-from glyph_vae.confuse import Confuser, glyph_vae_digit_scorer, latent_map
+from glyph_vae.confuse import latent_map, make_confuser
+from glyph_vae.digits import DigitClassifier
 from glyph_vae.muddle import MuddleAutoencoder
 from glyph_vae.render import glyph_image, labelled_strip, path_gif
 
@@ -43,7 +43,8 @@ MODEL, _MODEL_WARNING = load_model(GlyphVAE, "GLYPH_VAE_MODEL")  # default: asse
 MUDDLE, _MUDDLE_WARNING = load_model(MuddleAutoencoder, "MUDDLE_MODEL")  # default: assets/muddle
 LOAD_WARNINGS = [w for w in (_MODEL_WARNING, _MUDDLE_WARNING) if w]
 _POOL = np.load(ASSETS / "muddle" / "test_digits.npz")
-CONFUSER = Confuser(MUDDLE, glyph_vae_digit_scorer(MODEL), _POOL["images"], _POOL["labels"])
+CONFUSER = make_confuser(_POOL["images"], _POOL["labels"], glyph_vae=MODEL, muddle=MUDDLE,
+                         digits=DigitClassifier.from_pretrained())
 MAX_SEED = 2**63 - 1
 EXAMPLES = sorted(str(p) for p in (ASSETS / "examples").glob("drawn_*.png"))
 CANVAS = 400  # px; big enough to draw with a mouse, small enough for a phone
@@ -51,13 +52,8 @@ BRUSH_RADIUS = 14  # px: a felt-tip pen on a 400 px canvas (a 28 px wide stroke)
 PREVIEW = 168  # px: the 28x28 glyphs are shown at 6x, pixel for pixel
 
 BLANK_HINT = "✏️ **Draw a character** (0-9, A-Z, a-z) on the canvas. It is read when you lift the pen."
-READ_HINT = "Not what you meant? Clear the canvas and draw it a little larger, or in one go."
-
-
-def _preview(glyph: np.ndarray) -> Image.Image:
-    """A 28x28 glyph blown up with visible pixels, ink dark on white like the canvas."""
-    image = Image.fromarray(np.uint8(255 - np.clip(glyph, 0, 1) * 255))
-    return image.resize((PREVIEW, PREVIEW), Image.NEAREST)
+READ_HINT = ("Not what you meant? Below is the 28×28 glyph the model saw. Clear the canvas and try again: "
+             "some pairs (0/O, 1/I/l, 5/S) look alike even to people.")
 
 
 def read_drawing(drawing):
@@ -68,7 +64,7 @@ def read_drawing(drawing):
         return None, None, None, BLANK_HINT
     except GlyphError as exc:
         raise gr.Error(str(exc)) from None
-    return reading.top(5), _preview(reading.glyph), _preview(reading.reconstruction), READ_HINT
+    return reading.top(5), glyph_image(reading.glyph, PREVIEW), glyph_image(reading.reconstruction, PREVIEW), READ_HINT
 
 
 def classify(image: str | None) -> dict[str, float]:

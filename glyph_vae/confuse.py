@@ -35,6 +35,17 @@ def glyph_vae_digit_scorer(model) -> DigitScorer:
     return score
 
 
+def digit_classifier_scorer(model) -> DigitScorer:
+    """A dedicated digit classifier (glyph_vae.digits.DigitClassifier)."""
+
+    @torch.no_grad()
+    def score(glyphs: np.ndarray) -> np.ndarray:
+        framed = np.stack([_reframe(g) for g in glyphs])
+        return model.eval().probabilities(torch.from_numpy(framed).float().unsqueeze(1)).numpy()
+
+    return score
+
+
 def _reframe(glyph: np.ndarray) -> np.ndarray:
     try:
         return normalize_ink(glyph)
@@ -46,7 +57,8 @@ def _reframe(glyph: np.ndarray) -> np.ndarray:
 class Frame:
     weight: float  # 0 = a, 1 = b
     image: np.ndarray  # (28, 28) in [0, 1]
-    probs: np.ndarray  # (10,)
+    probs: np.ndarray  # (10,) the scorers' mean
+    each: np.ndarray  # (scorers, 10) every scorer's own probabilities
 
 
 @dataclass
@@ -99,28 +111,33 @@ def nearest_other_centroid(z: np.ndarray, centroids: np.ndarray, digit: int) -> 
     return int(np.argmin(distances))
 
 
-def _pick(frames: list[Frame], d: int, e: int) -> Frame | None:
-    """Closest to 50/50 among frames whose top two are {d, e} with mass >= 0.9."""
+def _pick(frames: list[Frame], d: int, e: int, every_scorer: bool = True) -> Frame | None:
+    """Closest to 50/50 among frames whose top two are {d, e} with mass >= 0.9, for every
+    scorer (the gap that counts is the worst scorer's), or for the scorers' mean."""
     best, best_gap = None, np.inf
     for frame in frames:
-        p = frame.probs
-        if set(np.argsort(-p)[:2].tolist()) != {d, e} or p[d] + p[e] < 0.9:
+        rows = frame.each if every_scorer else frame.probs[None]
+        if any(set(np.argsort(-p)[:2].tolist()) != {d, e} or p[d] + p[e] < 0.9 for p in rows):
             continue
-        gap = abs(p[d] - p[e])
+        gap = max(abs(p[d] - p[e]) for p in rows)
         if gap < best_gap:
             best, best_gap = frame, gap
     return best
 
 
+def _balanced(frame: Frame, d: int, e: int) -> bool:
+    return all(is_between(p, d, e, 0.4, 0.6) for p in frame.each)
+
+
 class Confuser:
     """Holds the autoencoder, a digit scorer and a pool of real digit images."""
 
-    def __init__(self, autoencoder: MuddleAutoencoder, scorer: DigitScorer, pool_images: np.ndarray,
-                 pool_labels: np.ndarray, steps: int = 21):
+    def __init__(self, autoencoder: MuddleAutoencoder, scorers: DigitScorer | list[DigitScorer],
+                 pool_images: np.ndarray, pool_labels: np.ndarray, steps: int = 21):
         if steps < 15:
             raise ValueError("use at least 15 steps along the path")
         self.autoencoder = autoencoder.eval()
-        self.scorer = scorer
+        self.scorers = scorers if isinstance(scorers, list) else [scorers]
         self.pool_images = pool_images.astype(np.float32) / (255.0 if pool_images.dtype == np.uint8 else 1.0)
         self.pool_labels = np.asarray(pool_labels)
         self.steps = steps
@@ -134,8 +151,12 @@ class Confuser:
     def _frames(self, z_a: np.ndarray, z_b: np.ndarray, weights: np.ndarray) -> list[Frame]:
         z = torch.from_numpy((1 - weights)[:, None] * z_a[None] + weights[:, None] * z_b[None]).float()
         images = self.autoencoder.decode(z)[:, 0].numpy()
-        probs = self.scorer(images)
-        return [Frame(float(w), img, p) for w, img, p in zip(weights, images, probs)]
+        each = np.stack([score(images) for score in self.scorers], axis=1)  # (N, scorers, 10)
+        return [Frame(float(w), img, p.mean(0), p) for w, img, p in zip(weights, images, each)]
+
+    def scorer(self, glyphs: np.ndarray) -> np.ndarray:
+        """The scorers' mean digit probabilities for (N, 28, 28) glyphs."""
+        return np.mean([score(glyphs) for score in self.scorers], axis=0)
 
     def random_image(self, digit: int, rng: np.random.Generator) -> np.ndarray:
         candidates = np.flatnonzero(self.pool_labels == digit)
@@ -158,7 +179,7 @@ class Confuser:
         chosen = _pick(path, digit, partner)
         extra: list[Frame] = []
         steps_taken = 0
-        if chosen is None or not is_between(chosen.probs, digit, partner, 0.4, 0.6):
+        if chosen is None or not _balanced(chosen, digit, partner):
             # Bisect the blend weight where the scorer's preference flips from d to e.
             margin = [f.probs[digit] - f.probs[partner] for f in path]
             flips = [i for i in range(len(path) - 1) if margin[i] >= 0 > margin[i + 1]]
@@ -169,10 +190,12 @@ class Confuser:
                     mid = self._frames(z_a, z_b, np.array([(lo + hi) / 2]))[0]
                     extra.append(mid)
                     m = mid.probs[digit] - mid.probs[partner]
-                    if is_between(mid.probs, digit, partner, 0.45, 0.55):
+                    if _balanced(mid, digit, partner):
                         break
                     lo, hi = (mid.weight, hi) if m > 0 else (lo, mid.weight)
                 chosen = _pick(([chosen] if chosen else []) + extra, digit, partner) or chosen
+        if chosen is None:  # the scorers never agree: go by their mean
+            chosen = _pick(path + extra, digit, partner, every_scorer=False)
         if chosen is None:  # nothing reads as both digits: show the frame that is most of each
             chosen = max(path + extra, key=lambda f: min(f.probs[digit], f.probs[partner]))
         return MuddleResult(digit=digit, partner=partner, a=a, b=b, z_a=z_a, z_b=z_b, path=path, muddle=chosen,
@@ -229,3 +252,17 @@ def latent_map(autoencoder: MuddleAutoencoder, result: MuddleResult | None = Non
     image = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("RGB")
     plt.close(fig)
     return image
+
+
+def make_confuser(pool_images: np.ndarray, pool_labels: np.ndarray, *, glyph_vae=None, muddle=None,
+                  digits=None) -> Confuser:
+    """The app's confuser: the muddle autoencoder, scored by GlyphVAE's digit head and the
+    dedicated digit classifier together (bundled weights for any model not given)."""
+    from .digits import DigitClassifier
+    from .model import GlyphVAE
+
+    glyph_vae = glyph_vae or GlyphVAE.from_pretrained()
+    muddle = muddle or MuddleAutoencoder.from_pretrained()
+    digits = digits or DigitClassifier.from_pretrained()
+    return Confuser(muddle, [glyph_vae_digit_scorer(glyph_vae), digit_classifier_scorer(digits)],
+                    pool_images, pool_labels)

@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from glyph_vae import GlyphVAE
-from glyph_vae.confuse import Confuser, glyph_vae_digit_scorer, is_between, nearest_other_centroid
+from glyph_vae.confuse import is_between, make_confuser, nearest_other_centroid
 from glyph_vae.hub import ASSETS_DIR
 from glyph_vae.muddle import MuddleAutoencoder, MuddleConfig
 from glyph_vae.strokes import render_drawing
@@ -16,8 +15,7 @@ from glyph_vae.preprocess import normalize_glyph
 @pytest.fixture(scope="module")
 def confuser():
     pool = np.load(ASSETS_DIR / "muddle" / "test_digits.npz")
-    return Confuser(MuddleAutoencoder.from_pretrained(), glyph_vae_digit_scorer(GlyphVAE.from_pretrained()),
-                    pool["images"], pool["labels"])
+    return make_confuser(pool["images"], pool["labels"])
 
 
 def test_architecture_four_conv_blocks_and_a_10d_latent():
@@ -94,3 +92,12 @@ def test_a_drawn_digit_is_the_starting_point(confuser):
 def test_digit_outside_0_9_is_refused(confuser):
     with pytest.raises(ValueError, match="0-9"):
         confuser.confuse(12, seed=0)
+
+
+def test_bundled_digit_classifier_reads_the_pool():
+    from glyph_vae.digits import DigitClassifier
+
+    pool = np.load(ASSETS_DIR / "muddle" / "test_digits.npz")
+    model = DigitClassifier.from_pretrained()
+    probs = model.probabilities(torch.from_numpy(pool["images"]).float().div(255).unsqueeze(1))
+    assert (probs.argmax(1).numpy() == pool["labels"]).mean() > 0.97

@@ -304,16 +304,67 @@ def evaluate_muddle(folder: str, data_dir: Path, run: Path | None, write: bool) 
     return metrics
 
 
+DIGITS_CARD = """---
+license: mit
+library_name: pytorch
+tags: [mnist, digit-classification]
+datasets: [mnist]
+---
+
+# Digit classifier (bundled weights)
+
+A small CNN (two 5x5 conv blocks with max-pooling, a 256-unit dense layer, dropout) that
+reads digits only. The "Confuse this digit" tab scores every frame of a latent path with it
+and with GlyphVAE's digit head together, so a muddle is ambiguous to two different models.
+Trained with `python -m train --model digits` on MNIST train, framed by
+`glyph_vae.normalize_glyph`.
+
+```json
+{config}
+```
+
+{training}
+
+## Evaluation ({today}, {machine})
+
+MNIST test accuracy: **{accuracy:.2%}** (10,000 digits).
+
+Not the benchmark's judge: `bench/digit_classifier.py` trains a separate CNN of another
+design for that.
+"""
+
+
+@torch.no_grad()
+def evaluate_digits(folder: str, data_dir: Path, run: Path | None, write: bool) -> dict:
+    from glyph_vae.digits import DigitClassifier
+
+    model = DigitClassifier.from_pretrained(folder)
+    test = load_npz(data_dir / "mnist.npz", "test")
+    pred = model(torch.from_numpy(test.images).float().div(255).unsqueeze(1)).argmax(1).numpy()
+    metrics = {"mnist_test_accuracy": float((pred == test.labels).mean())}
+    print(f"mnist_test_accuracy              {metrics['mnist_test_accuracy']:.4f}")
+    if write:
+        summary = training_summary(run)
+        training = (f"{summary['epochs']} epochs, {summary['train_seconds'] / 60:.0f} minutes on this machine."
+                    + (f"\n\n```\n{summary['command']}\n```" if "command" in summary else "")) if summary else ""
+        (Path(folder) / "README.md").write_text(DIGITS_CARD.format(
+            config=(Path(folder) / "config.json").read_text().strip(), training=training,
+            today=date.today().isoformat(), machine=machine_name(), accuracy=metrics["mnist_test_accuracy"]))
+    return metrics
+
+
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(prog="python -m train.evaluate", description=__doc__.split("\n\n")[0])
     p.add_argument("model", help="model folder or Hub repo id")
-    p.add_argument("--kind", choices=["glyph_vae", "muddle"], default="glyph_vae")
+    p.add_argument("--kind", choices=["glyph_vae", "muddle", "digits"], default="glyph_vae")
     p.add_argument("--data-dir", default="../shared/data", type=Path)
     p.add_argument("--run", type=Path, help="the training run folder (for the card's training section)")
     p.add_argument("--write-card", action="store_true")
     args = p.parse_args(argv)
     if args.kind == "muddle":
         return evaluate_muddle(args.model, args.data_dir, args.run, args.write_card)
+    if args.kind == "digits":
+        return evaluate_digits(args.model, args.data_dir, args.run, args.write_card)
     model = GlyphVAE.from_pretrained(args.model)
     metrics = evaluate(model, args.data_dir)
     for key, value in metrics.items():

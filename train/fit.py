@@ -28,12 +28,13 @@ from tqdm import tqdm
 
 from glyph_vae.hub import atomic_write_bytes
 from glyph_vae.model import GlyphVAE
+from glyph_vae.digits import DigitClassifier
 from glyph_vae.muddle import MuddleAutoencoder
 
 from .augment import augment
 from .data import GlyphSet, concat, load_source, split_validation
 
-MODELS = {"glyph_vae": GlyphVAE, "muddle": MuddleAutoencoder}
+MODELS = {"glyph_vae": GlyphVAE, "muddle": MuddleAutoencoder, "digits": DigitClassifier}
 CHECKPOINT = "checkpoint.pt"
 METRICS = "metrics.jsonl"
 
@@ -146,8 +147,8 @@ def main(argv: list[str] | None = None) -> Path:
     config = model_cls.config_class(**{f.name: getattr(args, f.name)
                                        for f in dataclasses.fields(model_cls.config_class)})
     model = model_cls(config).to(device)
-    if args.model == "muddle" and (train_set.labels.max() >= config.num_digits):
-        raise SystemExit("--model muddle trains on digits only (labels 0-9); pass MNIST-style data")
+    if args.model in ("muddle", "digits") and (train_set.labels.max() >= config.num_digits):
+        raise SystemExit(f"--model {args.model} trains on digits only (labels 0-9); pass MNIST-style data")
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     steps_per_epoch = math.ceil(len(train_set) / args.batch_size)
     total_steps = args.epochs * steps_per_epoch
