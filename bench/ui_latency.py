@@ -54,27 +54,35 @@ def main(argv=None) -> dict:
             page.goto(url)
             page.wait_for_selector("#read-pad canvas")
             page.wait_for_timeout(1500)
+            misses = 0
             for i in range(args.n):
                 page.click("#read-clear")
-                page.wait_for_function("() => !document.querySelector('#read-label').innerText.includes('%')")
-                page.wait_for_timeout(300)
+                page.wait_for_function("() => !document.querySelector('#read-label').innerText.includes('%')",
+                                       timeout=10_000)
+                page.wait_for_timeout(800)
                 draw_character(page, chars[i % len(chars)], seed=i)
+                print(f"drawing {i + 1}/{args.n}", file=sys.stderr, flush=True)
                 start = time.perf_counter()
-                page.wait_for_function("() => document.querySelector('#read-label').innerText.includes('%')",
-                                       timeout=20_000, polling=10)
+                try:
+                    page.wait_for_function("() => document.querySelector('#read-label').innerText.includes('%')",
+                                           timeout=15_000, polling=10)
+                except Exception:  # noqa: BLE001 - a drawing that never got an answer counts as a miss
+                    misses += 1
+                    continue
                 latencies.append(1000 * (time.perf_counter() - start))
             browser.close()
     finally:
         proc.terminate()
     result = {"median_ms": float(np.median(latencies)), "p95_ms": float(np.percentile(latencies, 95)),
-              "n": len(latencies)}
+              "n": len(latencies), "misses": misses}
     body = f"""## Reading while drawing (`python -m bench.ui_latency`)
 
-Machine: {machine()}. Headless Chromium against `python app.py` on loopback; {result['n']} drawings.
-From lifting the mouse after the last stroke to the top-5 reading on screen:
-median {result['median_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms. That is why the tab reads
-on every finished stroke (the `change` event, `trigger_mode="always_last"`) rather than on a
-button: the answer is there before the hand reaches a button.
+Machine: {machine()}. Headless Chromium against `python app.py` on loopback; {result['n']} drawings
+answered, {result['misses']} not answered within 15 s. From lifting the mouse after the last stroke to the
+top-5 reading on screen: median {result['median_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms. The model itself
+takes about 2 ms (see "Reading"); the rest is the sketchpad exporting its canvas and the round trip.
+A "Read" button would cost the same wait plus the move and click, so the tab reads on every finished
+stroke (the `change` event, `trigger_mode="always_last"`).
 """
     write_section("ui", body)
     print(body)
