@@ -51,17 +51,12 @@ def main(argv=None) -> dict:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(url)
-            page.wait_for_selector("#read-pad canvas")
-            page.wait_for_timeout(1500)
             misses = 0
             for i in range(args.n):
-                page.click("#read-clear")
-                page.wait_for_function("() => !document.querySelector('#read-label').innerText.includes('%')",
-                                       timeout=10_000)
-                page.wait_for_timeout(800)
+                page.goto(url)  # a fresh page per drawing: a blank canvas with the brush picked
+                page.wait_for_selector("#read-pad canvas")
+                page.wait_for_timeout(1000)
                 draw_character(page, chars[i % len(chars)], seed=i)
-                print(f"drawing {i + 1}/{args.n}", file=sys.stderr, flush=True)
                 start = time.perf_counter()
                 try:
                     page.wait_for_function("() => document.querySelector('#read-label').innerText.includes('%')",
@@ -70,6 +65,7 @@ def main(argv=None) -> dict:
                     misses += 1
                     continue
                 latencies.append(1000 * (time.perf_counter() - start))
+                print(f"drawing {i + 1}/{args.n}: {latencies[-1]:.0f} ms", file=sys.stderr, flush=True)
             browser.close()
     finally:
         proc.terminate()
