@@ -6,23 +6,14 @@ import platform
 from datetime import date
 from pathlib import Path
 
-import torch
+from train.evaluate import machine_name
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 HEADER = "# Benchmarks\n\nEach section is written by the script named in it; rerun the script to refresh it.\n"
 
 
 def machine() -> str:
-    cpu = platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__}, "
-            f"{date.today().isoformat()}")
+    return f"{machine_name()}, {os.cpu_count()} cores, Python {platform.python_version()}, {date.today().isoformat()}"
 
 
 def write_section(name: str, body: str) -> Path:

@@ -5,56 +5,39 @@ Chromium exactly as a user would, and save what the page shows.
 """
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-import time
-import urllib.request
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
 from test_app import draw_character  # noqa: E402
 
 
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    for _ in range(180):
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            break
-        except OSError:
-            time.sleep(0.5)
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 820})
-            page.goto(url)
-            page.wait_for_selector("#read-pad canvas")
-            page.wait_for_timeout(1500)
-            draw_character(page, "R", seed=4)
-            page.wait_for_function("() => document.querySelector('#read-label').innerText.includes('%')")
-            page.wait_for_timeout(800)
-            page.screenshot(path=str(ROOT / "assets" / "screenshot_read.png"))
-            page.set_viewport_size({"width": 1280, "height": 1400})
-            page.get_by_role("tab", name="Confuse this digit").click()
-            page.locator("#confuse-digit label", has_text="7").click()
-            page.fill("#confuse-seed input", "3")
-            page.click("#confuse-go")
-            page.wait_for_selector("#confuse-map img", timeout=60_000)
-            page.wait_for_timeout(1500)
-            page.screenshot(path=str(ROOT / "assets" / "screenshot_confuse.png"), full_page=False)
-            browser.close()
-    finally:
-        proc.terminate()
+    with running_app(Path(tempfile.mkdtemp()) / "app.log") as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 820})
+        page.goto(url)
+        page.wait_for_selector("#read-pad canvas")
+        page.wait_for_timeout(1500)
+        draw_character(page, "R", seed=4)
+        page.wait_for_function("() => document.querySelector('#read-label').innerText.includes('%')")
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(ROOT / "assets" / "screenshot_read.png"))
+        page.set_viewport_size({"width": 1280, "height": 1400})
+        page.get_by_role("tab", name="Confuse this digit").click()
+        page.locator("#confuse-digit label", has_text="7").click()
+        page.fill("#confuse-seed input", "3")
+        page.click("#confuse-go")
+        page.wait_for_selector("#confuse-map img", timeout=60_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(ROOT / "assets" / "screenshot_confuse.png"), full_page=False)
+        browser.close()
     print("wrote assets/screenshot_read.png and assets/screenshot_confuse.png")
 
 

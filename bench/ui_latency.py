@@ -10,11 +10,9 @@ instead of waiting for a button: the answer arrives well within a blink. Writes 
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
+import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +20,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, free_port  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
 from test_app import draw_character  # noqa: E402
 
 from .report import machine, write_section  # noqa: E402
@@ -34,41 +32,27 @@ def main(argv=None) -> dict:
     args = p.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    for _ in range(180):
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            break
-        except OSError:
-            time.sleep(0.5)
-    latencies = []
+    latencies: list[float] = []
     chars = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            misses = 0
-            for i in range(args.n):
-                page.goto(url)  # a fresh page per drawing: a blank canvas with the brush picked
-                page.wait_for_selector("#read-pad canvas")
-                page.wait_for_timeout(1000)
-                draw_character(page, chars[i % len(chars)], seed=i)
-                start = time.perf_counter()
-                try:
-                    page.wait_for_function("() => document.querySelector('#read-label').innerText.includes('%')",
-                                           timeout=15_000, polling=10)
-                except Exception:  # noqa: BLE001 - a drawing that never got an answer counts as a miss
-                    misses += 1
-                    continue
-                latencies.append(1000 * (time.perf_counter() - start))
-                print(f"drawing {i + 1}/{args.n}: {latencies[-1]:.0f} ms", file=sys.stderr, flush=True)
-            browser.close()
-    finally:
-        proc.terminate()
+    with running_app(Path(tempfile.mkdtemp()) / "app.log") as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        misses = 0
+        for i in range(args.n):
+            page.goto(url)  # a fresh page per drawing: a blank canvas with the brush picked
+            page.wait_for_selector("#read-pad canvas")
+            page.wait_for_timeout(1000)
+            draw_character(page, chars[i % len(chars)], seed=i)
+            start = time.perf_counter()
+            try:
+                page.wait_for_function("() => document.querySelector('#read-label').innerText.includes('%')",
+                                       timeout=15_000, polling=10)
+            except Exception:  # noqa: BLE001 - a drawing that never got an answer counts as a miss
+                misses += 1
+                continue
+            latencies.append(1000 * (time.perf_counter() - start))
+            print(f"drawing {i + 1}/{args.n}: {latencies[-1]:.0f} ms", file=sys.stderr, flush=True)
+        browser.close()
     result = {"median_ms": float(np.median(latencies)), "p95_ms": float(np.percentile(latencies, 95)),
               "n": len(latencies), "misses": misses}
     body = f"""## Reading while drawing (`python -m bench.ui_latency`)

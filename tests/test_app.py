@@ -159,29 +159,11 @@ def test_page_pick_a_digit_and_see_a_muddle_and_gif(page):
 def test_unloadable_model_falls_back_to_bundled_weights_with_a_visible_warning(tmp_path, browser):
     """GLYPH_VAE_MODEL naming a repo that is not in the (empty, offline) cache: the app still
     starts on the bundled weights and says which model it could not load and why."""
-    import os
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+    from conftest import ROOT, running_app
 
-    from conftest import ROOT, free_port
-
-    port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "HF_HUB_OFFLINE": "1",
-           "HF_HUB_CACHE": str(tmp_path / "empty-cache"), "GLYPH_VAE_MODEL": "nobody/missing-model@v1"}
     log = tmp_path / "app.log"
-    with open(log, "w") as fh:
-        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        for _ in range(180):
-            try:
-                urllib.request.urlopen(url, timeout=1)
-                break
-            except OSError:
-                assert proc.poll() is None, log.read_text()
-                time.sleep(0.5)
+    with running_app(log, HF_HUB_CACHE=str(tmp_path / "empty-cache"),
+                     GLYPH_VAE_MODEL="nobody/missing-model@v1") as url:
         assert "Could not load GlyphVAE from GLYPH_VAE_MODEL=nobody/missing-model@v1" in log.read_text()
         page = browser.new_page()
         page.goto(url)
@@ -191,6 +173,3 @@ def test_unloadable_model_falls_back_to_bundled_weights_with_a_visible_warning(t
         result = Client(url, verbose=False).predict(handle_file(str(ROOT / "assets/examples/drawn_7.png")),
                                                     api_name="/classify")
         assert result["label"] == "7"
-    finally:
-        proc.terminate()
-        proc.wait(10)

@@ -9,7 +9,6 @@ dimensions, and (with --write-card) writes them into the folder's README.md.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import platform
 import sys
