@@ -11,13 +11,12 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from glyph_vae.preprocess import BlankDrawingError, normalize_ink
+from glyph_vae.confuse import probability_scorer
 
 WEIGHTS = Path(__file__).resolve().parent / "digit_cnn" / "model.safetensors"
 
@@ -78,18 +77,7 @@ def load(data_dir: Path | None = None) -> DigitCNN:
 
 def scorer(model: DigitCNN):
     """(N, 28, 28) images in [0, 1] -> (N, 10) probabilities, after the shared normalisation."""
-
-    @torch.no_grad()
-    def score(images: np.ndarray) -> np.ndarray:
-        framed = []
-        for image in images:
-            try:
-                framed.append(normalize_ink(image))
-            except BlankDrawingError:
-                framed.append(image.astype(np.float32))
-        return model(torch.from_numpy(np.stack(framed)).unsqueeze(1)).softmax(1).numpy()
-
-    return score
+    return probability_scorer(lambda x: model(x).softmax(1))
 
 
 def main(argv=None):

@@ -23,27 +23,26 @@ from .preprocess import BlankDrawingError, normalize_ink
 DigitScorer = Callable[[np.ndarray], np.ndarray]  # (N, 28, 28) glyphs -> (N, 10) probabilities
 
 
-def glyph_vae_digit_scorer(model) -> DigitScorer:
-    """GlyphVAE's class head restricted to the ten digits."""
+def probability_scorer(predict: Callable[[torch.Tensor], torch.Tensor]) -> DigitScorer:
+    """Wrap a (N, 1, 28, 28) tensor -> (N, 10) probabilities function as a DigitScorer that
+    first frames every glyph by the shared normalisation (decoded frames are not)."""
 
     @torch.no_grad()
     def score(glyphs: np.ndarray) -> np.ndarray:
         framed = np.stack([_reframe(g) for g in glyphs])
-        logits = model.encode(torch.from_numpy(framed).float().unsqueeze(1))[0][:, :10]
-        return logits.softmax(dim=1).numpy()
+        return predict(torch.from_numpy(framed).float().unsqueeze(1)).numpy()
 
     return score
+
+
+def glyph_vae_digit_scorer(model) -> DigitScorer:
+    """GlyphVAE's class head restricted to the ten digits."""
+    return probability_scorer(lambda x: model.encode(x)[0][:, :10].softmax(dim=1))
 
 
 def digit_classifier_scorer(model) -> DigitScorer:
     """A dedicated digit classifier (glyph_vae.digits.DigitClassifier)."""
-
-    @torch.no_grad()
-    def score(glyphs: np.ndarray) -> np.ndarray:
-        framed = np.stack([_reframe(g) for g in glyphs])
-        return model.eval().probabilities(torch.from_numpy(framed).float().unsqueeze(1)).numpy()
-
-    return score
+    return probability_scorer(model.eval().probabilities)
 
 
 def _reframe(glyph: np.ndarray) -> np.ndarray:
@@ -162,18 +161,22 @@ class Confuser:
         candidates = np.flatnonzero(self.pool_labels == digit)
         return self.pool_images[rng.choice(candidates)]
 
+    def _endpoints(self, digit: int, rng: np.random.Generator, drawing: np.ndarray | None = None):
+        """The seed's steps: a (random image of `digit`, or the drawing), the nearest other
+        centroid's digit e, and a random image b of e, with both latents."""
+        a = drawing.astype(np.float32) if drawing is not None else self.random_image(digit, rng)
+        z_a = self._encode(a)
+        partner = nearest_other_centroid(z_a, self.centroids, digit)
+        b = self.random_image(partner, rng)
+        return a, z_a, partner, b, self._encode(b)
+
     def confuse(self, digit: int, seed: int, drawing: np.ndarray | None = None,
                 max_bisections: int = 12) -> MuddleResult:
         """One muddle of `digit` (from a random pool image, or the user's normalised drawing)."""
         if not 0 <= int(digit) <= 9:
             raise ValueError(f"digit must be 0-9, got {digit}")
         digit = int(digit)
-        rng = np.random.default_rng(seed)
-        a = drawing.astype(np.float32) if drawing is not None else self.random_image(digit, rng)
-        z_a = self._encode(a)
-        partner = nearest_other_centroid(z_a, self.centroids, digit)
-        b = self.random_image(partner, rng)
-        z_b = self._encode(b)
+        a, z_a, partner, b, z_b = self._endpoints(digit, np.random.default_rng(seed), drawing)
         path = self._frames(z_a, z_b, np.linspace(0.0, 1.0, self.steps))
 
         chosen = _pick(path, digit, partner)
@@ -204,12 +207,7 @@ class Confuser:
 
     def midpoint(self, digit: int, seed: int) -> MuddleResult:
         """The seed's plain method for comparison: the decoded midpoint of a and b."""
-        rng = np.random.default_rng(seed)
-        a = self.random_image(digit, rng)
-        z_a = self._encode(a)
-        partner = nearest_other_centroid(z_a, self.centroids, digit)
-        b = self.random_image(partner, rng)
-        z_b = self._encode(b)
+        a, z_a, partner, b, z_b = self._endpoints(digit, np.random.default_rng(seed))
         frame = self._frames(z_a, z_b, np.array([0.5]))[0]
         return MuddleResult(digit, partner, a, b, z_a, z_b, [frame], frame, refined=False)
 

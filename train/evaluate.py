@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from glyph_vae.model import CHARSET, GlyphVAE, glyph_vae_loss
 from glyph_vae.preprocess import normalize_glyph
@@ -100,6 +101,18 @@ def training_summary(run: Path | None) -> dict:
     return summary
 
 
+def training_text(run: Path | None, recipe: str = "") -> str:
+    """The model card's training paragraph, from the run's metrics.jsonl and command.txt."""
+    summary = training_summary(run)
+    if not summary:
+        return "See the training log of the run that produced these weights."
+    text = (f"{summary['epochs']} epochs, {summary['train_seconds'] / 60:.0f} minutes on this machine "
+            f"({summary['images_per_s_median']:.0f} images/s median). {recipe}").rstrip()
+    if "command" in summary:
+        text += f"\n\n```\n{summary['command']}\n```"
+    return text
+
+
 CARD = """---
 license: mit
 library_name: pytorch
@@ -180,15 +193,8 @@ signatures, and not for identifying writers.
 
 def write_card(folder: Path, metrics: dict, run: Path | None, val_fraction: float = 0.03) -> Path:
     model_config = json.loads((folder / "config.json").read_text())
-    summary = training_summary(run)
-    if summary:
-        training = (f"{summary['epochs']} epochs, {summary['train_seconds'] / 60:.0f} minutes on this machine "
-                    f"({summary['images_per_s_median']:.0f} images/s median), AdamW with warm-up and cosine decay, "
-                    "KL weight warmed up from 0 to 1 over the first 2,000 steps.")
-        if "command" in summary:
-            training += f"\n\n```\n{summary['command']}\n```"
-    else:
-        training = "See the training log of the run that produced these weights."
+    training = training_text(run, "AdamW with warm-up and cosine decay, KL weight warmed up from 0 to 1 "
+                                  "over the first 2,000 steps.")
     shift = GlyphVAE.from_pretrained(folder).class_prior_shift
     prior = ("Class prior: after training, `class_prior_shift` = log p_EMNIST(y) - log p_train(y) was added "
              "to the logits (`python -m train.prior`), so characters are read at EMNIST's natural frequencies "
@@ -284,17 +290,15 @@ def evaluate_muddle(folder: str, data_dir: Path, run: Path | None, write: bool) 
     y = torch.from_numpy(test.labels)
     recon_nats, readback = 0.0, 0
     for i in range(0, len(y), 2000):
-        terms = model.loss(x[i:i + 2000], y[i:i + 2000])
-        recon_nats += terms["recon"].item() * len(y[i:i + 2000])
-        images = model.decode(model.encode(x[i:i + 2000]))
-        readback += (reader.encode(images)[0][:, :10].argmax(1) == y[i:i + 2000]).sum().item()
+        xb, yb = x[i:i + 2000], y[i:i + 2000]
+        logits = model(xb)  # one forward pass serves both measures
+        recon_nats += F.binary_cross_entropy_with_logits(logits, xb, reduction="sum").item()
+        readback += (reader.encode(torch.sigmoid(logits))[0][:, :10].argmax(1) == yb).sum().item()
     metrics = {"recon_nats_per_image": recon_nats / len(y), "readback_accuracy": readback / len(y)}
     for key, value in metrics.items():
         print(f"{key:32s} {value:.4f}")
     if write:
-        summary = training_summary(run)
-        training = (f"{summary['epochs']} epochs, {summary['train_seconds'] / 60:.0f} minutes on this machine."
-                    + (f"\n\n```\n{summary['command']}\n```" if "command" in summary else "")) if summary else ""
+        training = training_text(run)
         card = MUDDLE_CARD.format(folder=folder, config=(Path(folder) / "config.json").read_text().strip(),
                                   training=training, today=date.today().isoformat(), machine=machine_name(),
                                   recon=metrics["recon_nats_per_image"], readback=metrics["readback_accuracy"])
@@ -343,9 +347,7 @@ def evaluate_digits(folder: str, data_dir: Path, run: Path | None, write: bool) 
     metrics = {"mnist_test_accuracy": float((pred == test.labels).mean())}
     print(f"mnist_test_accuracy              {metrics['mnist_test_accuracy']:.4f}")
     if write:
-        summary = training_summary(run)
-        training = (f"{summary['epochs']} epochs, {summary['train_seconds'] / 60:.0f} minutes on this machine."
-                    + (f"\n\n```\n{summary['command']}\n```" if "command" in summary else "")) if summary else ""
+        training = training_text(run)
         (Path(folder) / "README.md").write_text(DIGITS_CARD.format(
             config=(Path(folder) / "config.json").read_text().strip(), training=training,
             today=date.today().isoformat(), machine=machine_name(), accuracy=metrics["mnist_test_accuracy"]))
