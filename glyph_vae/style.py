@@ -1,0 +1,120 @@
+"""A writer's style: inferred from a few drawings, then used to draw any character.
+
+    >>> from glyph_vae import GlyphVAE, normalize_glyph
+    >>> from glyph_vae.style import infer_style, draw_glyphs
+    >>> model = GlyphVAE.from_pretrained()
+    >>> style = infer_style(model, [normalize_glyph("my_a.png"), normalize_glyph("my_k.png")])
+    >>> glyphs = draw_glyphs(model, "Hello", style, randomness=0.3, seed=7)  # (5, 28, 28) in [0, 1]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .model import CHARSET, GlyphVAE
+from .reading import glyph_tensor
+
+MAX_SEED = 2**63 - 1
+
+
+class UnsupportedCharactersError(ValueError):
+    """Characters that GlyphVAE cannot draw (outside 0-9, A-Z, a-z)."""
+
+    def __init__(self, characters: str):
+        self.characters = "".join(dict.fromkeys(characters))
+        shown = " ".join(repr(c) for c in self.characters[:20])
+        more = f" and {len(self.characters) - 20} more" if len(self.characters) > 20 else ""
+        super().__init__(f"GlyphVAE draws only 0-9, A-Z and a-z; it cannot draw {shown}{more}")
+
+
+@dataclass(frozen=True)
+class Style:
+    """A Gaussian belief over the style latent z shared by a writer's glyphs."""
+
+    mean: np.ndarray  # (latent_dim,) float32
+    std: np.ndarray  # (latent_dim,) float32
+    count: int  # drawings it was inferred from; 0 means the prior, the average writer
+
+    def shifted(self, offset: np.ndarray) -> "Style":
+        """The same belief moved by `offset` (the latent sliders), its spread kept."""
+        return Style(np.float32(self.mean + offset), self.std, self.count)
+
+
+def prior_style(latent_dim: int) -> Style:
+    """No drawings: the average style N(0, I), the prior every posterior is measured against."""
+    return Style(np.zeros(latent_dim, np.float32), np.ones(latent_dim, np.float32), 0)
+
+
+@torch.no_grad()
+def infer_style(model: GlyphVAE, glyphs: np.ndarray | list[np.ndarray]) -> Style:
+    """The style shared by normalised glyphs (N, 28, 28); N = 0 gives the prior.
+
+    The drawings are N views of one writer, so their evidence multiplies: by
+    Bayes, p(z | x_1..x_N) is proportional to p(z) * prod_i q(z|x_i) / p(z), a
+    product of Gaussians divided N - 1 times by the prior. Precisions add (minus
+    the prior's N - 1 extra copies) and the mean is the precision-weighted mean,
+    so a dimension one drawing is sure about and another is vague about follows
+    the sure one, and dimensions none of them use stay at the prior. A mixture
+    would instead pick one drawing per sample and never agree on a style.
+    Randomness then samples around this (narrower) belief, so more drawings give
+    a steadier hand.
+    """
+    glyphs = np.asarray(glyphs, np.float32)
+    if len(glyphs) == 0:
+        return prior_style(model.config.latent_dim)
+    _, mu, logvar = model.encode(glyph_tensor(glyphs))
+    precision = torch.exp(-logvar)  # (N, latent)
+    # Never less sure than the prior (precision 1), even where an encoder's
+    # posterior is wider than N(0, 1) and the subtraction would go below it.
+    total = torch.clamp(precision.sum(0) - (len(glyphs) - 1), min=1.0)
+    mean = (precision * mu).sum(0) / total
+    return Style(mean.numpy().astype(np.float32), total.rsqrt().numpy().astype(np.float32), len(glyphs))
+
+
+def check_characters(characters: str) -> None:
+    bad = [c for c in characters if c not in CHARSET]
+    if bad:
+        raise UnsupportedCharactersError("".join(bad))
+
+
+def check_randomness(randomness: float) -> float:
+    randomness = float(randomness)
+    if not 0.0 <= randomness <= 1.0:  # also false for NaN
+        raise ValueError(f"randomness must be between 0 (the style's mean) and 1 (a full sample); got {randomness}")
+    return randomness
+
+
+def check_seed(seed: int | float) -> int:
+    if isinstance(seed, float):
+        if not seed.is_integer():
+            raise ValueError(f"seed must be a whole number; got {seed}")
+        seed = int(seed)
+    if not 0 <= int(seed) <= MAX_SEED:
+        raise ValueError(f"seed must be between 0 and 2^63 - 1; got {seed}")
+    return int(seed)
+
+
+def style_latents(style: Style, count: int, randomness: float, seed: int) -> torch.Tensor:
+    """`count` latents: the style's mean plus randomness x its spread x N(0, I) noise.
+
+    Each glyph gets its own draw, as a hand never makes two letters alike; the
+    noise comes from one seeded generator, so the same seed gives the same glyphs.
+    """
+    randomness, seed = check_randomness(randomness), check_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    noise = torch.randn(count, len(style.mean), generator=generator)
+    return torch.from_numpy(style.mean)[None] + randomness * torch.from_numpy(style.std)[None] * noise
+
+
+@torch.no_grad()
+def draw_glyphs(model: GlyphVAE, characters: str, style: Style, randomness: float = 0.0,
+                seed: int = 0) -> np.ndarray:
+    """One 28x28 glyph in [0, 1] (white ink on black) per character of `characters`."""
+    check_characters(characters)
+    z = style_latents(style, len(characters), randomness, seed)
+    if not characters:
+        return np.zeros((0, 28, 28), np.float32)
+    classes = torch.tensor([CHARSET.index(c) for c in characters])
+    return torch.sigmoid(model.decode(classes, z))[:, 0].numpy()
