@@ -126,18 +126,49 @@ class HubMixin:
         return model.eval()
 
     def push_to_hub(self, repo_id: str, *, commit_message: str, token: str | None = None,
-                    private: bool = False, extra_files: dict[str, str] | None = None) -> str:
+                    private: bool = False, revision: str | None = None,
+                    extra_files: dict[str, str] | None = None) -> str:
         """Save to a temp folder (plus extra text files like README.md) and upload it."""
-        from huggingface_hub import HfApi
-
-        api = HfApi(token=token)
         with tempfile.TemporaryDirectory() as tmp:
             self.save_pretrained(tmp)
             for filename, text in (extra_files or {}).items():
                 Path(tmp, filename).write_text(text)
-            api.create_repo(repo_id, private=private, exist_ok=True)
-            info = api.upload_folder(repo_id=repo_id, folder_path=tmp, commit_message=commit_message)
-        return str(info)
+            return upload_folder(tmp, repo_id, commit_message=commit_message, token=token,
+                                 private=private, revision=revision)
+
+
+def hub_token(flag: str) -> str:
+    """The Hugging Face token (HF_TOKEN or a saved login), or a SystemExit saying how to get one.
+
+    Called before any data is read or any step is taken, so a missing login stops a
+    run at once rather than after hours of training.
+    """
+    from huggingface_hub import get_token
+
+    token = get_token()
+    if not token:
+        raise SystemExit(f"{flag} needs a Hugging Face token with write access, and none was found: "
+                         "run `hf auth login`, or set HF_TOKEN (a token from "
+                         "https://huggingface.co/settings/tokens). Stopped before training or uploading anything.")
+    return token
+
+
+def upload_folder(folder: str | os.PathLike, repo_id: str, *, commit_message: str, token: str | None = None,
+                  private: bool = False, revision: str | None = None) -> str:
+    """Create the model repo if needed (and the branch, for a revision) and upload the
+    folder as one commit; returns the commit's URL."""
+    from huggingface_hub import HfApi
+
+    api = HfApi(token=token)
+    # private=None leaves a new repo at the account's default visibility (and never
+    # changes an existing repo's).
+    api.create_repo(repo_id, private=private or None, exist_ok=True)
+    if revision and revision != "main":
+        # upload_folder commits to an existing branch only.
+        api.create_branch(repo_id, branch=revision, exist_ok=True)
+    info = api.upload_folder(repo_id=repo_id, folder_path=str(folder), commit_message=commit_message,
+                             revision=revision)
+    return str(getattr(info, "commit_url", info))
 
 
 def check_state_dict(model: torch.nn.Module, state: dict[str, torch.Tensor], config_path: Any, weights_path: Any) -> None:

@@ -69,3 +69,39 @@ def test_corrupted_weights_in_the_cache_are_refused(tmp_path, small_model):
     weights.write_bytes(b"\x00" * 64 + weights.read_bytes()[64:])
     result = load_in_subprocess(cache, "someone/glyph-vae")
     assert result.returncode != 0 and "not a readable safetensors file" in result.stderr
+
+
+def test_hf_token_is_sent_for_private_repos(tmp_path):
+    """HF_TOKEN (how a Space passes its secret) reaches the Hub as a bearer token: a local
+    stand-in for the Hub endpoint records the request's Authorization header."""
+    import http.server
+    import threading
+
+    seen: list[tuple[str, str | None]] = []
+
+    class Hub(http.server.BaseHTTPRequestHandler):
+        def do_HEAD(self):
+            seen.append((self.path, self.headers.get("Authorization")))
+            self.send_response(401)  # what the Hub answers for a private repo without access
+            self.send_header("X-Error-Code", "RepoNotFound")
+            self.end_headers()
+
+        do_GET = do_HEAD
+
+        def log_message(self, *_):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        code = "from glyph_vae import GlyphVAE; GlyphVAE.from_pretrained('someone/private-glyphs')"
+        env = {**os.environ, "HF_ENDPOINT": f"http://127.0.0.1:{server.server_port}", "HF_HUB_OFFLINE": "0",
+               "HF_TOKEN": "hf_private_test", "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HOME": str(tmp_path),
+               "HF_HUB_DISABLE_TELEMETRY": "1"}
+        result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                                text=True, timeout=120)
+    finally:
+        server.shutdown()
+    repo_requests = [header for path, header in seen if path.startswith("/someone/private-glyphs/")]
+    assert repo_requests and all(header == "Bearer hf_private_test" for header in repo_requests), seen
+    assert result.returncode != 0 and "could not download someone/private-glyphs" in result.stderr

@@ -12,7 +12,7 @@ from glyph_vae import GlyphVAE
 from glyph_vae.preprocess import normalize_glyph
 from glyph_vae.strokes import render_drawing
 from train import fit
-from train.data import load_source
+from train.data import load_source, parse_label_map
 
 CHARS = "0123ABCD"
 
@@ -84,22 +84,30 @@ def test_resume_without_checkpoint_or_with_another_config_fails_clearly(npz, tmp
         fit.main(["--data", str(npz), "--out", str(tmp_path), "--epochs", "2", "--resume", "--channels", "4"])
 
 
-def test_hugging_face_dataset_from_local_parquet(npz, tmp_path, monkeypatch):
+def parquet_dataset(folder, images, labels):
+    """A local dataset in ylecun/mnist's layout: an `image` column and an integer `label`
+    column; the images are dark on light PNGs, to show they go through the same normalisation."""
     datasets = pytest.importorskip("datasets")
+    from PIL import Image
+
+    (folder / "data").mkdir(parents=True)
+    ds = datasets.Dataset.from_dict({"image": [Image.fromarray(255 - im) for im in images], "label": labels})
+    ds = ds.cast_column("image", datasets.Image())
+    ds.to_parquet(str(folder / "data" / "train-00000-of-00001.parquet"))
+    return folder
+
+
+@pytest.fixture
+def offline_datasets(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "cache"))
-    from PIL import Image
 
+
+def test_hugging_face_dataset_from_local_parquet(npz, tmp_path, offline_datasets):
     with np.load(npz) as archive:
         x, y = archive["x_train"][:64], archive["y_train"][:64]
-    folder = tmp_path / "letters"
-    (folder / "data").mkdir(parents=True)
-    # ylecun/mnist's layout: an `image` column and an integer `label` column; here
-    # the images are dark on light PNGs to show they go through the same normalisation.
-    ds = datasets.Dataset.from_dict({"image": [Image.fromarray(255 - im) for im in x], "label": (y % 4).tolist()})
-    ds = ds.cast_column("image", datasets.Image())
-    ds.to_parquet(str(folder / "data" / "train-00000-of-00001.parquet"))
+    folder = parquet_dataset(tmp_path / "letters", x, (y % 4).tolist())
 
     loaded = load_source(str(folder), "train", label_offset=10)
     assert len(loaded) == 64 and set(loaded.labels.tolist()) <= {10, 11, 12, 13}
@@ -110,6 +118,25 @@ def test_hugging_face_dataset_from_local_parquet(npz, tmp_path, monkeypatch):
         load_source(str(folder), "train", label_offset=60)
 
     run(folder, tmp_path / "run", "--epochs", "1", "--label-offset", "10")
+    assert metrics(tmp_path / "run")[0]["epoch_complete"]
+
+
+def test_label_map_reads_a_letters_only_set_as_capitals(npz, tmp_path, offline_datasets):
+    with np.load(npz) as archive:
+        x, y = archive["x_train"][:64], archive["y_train"][:64]
+    # EMNIST Letters labels a/A as 1 ... z/Z as 26; here 1-4 stand for A-D.
+    folder = parquet_dataset(tmp_path / "emnist-letters", x, (y % 4 + 1).tolist())
+    letters = load_source(str(folder), "train", label_map=parse_label_map("letters"))
+    assert set(letters.labels.tolist()) == {10, 11, 12, 13}  # A-D in the 62-class set
+    lower = load_source(str(folder), "train", label_map=parse_label_map("1:36,2:37,3:38,4:39"))
+    assert set(lower.labels.tolist()) == {36, 37, 38, 39}  # a-d
+    assert np.array_equal(lower.labels - 26, letters.labels)
+    with pytest.raises(ValueError, match=r"labels \[3, 4\] are not in --label-map"):
+        load_source(str(folder), "train", label_map=parse_label_map("1:10,2:11"))
+    with pytest.raises(ValueError, match="expected a preset"):
+        parse_label_map("A=10")
+
+    run(folder, tmp_path / "run", "--epochs", "1", "--label-map", "letters")
     assert metrics(tmp_path / "run")[0]["epoch_complete"]
 
 

@@ -191,16 +191,13 @@ signatures, and not for identifying writers.
 """
 
 
+GLYPH_VAE_RECIPE = "AdamW with warm-up and cosine decay, KL weight warmed up from 0 to 1 over the first 2,000 steps."
+
+
 def write_card(folder: Path, metrics: dict, run: Path | None, val_fraction: float = 0.03) -> Path:
     model_config = json.loads((folder / "config.json").read_text())
-    training = training_text(run, "AdamW with warm-up and cosine decay, KL weight warmed up from 0 to 1 "
-                                  "over the first 2,000 steps.")
-    shift = GlyphVAE.from_pretrained(folder).class_prior_shift
-    prior = ("Class prior: after training, `class_prior_shift` = log p_EMNIST(y) - log p_train(y) was added "
-             "to the logits (`python -m train.prior`), so characters are read at EMNIST's natural frequencies "
-             "rather than with MNIST's extra digits (digits "
-             f"{shift[:10].mean():+.2f}, letters {shift[10:].mean():+.2f} nats on average)."
-             if shift.abs().sum() > 0 else "Class prior: as trained (no correction).")
+    training = training_text(run, GLYPH_VAE_RECIPE)
+    prior = prior_text(GlyphVAE.from_pretrained(folder).class_prior_shift)
     card = CARD.format(folder=folder.as_posix(), config=json.dumps(model_config, indent=2), prior=prior,
                        training=training, today=date.today().isoformat(), machine=machine_name(),
                        val_pct=round(val_fraction * 100), errors=", ".join(metrics["mouse_drawn_errors"]) or "none",
@@ -209,6 +206,16 @@ def write_card(folder: Path, metrics: dict, run: Path | None, val_fraction: floa
     path.write_text(card)
     (folder / "eval.json").write_text(json.dumps(metrics, indent=2) + "\n")
     return path
+
+
+def prior_text(shift: torch.Tensor) -> str:
+    """The card's sentence on the class prior correction stored in the weights."""
+    if shift.abs().sum() == 0:
+        return "Class prior: as trained (no correction)."
+    return ("Class prior: after training, `class_prior_shift` = log p_EMNIST(y) - log p_train(y) was added "
+            "to the logits (`python -m train.prior`), so characters are read at EMNIST's natural frequencies "
+            "rather than with MNIST's extra digits (digits "
+            f"{shift[:10].mean():+.2f}, letters {shift[10:].mean():+.2f} nats on average).")
 
 
 def machine_name() -> str:

@@ -7,6 +7,10 @@
 Every run is seeded; `--resume` picks up the last checkpoint exactly (model,
 optimizer, schedule, epoch, step within the epoch and every RNG), so a run
 killed at any moment continues as if it never stopped.
+
+The same command runs data-parallel under torchrun (see train/distributed.py):
+
+    torchrun --nproc_per_node=4 -m train --out runs/glyph_vae --data ...
 """
 from __future__ import annotations
 
@@ -15,7 +19,6 @@ import dataclasses
 import io
 import json
 import math
-import os
 import random
 import shlex
 import sys
@@ -32,7 +35,9 @@ from glyph_vae.digits import DigitClassifier
 from glyph_vae.muddle import MuddleAutoencoder
 
 from .augment import augment
-from .data import GlyphSet, concat, load_source, split_validation
+from .data import GlyphSet, concat, load_source, parse_label_map, split_validation
+from .distributed import (World, all_sum, barrier, gather, launch_command, setup, shard, teardown,
+                          usable_length, world_from_env, wrap)
 
 MODELS = {"glyph_vae": GlyphVAE, "muddle": MuddleAutoencoder, "digits": DigitClassifier}
 CHECKPOINT = "checkpoint.pt"
@@ -47,10 +52,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--model", choices=sorted(MODELS), default="glyph_vae", help="which model to train")
     p.add_argument("--data", action="append", required=True,
                    help="an .npz like ../shared/data/mnist.npz, or a datasets.load_dataset id/folder (repeatable)")
-    p.add_argument("--label-offset", type=int, default=0, help="added to every label of Hugging Face datasets")
+    p.add_argument("--label-offset", type=int, default=0, help="added to every label (10: a letters set's 0-25 become A-Z)")
+    p.add_argument("--label-map", help="'letters' (EMNIST Letters' 1-26 become A-Z) or pairs like '0:10,1:11'; "
+                                       "applied before --label-offset")
     p.add_argument("--out", required=True, help="run folder: checkpoint, metrics.jsonl and model/")
     p.add_argument("--epochs", type=int, default=15)
-    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--batch-size", type=int, default=256,
+                   help="global batch: under torchrun each of N processes takes batch/N")
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--weight-decay", type=float, default=1e-4)
     p.add_argument("--seed", type=int, default=0)
@@ -68,19 +76,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--limit", type=int, default=0, help="use only the first N training images (smoke tests)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    p.add_argument("--threads", type=int, default=0, help="CPU threads (0 = all cores)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="CPU threads per process (0 = all cores, shared among the processes on a machine)")
+    p.add_argument("--push-to-hub", metavar="OWNER/NAME",
+                   help="after training, upload the model with its card (needs `hf auth login` or HF_TOKEN)")
+    p.add_argument("--hub-revision", help="branch to push to (created if missing; default main)")
+    p.add_argument("--hub-private", action="store_true", help="create the Hub repo as private")
+    p.add_argument("--eval-data-dir", type=Path,
+                   help="with --push-to-hub: evaluate on the test splits here (like ../shared/data) for the card; "
+                        "without it the card shows the run's validation figures")
     for field in dataclasses.fields(model_cls.config_class):
         p.add_argument(f"--{field.name.replace('_', '-')}", type=int, default=field.default,
                        help=f"model config (default {field.default})")
     return p.parse_args(argv)
-
-
-def pick_device(name: str, threads: int = 0) -> torch.device:
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cpu":
-        torch.set_num_threads(threads or os.cpu_count() or 1)
-    return torch.device(name)
 
 
 def lr_factor(step: int, total: int, warmup: int = 300) -> float:
@@ -123,25 +131,83 @@ def validate(model, data: GlyphSet, device: torch.device, batch_size: int = 1024
     return result
 
 
+def rank_seed(base: int, rank: int) -> int:
+    """A seed of this rank's own random stream; rank 0 keeps the single-process seed."""
+    return base + 1_000_003 * rank
+
+
+def rng_state(generator: torch.Generator, device: torch.device) -> dict:
+    state = {"generator": generator.get_state(), "torch": torch.get_rng_state()}
+    if device.type == "cuda":  # the reparameterisation noise is drawn on the GPU there
+        state["cuda"] = torch.cuda.get_rng_state(device)
+    return state
+
+
+def restore_rng(state: dict, generator: torch.Generator, device: torch.device) -> None:
+    generator.set_state(state["generator"])
+    torch.set_rng_state(state["torch"])
+    if device.type == "cuda" and "cuda" in state:
+        torch.cuda.set_rng_state(state["cuda"], device)
+
+
 def main(argv: list[str] | None = None) -> Path:
     args = parse_args(argv)
+    world = world_from_env()
+    token = None
+    if args.push_to_hub:
+        # A push needs a login (and the test data, if named): find out now, not after
+        # the hours of training it would upload.
+        from .push import preflight
+
+        token = preflight("--push-to-hub", args.push_to_hub, args.model, args.eval_data_dir)
+    if args.batch_size % world.size:
+        raise SystemExit(f"--batch-size {args.batch_size} is the global batch and must be a multiple of "
+                         f"the number of processes ({world.size})")
+    device = setup(world, args.device, args.threads)
+    try:
+        model_dir = train(args, world, device, argv)
+        if args.push_to_hub and world.main:
+            from .push import push
+
+            url = push(Path(args.out), args.push_to_hub, token=token, revision=args.hub_revision,
+                       private=args.hub_private, eval_data_dir=args.eval_data_dir)
+            print(f"pushed {model_dir} to {url}", file=sys.stderr)
+        return model_dir
+    finally:
+        teardown(world)
+
+
+def train(args: argparse.Namespace, world: World, device: torch.device, argv: list[str] | None) -> Path:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    device = pick_device(args.device, args.threads)
-    command = "python -m train " + shlex.join(sys.argv[1:] if argv is None else argv)
-    (out / "command.txt").write_text(command + "\n")
+    command = launch_command(world) + " " + shlex.join(sys.argv[1:] if argv is None else argv)
+    if world.main:
+        (out / "command.txt").write_text(command + "\n")
 
     random.seed(args.seed)
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
 
     t0 = time.time()
-    data = concat([load_source(spec, "train", args.label_offset) for spec in args.data])
+    try:
+        label_map = parse_label_map(args.label_map)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
+    # The first process on each machine reads Hub datasets first and the others then
+    # find them in that machine's datasets cache, rather than all downloading at once.
+    # (Every rank reaches exactly one of the two barriers.)
+    from_hub = any(not spec.endswith(".npz") for spec in args.data)
+    if from_hub and world.local_rank != 0:
+        barrier(world)
+    data = concat([load_source(spec, "train", args.label_offset, label_map) for spec in args.data])
+    if from_hub and world.local_rank == 0:
+        barrier(world)
     if args.limit:
         data = GlyphSet(data.images[:args.limit], data.labels[:args.limit])
     train_set, val_set = split_validation(data, args.val_fraction, args.seed)
-    print(f"data: {len(train_set)} train / {len(val_set)} validation glyphs, normalised in {time.time() - t0:.1f}s",
-          file=sys.stderr)
+    if world.main:
+        print(f"data: {len(train_set)} train / {len(val_set)} validation glyphs, normalised in "
+              f"{time.time() - t0:.1f}s", file=sys.stderr)
 
     model_cls = MODELS[args.model]
     config = model_cls.config_class(**{f.name: getattr(args, f.name)
@@ -150,62 +216,94 @@ def main(argv: list[str] | None = None) -> Path:
     if args.model in ("muddle", "digits") and (train_set.labels.max() >= config.num_digits):
         raise SystemExit(f"--model {args.model} trains on digits only (labels 0-9); pass MNIST-style data")
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    steps_per_epoch = math.ceil(len(train_set) / args.batch_size)
+    # --batch-size is global: with N processes each takes batch/N images per step, so
+    # the optimisation (steps, learning rate, schedule) is the same for any N.
+    per_rank = args.batch_size // world.size
+    n_used = usable_length(len(train_set), world)
+    steps_per_epoch = math.ceil(n_used / args.batch_size)
     total_steps = args.epochs * steps_per_epoch
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, total_steps))
     generator = torch.Generator(device="cpu")
+    if world.distributed:
+        # The same weights everywhere (DDP also broadcasts rank 0's), but each rank's
+        # own noise: identical sampling noise on every shard would be correlated.
+        torch.manual_seed(rank_seed(args.seed, world.rank))
+        print(f"rank {world.rank}/{world.size}: {per_rank} images of each {args.batch_size}-image batch, "
+              f"{n_used // world.size} per epoch, on {device}", file=sys.stderr)
 
     epoch, step_in_epoch, global_step = 0, 0, 0
     ckpt_path = out / CHECKPOINT
-    if args.resume:
+    if args.resume:  # every rank loads the checkpoint: model, optimizer and its own random state
         if not ckpt_path.is_file():
             raise SystemExit(f"--resume: no checkpoint at {ckpt_path}")
-        # weights_only=True: our own checkpoint, but still never run pickled code.
-        state = torch.load(ckpt_path, map_location=device, weights_only=True)
+        # weights_only=True: our own checkpoint, but still never run pickled code. Loaded
+        # to the CPU: RNG states must stay there, and load_state_dict moves the rest.
+        state = torch.load(ckpt_path, map_location="cpu", weights_only=True)
         if state["config"] != dataclasses.asdict(config):
             raise SystemExit(f"--resume: the checkpoint's model config {state['config']} differs from this command's")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         epoch, step_in_epoch, global_step = state["epoch"], state["step_in_epoch"], state["global_step"]
-        generator.set_state(state["generator"])
-        torch.set_rng_state(state["torch_rng"])
-        print(f"resumed from {ckpt_path}: epoch {epoch}, step {step_in_epoch}/{steps_per_epoch}", file=sys.stderr)
+        saved_rng = state.get("rng") or [{"generator": state["generator"], "torch": state["torch_rng"]}]
+        if len(saved_rng) == world.size:
+            restore_rng(saved_rng[world.rank], generator, device)
+        else:
+            # Other shards and other streams: training goes on correctly, but is no
+            # longer bit-identical to an uninterrupted run.
+            generator.manual_seed(rank_seed(args.seed * 100_003 + global_step, world.rank))
+            torch.manual_seed(rank_seed(args.seed + global_step, world.rank))
+            if world.main:
+                print(f"note: the checkpoint was written by {len(saved_rng)} process(es), this run has "
+                      f"{world.size}; it continues, but not bit-identically", file=sys.stderr)
+        if world.main:
+            print(f"resumed from {ckpt_path}: epoch {epoch}, step {step_in_epoch}/{steps_per_epoch}", file=sys.stderr)
 
     def checkpoint() -> None:
-        save_checkpoint(ckpt_path, {
-            "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(), "epoch": epoch, "step_in_epoch": step_in_epoch,
-            "global_step": global_step, "generator": generator.get_state(),
-            "torch_rng": torch.get_rng_state(), "config": dataclasses.asdict(config),
-        })
+        # Collective: every rank reaches each checkpoint at the same step and hands
+        # over its random state; rank 0 alone writes the file.
+        rng = gather(rng_state(generator, device), world)
+        if world.main:
+            save_checkpoint(ckpt_path, {
+                "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(), "epoch": epoch, "step_in_epoch": step_in_epoch,
+                "global_step": global_step, "rng": rng, "world_size": world.size,
+                "config": dataclasses.asdict(config),
+            })
 
+    loss_fn = wrap(model, world, device)
     images = torch.from_numpy(train_set.images)
     labels = torch.from_numpy(train_set.labels)
-    log = open(out / METRICS, "a")
+    log = open(out / METRICS, "a") if world.main else None
     model.train()
     stop = False
     while epoch < args.epochs and not stop:
         # The order of an epoch depends only on (seed, epoch), so a resumed run
-        # replays the same permutation and skips the batches already done.
+        # replays the same permutation and skips the batches already done; every
+        # rank computes the same permutation and takes its own slice of each batch.
         order = torch.randperm(len(train_set), generator=torch.Generator().manual_seed(args.seed * 100_003 + epoch))
+        order = order[:n_used]
         if step_in_epoch == 0:
-            generator.manual_seed(args.seed * 100_003 + epoch)
+            generator.manual_seed(rank_seed(args.seed * 100_003 + epoch, world.rank))
         sums: dict[str, float] = {}
         count = 0
         start = time.time()
         bar = tqdm(range(step_in_epoch, steps_per_epoch), initial=step_in_epoch, total=steps_per_epoch,
-                   desc=f"epoch {epoch + 1}/{args.epochs}", dynamic_ncols=True, mininterval=1.0)
+                   desc=f"epoch {epoch + 1}/{args.epochs}", dynamic_ncols=True, mininterval=1.0,
+                   disable=not world.main)
         for step_in_epoch in bar:
-            idx = order[step_in_epoch * args.batch_size:(step_in_epoch + 1) * args.batch_size]
+            idx = shard(order[step_in_epoch * args.batch_size:(step_in_epoch + 1) * args.batch_size], world)
             x = images[idx].to(device).float().div_(255).unsqueeze(1)
             y = labels[idx].to(device)
             if args.augment > 0:
                 x = augment(x.cpu(), generator, probability=args.augment, max_rotate=args.aug_rotate,
                             max_shear=args.aug_shear, max_stretch=args.aug_stretch).to(device)
             kl_weight = min(1.0, (global_step + 1) / max(1, args.kl_warmup_steps))
-            terms = model.loss(x, y, kl_weight=kl_weight, class_weight=args.class_weight,
-                               free_bits=args.free_bits)
+            # Through the DDP wrapper when distributed, so the backward pass averages the
+            # ranks' gradients. Every loss term is a mean over the rank's images, so with
+            # equal shards the average is the global batch's mean, as in one process (not
+            # quite for --free-bits, whose floor applies to each shard's mean KL).
+            terms = loss_fn(x, y, kl_weight=kl_weight, class_weight=args.class_weight, free_bits=args.free_bits)
             optimizer.zero_grad(set_to_none=True)
             terms["loss"].backward()
             optimizer.step()
@@ -233,24 +331,34 @@ def main(argv: list[str] | None = None) -> Path:
             step_in_epoch = steps_per_epoch
         bar.close()
 
+        # The epoch's figures over all ranks' images, not just rank 0's shard.
+        keys = sorted(sums)
+        totals = all_sum([sums[k] for k in keys] + [count], world, device)
+        sums, count = dict(zip(keys, totals[:-1])), totals[-1]
         epoch_done = step_in_epoch >= steps_per_epoch
         record = {"epoch": epoch + 1, "global_step": global_step, "epoch_complete": epoch_done,
                   "seconds": round(time.time() - start, 1),
                   "images_per_s": round(count / max(1e-9, time.time() - start), 1),
-                  "lr": scheduler.get_last_lr()[0]}
+                  "lr": scheduler.get_last_lr()[0], "processes": world.size,
+                  "n_train": len(train_set), "n_val": len(val_set)}
         record.update({f"train_{k}": v / max(1, count) for k, v in sums.items()})
         if epoch_done:
-            record.update(validate(model, val_set, device))
+            if world.main:  # validation only feeds the log, which rank 0 writes
+                record.update(validate(model, val_set, device))
             if hasattr(model, "fit_centroids"):  # stored with the weights, not recomputed by the app
+                # On every rank, from the same weights and data, so all replicas stay identical.
                 model.fit_centroids(images.float().div(255).unsqueeze(1).to(device), labels.to(device))
             epoch, step_in_epoch = epoch + 1, 0
-        log.write(json.dumps(record) + "\n")
-        log.flush()
-        print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in record.items()}),
-              file=sys.stderr)
         checkpoint()
-        model.save_pretrained(out / "model")
-    log.close()
+        if world.main:
+            log.write(json.dumps(record) + "\n")
+            log.flush()
+            print(json.dumps({k: (round(v, 4) if isinstance(v, float) else v) for k, v in record.items()}),
+                  file=sys.stderr)
+            model.save_pretrained(out / "model")
+    if log:
+        log.close()
+    barrier(world)  # no rank leaves before rank 0 has written the final model
     return out / "model"
 
 
