@@ -20,6 +20,10 @@ from glyph_vae.confuse import latent_map, make_confuser
 from glyph_vae.digits import DigitClassifier
 from glyph_vae.muddle import MuddleAutoencoder
 from glyph_vae.render import glyph_image, labelled_strip, path_gif
+from glyph_vae.style import (Style, UnsupportedCharactersError, check_randomness, load_style_axes, prior_style,
+                             slider_offset, slider_positions)
+from glyph_vae.writing import (FULL_CHARACTER_SET, MAX_STYLE_DRAWINGS, MAX_TEXT_LENGTH, glyphs_for,
+                               style_from_drawings, write)
 
 ASSETS = Path(__file__).parent / "assets"
 
@@ -42,6 +46,8 @@ def load_model(cls, env_name: str):
 MODEL, _MODEL_WARNING = load_model(GlyphVAE, "GLYPH_VAE_MODEL")  # default: assets/glyph_vae
 MUDDLE, _MUDDLE_WARNING = load_model(MuddleAutoencoder, "MUDDLE_MODEL")  # default: assets/muddle
 LOAD_WARNINGS = [w for w in (_MODEL_WARNING, _MUDDLE_WARNING) if w]
+# The latent sliders' directions, computed at training time and stored beside the weights.
+STYLE_AXES = load_style_axes(None if _MODEL_WARNING else (os.environ.get("GLYPH_VAE_MODEL", "").strip() or None))
 _POOL = np.load(ASSETS / "muddle" / "test_digits.npz")
 CONFUSER = make_confuser(_POOL["images"], _POOL["labels"], glyph_vae=MODEL, muddle=MUDDLE,
                          digits=DigitClassifier.from_pretrained())
@@ -133,6 +139,104 @@ def confuse_details(result):
     return strip, latent_map(MUDDLE, result), text
 
 
+# -- Write like me --------------------------------------------------------------
+STYLE_PADS = 6
+STYLE_PADS_PER_ROW = 3  # each pad wide enough to draw in with a mouse (six in a row leave ~100 px each)
+STYLE_CANVAS = 240  # px: six fit side by side on a laptop screen
+STYLE_BRUSH = 9  # px radius: the same pen as the Read tab's, scaled to the smaller canvas
+SLIDER_RANGE = 3.0  # standard deviations of the training styles either way
+DEFAULT_TEXT = "The quick brown fox\njumps over the lazy dog"
+STYLE_EXAMPLES = ASSETS / "style_examples"
+NO_STYLE_NOTE = ("No drawings yet, so this is the **average style**. Draw a few characters above "
+                 "(any of 0-9, A-Z, a-z) and the text is rewritten in your hand.")
+
+
+def style_from_inputs(files, pads) -> tuple[Style, list[str], str]:
+    """Uploaded files and sketchpads -> the style, what each pad was read as, a note."""
+    sources = list(files or []) + list(pads)
+    try:
+        style, readings = style_from_drawings(MODEL, sources)
+    except (GlyphError, ValueError) as exc:
+        raise gr.Error(str(exc)) from None
+    pad_readings = readings[len(files or []):]
+    reads = [f"read as **{r.character}** ({r.probabilities.max():.0%})" if r else "*empty*" for r in pad_readings]
+    if style.count == 0:
+        note = NO_STYLE_NOTE
+    else:
+        seen = " ".join(r.character for r in readings if r)
+        note = f"Style from **{style.count}** drawing{'s' if style.count > 1 else ''} (read as {seen})."
+    return style, reads, note
+
+
+def check_text_input(text) -> str:
+    if text is None:
+        raise gr.Error("Type some text to write.")
+    text = str(text)
+    if len(text) > MAX_TEXT_LENGTH:
+        raise gr.Error(f"The text has {len(text):,} characters; at most {MAX_TEXT_LENGTH} are written at once.")
+    return text
+
+
+def check_randomness_input(randomness) -> float:
+    try:
+        return check_randomness(randomness if randomness is not None else float("nan"))
+    except (TypeError, ValueError):
+        raise gr.Error(f"Randomness must be between 0 (the style's mean) and 1 (a full sample), not {randomness}.")
+
+
+def write_page(style: Style, text, randomness, seed, *, line_width: int = 1000, size: int = 48,
+               offset: np.ndarray | None = None):
+    """-> (path of the PNG, the page). Unknown characters become gaps and a warning."""
+    text, randomness, seed = check_text_input(text), check_randomness_input(randomness), check_seed(seed)
+    if offset is not None:
+        style = style.shifted(offset)
+    try:
+        page = write(MODEL, text, style, randomness, seed, cap_height=int(size), line_width=int(line_width))
+    except ValueError as exc:
+        raise gr.Error(str(exc)) from None
+    if page.unknown:
+        gr.Warning("Left as gaps (not in 0-9, A-Z, a-z): " + " ".join(repr(c) for c in page.unknown[:20]))
+    path = Path(tempfile.mkdtemp()) / f"glyphvae_{seed}.png"
+    page.image.save(path)
+    return str(path), page
+
+
+def api_write(drawings, text, randomness, seed):
+    """Style drawings (image files, may be empty), text, randomness, seed -> one PNG of the text."""
+    style, _, _ = style_from_inputs(drawings, [])
+    return write_page(style, text, randomness, seed)[0]
+
+
+def api_glyphs(drawings, characters, randomness, seed):
+    """Style drawings, characters, randomness, seed -> one image per non-space character, in order."""
+    style, _, _ = style_from_inputs(drawings, [])
+    randomness, seed = check_randomness_input(randomness), check_seed(seed)
+    try:
+        chars, glyphs = glyphs_for(MODEL, check_text_input(characters), style, randomness, seed)
+    except ValueError as exc:
+        raise gr.Error(str(exc)) from None
+    return [(glyph_image(g, 112, smooth=True), c) for c, g in zip(chars, glyphs)]
+
+
+def start_positions(style: Style | None) -> list[float]:
+    """Where the sliders start for a style: its place on each axis, as a slider can show it."""
+    style = style if style is not None else prior_style(MODEL.config.latent_dim)
+    return [round(max(-SLIDER_RANGE, min(SLIDER_RANGE, p)), 2) for p in slider_positions(style, STYLE_AXES)]
+
+
+def update_style(files, *pads):
+    """Any pad or upload changed -> style state, a note, each pad's reading, slider positions."""
+    style, reads, note = style_from_inputs(files, pads)
+    return (style, note, *reads, *start_positions(style))
+
+
+def write_ui(style, text, randomness, seed, line_width, size, *positions):
+    """The Write tab's page: the inferred style, moved as far as the sliders were moved."""
+    style = style if style is not None else prior_style(MODEL.config.latent_dim)
+    offset = slider_offset(STYLE_AXES, start_positions(style), list(positions)) if STYLE_AXES else None
+    return write_page(style, text, randomness, seed, line_width=line_width, size=size, offset=offset)[0]
+
+
 # Gradio 6 opens a Sketchpad with no tool chosen ("select the draw tool to
 # start"), and clearing it drops the tool again. A visitor should be able to
 # just draw, so whenever a pad has neither brush nor eraser, pick the brush.
@@ -157,6 +261,10 @@ SELECT_BRUSH_JS = """
 
 CLICK_PAD_CLEAR_JS = """
 () => { document.querySelector('#read-pad button[aria-label="Clear canvas"]')?.click(); }
+"""
+
+CLICK_STYLE_CLEAR_JS = """
+() => { document.querySelectorAll('.style-pad button[aria-label="Clear canvas"]').forEach((b) => b.click()); }
 """
 
 CSS = """
@@ -214,6 +322,84 @@ def build_demo() -> gr.Blocks:
                       api_visibility="private", queue=False)
             upload.upload(classify, upload, label, api_name="classify").success(
                 read_drawing, upload, [label, seen, recon, hint], api_visibility="private")
+        with gr.Tab("Write like me"):
+            gr.Markdown("Draw a few characters in your own hand (any of 0-9, A-Z, a-z, one per box; empty boxes "
+                        "are ignored). GlyphVAE infers your style from them and writes any text in it.")
+            pads, reads = [], []
+            for row in range(0, STYLE_PADS, STYLE_PADS_PER_ROW):
+              with gr.Row(equal_height=False):
+                for i in range(row + 1, row + STYLE_PADS_PER_ROW + 1):
+                    with gr.Column(min_width=220):
+                        pads.append(gr.Sketchpad(
+                            label=f"Character {i}", canvas_size=(STYLE_CANVAS, STYLE_CANVAS), fixed_canvas=True,
+                            height=STYLE_CANVAS + 90,
+                            brush=gr.Brush(default_size=STYLE_BRUSH, colors=["#000000"], color_mode="fixed"),
+                            eraser=gr.Eraser(default_size=12), layers=False, transforms=(), type="pil",
+                            elem_classes=["glyph-pad", "style-pad"], elem_id=f"style-pad-{i}"))
+                        reads.append(gr.Markdown("*empty*", elem_id=f"style-read-{i}"))
+            with gr.Row():
+                clear_style = gr.Button("Clear all drawings", elem_id="style-clear")
+            with gr.Accordion("Or upload pictures of your writing (one character each)", open=False):
+                style_files = gr.File(label=f"Style drawings (up to {MAX_STYLE_DRAWINGS})", file_count="multiple",
+                                      file_types=["image"], type="filepath", elem_id="style-files")
+            style_note = gr.Markdown(NO_STYLE_NOTE, elem_id="style-note")
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=2, min_width=300):
+                    text = gr.Textbox(DEFAULT_TEXT, lines=4, max_length=MAX_TEXT_LENGTH, label="Text to write",
+                                      info=f"0-9, A-Z, a-z, spaces and new lines; up to {MAX_TEXT_LENGTH} characters",
+                                      elem_id="write-text")
+                    with gr.Row():
+                        write_go = gr.Button("Write it", variant="primary", elem_id="write-go")
+                        full_set = gr.Button("Full character set", elem_id="write-full-set")
+                    randomness = gr.Slider(0, 1, value=0.3, step=0.05, label="Randomness",
+                                           info="0: every letter at your style's mean; 1: each one sampled from it",
+                                           elem_id="write-randomness")
+                    write_seed = gr.Number(value=0, precision=0, minimum=0, label="Seed", elem_id="write-seed")
+                    with gr.Accordion("Page", open=False):
+                        line_width = gr.Slider(400, 1600, value=1000, step=50, label="Line width (px)",
+                                               elem_id="write-width")
+                        size = gr.Slider(24, 96, value=48, step=4, label="Capital height (px)", elem_id="write-size")
+                    with gr.Accordion("Fine-tune the style", open=bool(STYLE_AXES)):
+                        if not STYLE_AXES:
+                            gr.Markdown("This model has no style axes (style_axes.json), so there are no sliders.")
+                        sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=p, step=0.05, label=axis.label,
+                                             elem_id=f"style-axis-{k}")
+                                   for k, (axis, p) in enumerate(zip(STYLE_AXES, start_positions(None)))]
+                        reset = gr.Button("Reset to my style", size="sm", elem_id="style-reset")
+                with gr.Column(scale=3, min_width=320):
+                    page = gr.Image(label="In your hand (download with the button)", type="filepath", format="png",
+                                    buttons=["download", "fullscreen"], elem_id="write-output")
+            gr.Examples(
+                examples=[[sorted(str(f) for f in (STYLE_EXAMPLES / name).glob("*.png")), DEFAULT_TEXT]
+                          for name in ("narrow", "wide", "light", "bold", "italic")],
+                example_labels=["Narrow", "Wide", "Light", "Bold", "Italic"],
+                inputs=[style_files, text], label="Styles to try (click one: five drawings each)")
+            style_state = gr.State()
+            glyph_gallery = gr.Gallery(visible=False)  # the /glyphs endpoint's output
+            api_trigger = gr.Button(visible=False)
+
+            style_inputs = [style_files, *pads]
+            style_outputs = [style_state, style_note, *reads, *sliders]
+            page_inputs = [style_state, text, randomness, write_seed, line_width, size, *sliders]
+            for source in pads:
+                source.change(update_style, style_inputs, style_outputs, trigger_mode="always_last",
+                              show_progress="hidden", api_visibility="private").then(
+                    write_ui, page_inputs, page, show_progress="minimal", api_visibility="private")
+            style_files.change(update_style, style_inputs, style_outputs, api_visibility="private").then(
+                write_ui, page_inputs, page, api_visibility="private")
+            clear_style.click(None, js=CLICK_STYLE_CLEAR_JS)
+            for trigger in (write_go.click, text.submit, randomness.release, write_seed.submit,
+                            line_width.release, size.release, *[s.release for s in sliders]):
+                trigger(write_ui, page_inputs, page, api_visibility="private")
+            full_set.click(lambda: FULL_CHARACTER_SET, None, text, queue=False, api_visibility="private").then(
+                write_ui, page_inputs, page, api_visibility="private")
+            reset.click(start_positions, style_state, sliders, queue=False, api_visibility="private").then(
+                write_ui, page_inputs, page, api_visibility="private")
+            # The public API: the same functions, fed image files instead of sketchpads.
+            api_trigger.click(api_glyphs, [style_files, text, randomness, write_seed], glyph_gallery,
+                              api_name="glyphs")
+            api_trigger.click(api_write, [style_files, text, randomness, write_seed], page, api_name="write")
+            demo.load(write_ui, page_inputs, page, api_visibility="private")
         with gr.Tab("Confuse this digit"):
             gr.Markdown("Pick a digit (or draw one): the muddle autoencoder walks from it towards the nearest "
                         "*other* digit and shows the image that sits between them, still a digit, but which?")

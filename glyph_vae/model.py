@@ -26,6 +26,15 @@ class GlyphVAEConfig:
     channels: int = 32  # conv width of encoder and decoder
     hidden: int = 128  # width of the class head and of the class embedding
     image_size: int = 28
+    # Later additions (0 = the seed's architecture, so seed configs load unchanged):
+    # 1: the posterior over z also sees the class, q(z|x, y), as in Kingma et al.'s
+    # M2. With q(z|x) alone, z has to say "this is a thin 1" and a style read from
+    # a wide A decodes as a blob when asked for an l; with q(z|x, y), z only says
+    # how this glyph differs from its class's usual shape, which transfers.
+    encoder_sees_class: int = 0
+    # > 0: class and z meet in an MLP of this width before the deconvolutions
+    # instead of being summed, so what a style dimension does can depend on the class.
+    decoder_hidden: int = 0
 
 
 class GlyphVAE(HubMixin, nn.Module):
@@ -49,12 +58,19 @@ class GlyphVAE(HubMixin, nn.Module):
         self.class_head = nn.Sequential(
             nn.Linear(flat, config.hidden), nn.ReLU(), nn.Linear(config.hidden, config.num_classes)
         )
-        self.latent_head = nn.Linear(flat, 2 * config.latent_dim)
+        self.latent_head = nn.Linear(flat + (config.num_classes if config.encoder_sees_class else 0),
+                                     2 * config.latent_dim)
 
-        self.class_to_features = nn.Sequential(
-            nn.Linear(config.num_classes, config.hidden), nn.ReLU(), nn.Linear(config.hidden, flat)
-        )
-        self.z_to_features = nn.Linear(config.latent_dim, flat)
+        if config.decoder_hidden:
+            self.class_and_z_to_features = nn.Sequential(
+                nn.Linear(config.num_classes + config.latent_dim, config.decoder_hidden), nn.ReLU(),
+                nn.Linear(config.decoder_hidden, flat), nn.ReLU(),
+            )
+        else:
+            self.class_to_features = nn.Sequential(
+                nn.Linear(config.num_classes, config.hidden), nn.ReLU(), nn.Linear(config.hidden, flat)
+            )
+            self.z_to_features = nn.Linear(config.latent_dim, flat)
         # Added to the class logits at inference. Zero while training; afterwards it
         # can hold log p_target(y) - log p_train(y), which turns the head's p_train(y|x)
         # into p_target(y|x) (prior shift, Saerens et al. 2002; Menon et al. 2021).
@@ -67,21 +83,32 @@ class GlyphVAE(HubMixin, nn.Module):
         )
 
     # -- the three halves -------------------------------------------------
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """x: (B, 1, 28, 28) in [0, 1] -> class logits, posterior mean, log-variance."""
+    def encode(self, x: torch.Tensor, y: torch.Tensor | None = None
+               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """x: (B, 1, 28, 28) in [0, 1] -> class logits, posterior mean, log-variance.
+
+        y (class indices) is what the posterior is conditioned on when the config
+        has encoder_sees_class; None means the class the encoder reads."""
         h = self.encoder(x)
+        logits = self.class_head(h) + self.class_prior_shift
+        if self.config.encoder_sees_class:
+            y = logits.argmax(dim=1) if y is None else y
+            h = torch.cat([h, F.one_hot(y.long(), self.config.num_classes).to(h.dtype)], dim=1)
         mu, logvar = self.latent_head(h).chunk(2, dim=1)
-        return self.class_head(h) + self.class_prior_shift, mu, logvar
+        return logits, mu, logvar
 
     def decode(self, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """y: (B,) class indices or (B, C) one-hot; z: (B, latent) -> pixel logits."""
         if y.dim() == 1:
             y = F.one_hot(y.long(), self.config.num_classes).to(z.dtype)
-        h = self.class_to_features(y) + self.z_to_features(z)
+        if self.config.decoder_hidden:
+            h = self.class_and_z_to_features(torch.cat([y, z], dim=1))
+        else:
+            h = self.class_to_features(y) + self.z_to_features(z)
         return self.decoder(h.view(-1, *self.feature_shape))
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
-        logits, mu, logvar = self.encode(x)
+        logits, mu, logvar = self.encode(x, y)  # z's posterior sees the true class (if configured)
         # Reparameterisation (Kingma & Welling 2014): z = mu + sigma * eps keeps the
         # sample differentiable with respect to mu and sigma.
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu

@@ -77,11 +77,11 @@ def _densify(stroke: Stroke, step: float = 0.02) -> np.ndarray:
 
 
 def place_strokes(char: str, rng: np.random.Generator, canvas: int, *, height: float | None = None,
-                  slant: float | None = None) -> list[np.ndarray]:
+                  slant: float | None = None, aspect: float | None = None) -> list[np.ndarray]:
     """The skeleton of `char` laid out on a canvas as a user might draw it: random
     size, position, width, slant, rotation and a hand's wobble. Pixel coordinates."""
     h = (height if height is not None else rng.uniform(0.3, 0.8)) * canvas
-    aspect = rng.uniform(0.55, 0.95)
+    aspect = rng.uniform(0.55, 0.95) if aspect is None else aspect
     w = h * aspect
     slant = rng.uniform(-0.1, 0.35) if slant is None else slant
     angle = math.radians(rng.uniform(-6, 6))
@@ -117,12 +117,30 @@ def render_strokes(strokes: list[np.ndarray], canvas: int, brush: float) -> Imag
     return image.resize((canvas, canvas), Image.LANCZOS).convert("RGB")
 
 
-def render_drawing(char: str, seed: int, *, canvas: int | None = None, brush: float | None = None) -> Image.Image:
-    """One mouse-style drawing of `char` (0-9, A-Z), reproducible from the seed."""
+def render_drawing(char: str, seed: int, *, canvas: int | None = None, brush: float | None = None,
+                   **shape: float) -> Image.Image:
+    """One mouse-style drawing of `char` (0-9, A-Z), reproducible from the seed;
+    `shape` may fix place_strokes' height, slant or aspect (width / height)."""
     rng = np.random.default_rng(seed)
     canvas = canvas or int(rng.integers(280, 513))
     brush = brush or float(rng.uniform(10, 28))
-    return render_strokes(place_strokes(char, rng, canvas), canvas, brush)
+    return render_strokes(place_strokes(char, rng, canvas, **shape), canvas, brush)
+
+
+# The five styles of the app's one-click examples, as a user would draw them on a
+# 400 px canvas: (brush width in px, place_strokes shape).
+STYLE_EXAMPLES = {
+    "narrow": (14, {"aspect": 0.38, "slant": 0.0, "height": 0.75}),
+    "wide": (14, {"aspect": 1.25, "slant": 0.0, "height": 0.55}),
+    "light": (5, {"aspect": 0.75, "slant": 0.0, "height": 0.7}),
+    "bold": (38, {"aspect": 0.75, "slant": 0.0, "height": 0.6}),
+    "italic": (14, {"aspect": 0.7, "slant": 0.45, "height": 0.7}),
+}
+
+
+def style_example(style: str, char: str, seed: int, canvas: int = 400) -> Image.Image:
+    brush, shape = STYLE_EXAMPLES[style]
+    return render_drawing(char, seed, canvas=canvas, brush=brush, **shape)
 
 
 def drawing_set(chars: str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", per_char: int = 10,

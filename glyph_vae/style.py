@@ -118,3 +118,58 @@ def draw_glyphs(model: GlyphVAE, characters: str, style: Style, randomness: floa
         return np.zeros((0, 28, 28), np.float32)
     classes = torch.tensor([CHARSET.index(c) for c in characters])
     return torch.sigmoid(model.decode(classes, z))[:, 0].numpy()
+
+
+# -- style axes: the latent sliders ------------------------------------------
+STYLE_AXES_NAME = "style_axes.json"  # next to config.json; written by `python -m train.style_axes`
+
+
+@dataclass(frozen=True)
+class StyleAxis:
+    """A direction of z that matters (a principal direction of the posterior means
+    over the training glyphs), named after the style measure it changes most."""
+
+    name: str  # the measure: "width", "stroke_thickness", "slant", "height"
+    label: str  # for people, e.g. "Slant (upright → italic)"
+    direction: np.ndarray  # (latent_dim,) unit vector, oriented so + increases the measure
+    scale: float  # standard deviation of the training posterior means along it
+
+
+def load_style_axes(source) -> list[StyleAxis]:
+    """The axes stored with a model: `source` is a model folder, or a Hub repo id
+    (optionally @revision) whose style_axes.json is fetched like its weights.
+    A model without the file has no sliders: an empty list, not an error."""
+    import json
+    from pathlib import Path
+
+    from .hub import ASSETS_DIR, split_revision
+
+    source = ASSETS_DIR / GlyphVAE.default_subfolder if source is None else source
+    path = Path(source) / STYLE_AXES_NAME
+    if not Path(source).is_dir():
+        from huggingface_hub import hf_hub_download
+
+        repo_id, revision = split_revision(str(source))
+        try:
+            path = Path(hf_hub_download(repo_id, STYLE_AXES_NAME, revision=revision))
+        except Exception:  # no such file in the repo, or offline without it cached
+            return []
+    if not path.is_file():
+        return []
+    raw = json.loads(path.read_text())
+    return [StyleAxis(a["name"], a["label"], np.asarray(a["direction"], np.float32), float(a["scale"]))
+            for a in raw["axes"]]
+
+
+def slider_positions(style: Style, axes: list[StyleAxis]) -> list[float]:
+    """Where a style sits on each axis, in standard deviations of the training styles."""
+    return [float(style.mean @ a.direction / a.scale) for a in axes]
+
+
+def slider_offset(axes: list[StyleAxis], start: list[float], wanted: list[float]) -> np.ndarray:
+    """The move in z from sliders at `start` to sliders at `wanted` (the axes are
+    orthogonal, so each slider moves only its own coordinate of z)."""
+    offset = np.zeros(len(axes[0].direction) if axes else 0, np.float32)
+    for axis, a, b in zip(axes, start, wanted):
+        offset += (float(b) - float(a)) * axis.scale * axis.direction
+    return offset

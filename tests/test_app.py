@@ -50,17 +50,17 @@ def test_api_lists_classify(client):
 
 # -- the page ---------------------------------------------------------------
 
-def drawing_area(page, pad="#read-pad"):
+def drawing_area(page, pad="#read-pad", canvas_px=400):
     """Screen box of the sketchpad's white canvas: centred in the editor, scaled by its zoom."""
     canvas = page.locator(f"{pad} canvas").first.bounding_box()
     zoom_text = page.locator(pad).inner_text()
     zoom = int(re.search(r"(\d+)%", zoom_text).group(1)) / 100
-    side = 400 * zoom
+    side = canvas_px * zoom
     return canvas["x"] + (canvas["width"] - side) / 2, canvas["y"] + (canvas["height"] - side) / 2, side
 
 
-def draw_character(page, char, seed=0, pad="#read-pad"):
-    x0, y0, side = drawing_area(page, pad)
+def draw_character(page, char, seed=0, pad="#read-pad", canvas_px=400):
+    x0, y0, side = drawing_area(page, pad, canvas_px)
     strokes = place_strokes(char, np.random.default_rng(seed), 400, height=0.6, slant=0.15)
     for stroke in strokes:
         points = [(x0 + x * side / 400, y0 + y * side / 400) for x, y in stroke]

@@ -1,0 +1,94 @@
+"""Write like me: from a few drawings of a writer to glyphs or a page in their hand.
+
+Pure functions over a loaded model, the same ones the app and its API call:
+
+    >>> from glyph_vae import GlyphVAE
+    >>> from glyph_vae.writing import style_from_drawings, write
+    >>> model = GlyphVAE.from_pretrained()
+    >>> style, readings = style_from_drawings(model, ["my_a.png", "my_k.png", "my_7.png"])
+    >>> page = write(model, "Hello world", style, randomness=0.3, seed=1)
+    >>> page.image.save("hello.png")
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .layout import Page, layout_text
+from .model import CHARSET, GlyphVAE
+from .preprocess import BlankDrawingError, GlyphError, normalize_glyph
+from .reading import Reading, read_glyphs
+from .style import Style, check_characters, draw_glyphs, infer_style
+
+MAX_TEXT_LENGTH = 500  # characters of one page: a long note, and a fraction of a second to draw
+MAX_STYLE_DRAWINGS = 16  # more adds little to the style (precisions add up) and costs upload time
+FULL_CHARACTER_SET = "0123456789\nABCDEFGHIJKLM NOPQRSTUVWXYZ\nabcdefghijklm nopqrstuvwxyz"
+
+
+class TextTooLongError(ValueError):
+    pass
+
+
+class TooManyDrawingsError(ValueError):
+    pass
+
+
+def style_from_drawings(model: GlyphVAE, drawings: Sequence[Any]) -> tuple[Style, list[Reading | None]]:
+    """Infer the style of the drawings (files, images or sketchpad values; None or
+    blank ones are skipped) -> the style and, per drawing, how it was read (None if blank)."""
+    drawings = list(drawings or [])
+    if len(drawings) > MAX_STYLE_DRAWINGS:
+        raise TooManyDrawingsError(f"At most {MAX_STYLE_DRAWINGS} style drawings, got {len(drawings)}.")
+    glyphs: list[np.ndarray | None] = []
+    for number, drawing in enumerate(drawings, 1):
+        if drawing is None:
+            glyphs.append(None)
+            continue
+        try:
+            glyphs.append(normalize_glyph(drawing))
+        except BlankDrawingError:
+            glyphs.append(None)
+        except GlyphError as exc:
+            raise type(exc)(f"Style drawing {number}: {exc}") from None
+    filled = [g for g in glyphs if g is not None]
+    readings: list[Reading | None] = [None] * len(glyphs)
+    if filled:
+        probs, recons = read_glyphs(model, np.stack(filled))
+        it = iter(range(len(filled)))
+        for i, g in enumerate(glyphs):
+            if g is not None:
+                k = next(it)
+                readings[i] = Reading(glyph=g, reconstruction=recons[k], probabilities=probs[k])
+    return infer_style(model, np.stack(filled) if filled else np.zeros((0, 28, 28), np.float32)), readings
+
+
+def check_text(text: str | None) -> str:
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise TextTooLongError(f"The text has {len(text):,} characters; at most {MAX_TEXT_LENGTH} are written at once.")
+    if not any(c in CHARSET for c in text):
+        raise ValueError("Type some text to write: letters (A-Z, a-z) or digits (0-9).")
+    return text
+
+
+def write(model: GlyphVAE, text: str, style: Style, randomness: float = 0.0, seed: int = 0, *,
+          cap_height: int = 48, line_width: int = 1000) -> Page:
+    """Lay out `text` in `style`. Characters outside 0-9, A-Z, a-z become gaps and are
+    listed in `page.unknown`. The same arguments give the same image, pixel for pixel."""
+    text = check_text(text)
+    characters = "".join(c for c in text if c in CHARSET)
+    glyphs = draw_glyphs(model, characters, style, randomness, seed)
+    return layout_text(text, list(glyphs), cap_height=cap_height, line_width=line_width)
+
+
+def glyphs_for(model: GlyphVAE, characters: str, style: Style, randomness: float = 0.0,
+               seed: int = 0) -> tuple[str, np.ndarray]:
+    """Each non-space character of `characters` drawn in `style` -> (those characters, glyphs)."""
+    characters = "".join(c for c in (characters or "") if not c.isspace())
+    if not characters:
+        raise ValueError("Give at least one character to draw (0-9, A-Z, a-z).")
+    if len(characters) > MAX_TEXT_LENGTH:
+        raise TextTooLongError(f"{len(characters):,} characters asked for; at most {MAX_TEXT_LENGTH} at once.")
+    check_characters(characters)
+    return characters, draw_glyphs(model, characters, style, randomness, seed)

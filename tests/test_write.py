@@ -1,0 +1,166 @@
+"""Write like me, without the UI: style inference, glyphs, layout, determinism, bad input."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from glyph_vae import GlyphVAE
+from glyph_vae.layout import X_HEIGHT, layout_text
+from glyph_vae.measures import stroke_thickness, width
+from glyph_vae.preprocess import normalize_glyph
+from glyph_vae.strokes import render_drawing, style_example
+from glyph_vae.style import (UnsupportedCharactersError, draw_glyphs, infer_style, load_style_axes, prior_style,
+                             slider_offset, slider_positions)
+from glyph_vae.writing import TextTooLongError, TooManyDrawingsError, glyphs_for, style_from_drawings, write
+
+
+@pytest.fixture(scope="module")
+def model():
+    return GlyphVAE.from_pretrained()
+
+
+def png(page) -> bytes:
+    buffer = io.BytesIO()
+    page.image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def bar_glyph(w: int = 4, h: int = 20) -> np.ndarray:
+    glyph = np.zeros((28, 28), np.float32)
+    glyph[4:4 + h, 14 - w // 2:14 - w // 2 + w] = 1.0
+    return glyph
+
+
+# -- layout -------------------------------------------------------------------
+
+def test_layout_shares_a_baseline_and_puts_descenders_below_it():
+    text = "Hag py"
+    page = layout_text(text, [bar_glyph(8) for c in text if c != " "], cap_height=40, line_width=1000)
+    boxes = {g.char: g.box for g in page.glyphs}
+    baseline = page.glyphs[0].baseline
+    for char in "Ha":  # capital and x-height letter sit on the line
+        assert abs(boxes[char][3] - baseline) <= 1
+    for char in "gpy":  # descenders go below it by about a third of a capital
+        assert boxes[char][3] - baseline >= 0.3 * 40
+    capital, small = boxes["H"][3] - boxes["H"][1], boxes["a"][3] - boxes["a"][1]
+    assert small == pytest.approx(X_HEIGHT * capital, abs=2)  # lower case is smaller
+    assert boxes["a"][1] > boxes["H"][1]  # and its top is lower
+
+
+def test_layout_spacing_follows_each_glyphs_ink():
+    page = layout_text("HH", [bar_glyph(2), bar_glyph(12)], cap_height=40)
+    (a, b) = [g.box for g in page.glyphs]
+    assert b[2] - b[0] > 4 * (a[2] - a[0])  # a wide glyph takes more room than a narrow one
+    gap = b[0] - a[2]
+    assert 0 < gap < 0.3 * 40  # letters are placed by their ink, a small gap apart
+
+
+def test_layout_wraps_lines_at_the_chosen_width_and_on_newlines():
+    text = "word " * 30
+    glyphs = [bar_glyph(10) for c in text if c != " "]
+    wide = layout_text(text, glyphs, cap_height=32, line_width=1600)
+    narrow = layout_text(text, glyphs, cap_height=32, line_width=500)
+    assert narrow.image.width <= 500 and wide.image.width <= 1600
+    lines = lambda page: len({g.line for g in page.glyphs})  # noqa: E731
+    assert lines(narrow) > lines(wide) >= 2
+    for page in (wide, narrow):  # words are not split across lines
+        for i in range(0, len(page.glyphs), 4):
+            assert len({g.line for g in page.glyphs[i:i + 4]}) == 1
+    two = layout_text("ab\ncd", [bar_glyph()] * 4)
+    assert [g.line for g in two.glyphs] == [0, 0, 1, 1]
+
+
+def test_layout_leaves_unknown_characters_as_gaps():
+    page = layout_text("a€b!", [bar_glyph(), bar_glyph()], cap_height=40)
+    assert page.unknown == "€!"
+    a, b = [g.box for g in page.glyphs]
+    assert b[0] - a[2] > 0.5 * 40  # a gap where the euro sign was
+
+
+# -- style -----------------------------------------------------------------------
+
+def test_no_drawings_means_the_prior(model):
+    style, readings = style_from_drawings(model, [])
+    assert style.count == 0 and readings == []
+    assert np.all(style.mean == 0) and np.all(style.std == 1)
+
+
+def test_blank_drawings_are_ignored_and_readings_line_up(model):
+    blank = Image.new("RGB", (300, 300), "white")
+    drawings = [blank, render_drawing("A", 1, canvas=300, brush=16), None, render_drawing("7", 2, canvas=300, brush=16)]
+    style, readings = style_from_drawings(model, drawings)
+    assert style.count == 2
+    assert readings[0] is None and readings[2] is None
+    assert readings[1].character in "Aa" and readings[3].character == "7"
+
+
+def test_more_drawings_of_one_style_give_a_surer_style(model):
+    glyph = normalize_glyph(render_drawing("K", 5, canvas=300, brush=16))
+    one, three = infer_style(model, [glyph]), infer_style(model, [glyph] * 3)
+    active = one.std < 0.5
+    assert active.sum() >= 5
+    assert np.all(three.std[active] < one.std[active])  # precisions add up
+    assert np.allclose(three.mean[active], one.mean[active], atol=0.3 * np.abs(one.mean[active]).max())
+
+
+def test_style_carries_over_to_other_characters(model):
+    """Bold drawings give bolder glyphs than light ones, wide ones wider than narrow ones."""
+    def drawn(style_name):
+        glyphs = [normalize_glyph(style_example(style_name, c, 700 + i)) for i, c in enumerate("AGK47")]
+        return draw_glyphs(model, "BEHNRSUXbdehnu25", infer_style(model, glyphs))
+    assert np.median(stroke_thickness(drawn("bold"))) > 1.2 * np.median(stroke_thickness(drawn("light")))
+    assert np.median(width(drawn("wide"))) > 1.2 * np.median(width(drawn("narrow")))
+
+
+def test_same_inputs_and_seed_give_the_same_png(model):
+    style = prior_style(model.config.latent_dim)
+    a = png(write(model, "Same seed", style, randomness=0.7, seed=42))
+    b = png(write(model, "Same seed", style, randomness=0.7, seed=42))
+    c = png(write(model, "Same seed", style, randomness=0.7, seed=43))
+    assert a == b and a != c
+    # with randomness 0 every glyph is the style's mean: the seed does not matter
+    assert png(write(model, "Mean", style, 0.0, 1)) == png(write(model, "Mean", style, 0.0, 2))
+
+
+def test_glyphs_skip_spaces_and_keep_order(model):
+    chars, glyphs = glyphs_for(model, "a b\nC", prior_style(model.config.latent_dim))
+    assert chars == "abC" and glyphs.shape == (3, 28, 28)
+    assert 0 <= glyphs.min() and glyphs.max() <= 1
+
+
+def test_bad_input_gets_specific_errors(model):
+    style = prior_style(model.config.latent_dim)
+    with pytest.raises(UnsupportedCharactersError, match="'€'"):
+        glyphs_for(model, "a€", style)
+    with pytest.raises(TextTooLongError, match="100,000"):
+        write(model, "a" * 100_000, style)
+    with pytest.raises(ValueError, match="Type some text"):
+        write(model, " !? ", style)
+    for bad in (-0.1, 1.5, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="randomness"):
+            write(model, "a", style, randomness=bad)
+    for bad in (-1, 2**63, 1.5):
+        with pytest.raises(ValueError, match="seed"):
+            write(model, "a", style, seed=bad)
+    with pytest.raises(TooManyDrawingsError, match="At most 16"):
+        style_from_drawings(model, [None] * 100)
+    with pytest.raises(ValueError, match="Style drawing 2"):
+        style_from_drawings(model, [None, b"not an image"])
+
+
+def test_style_axes_are_stored_with_the_model_and_move_one_coordinate(model):
+    axes = load_style_axes(None)
+    assert len(axes) >= 4
+    names = {a.name for a in axes}
+    assert {"width", "stroke_thickness", "slant"} <= names
+    directions = np.stack([a.direction for a in axes])
+    assert np.allclose(directions @ directions.T, np.eye(len(axes)), atol=1e-4)
+    style = infer_style(model, [normalize_glyph(render_drawing("R", 3, canvas=300, brush=12))])
+    start = slider_positions(style, axes)
+    wanted = list(start)
+    wanted[0] += 1.5
+    moved = style.shifted(slider_offset(axes, start, wanted))
+    assert np.allclose(slider_positions(moved, axes), wanted, atol=1e-4)

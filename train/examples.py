@@ -1,0 +1,24 @@
+"""Write the app's one-click style examples: five drawings per style in assets/style_examples/.
+
+    python -m train.examples
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from glyph_vae.hub import ASSETS_DIR
+from glyph_vae.strokes import STYLE_EXAMPLES, style_example
+
+CHARACTERS = "AGK47"  # straight and round strokes, letters and digits
+
+
+def main(out: Path = ASSETS_DIR / "style_examples") -> None:
+    for style in STYLE_EXAMPLES:
+        folder = out / style
+        folder.mkdir(parents=True, exist_ok=True)
+        for i, char in enumerate(CHARACTERS):
+            style_example(style, char, 500 + i).convert("L").save(folder / f"{char}.png", optimize=True)
+
+
+if __name__ == "__main__":
+    main()
