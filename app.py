@@ -332,7 +332,7 @@ def build_demo() -> gr.Blocks:
                     with gr.Column(min_width=220):
                         pads.append(gr.Sketchpad(
                             label=f"Character {i}", canvas_size=(STYLE_CANVAS, STYLE_CANVAS), fixed_canvas=True,
-                            height=STYLE_CANVAS + 90,
+                            height=STYLE_CANVAS + 60,
                             brush=gr.Brush(default_size=STYLE_BRUSH, colors=["#000000"], color_mode="fixed"),
                             eraser=gr.Eraser(default_size=12), layers=False, transforms=(), type="pil",
                             elem_classes=["glyph-pad", "style-pad"], elem_id=f"style-pad-{i}"))
