@@ -34,3 +34,24 @@ def test_gradio_client_example_runs(app_url, monkeypatch, capsys):
     exec(compile(confuse_block, "README.md", "exec"), namespace)
     digit, partner, p_digit, p_partner = capsys.readouterr().out.split()
     assert digit == "3" and partner != "3" and 0 <= float(p_digit) <= 1 and 0 <= float(p_partner) <= 1
+
+
+def test_write_like_me_python_example_runs(monkeypatch, tmp_path):
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    block = next(b for b in BLOCKS if "from glyph_vae.writing import" in b)
+    namespace = {}
+    exec(compile(block.replace('"hello.png"', repr(str(tmp_path / "hello.png"))), "README.md", "exec"), namespace)
+    assert (tmp_path / "hello.png").stat().st_size > 1000
+    assert namespace["style"].count == 2 and namespace["glyphs"].shape == (3, 28, 28)
+
+
+def test_write_like_me_api_example_runs(app_url, monkeypatch, capsys):
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    namespace = {}
+    setup = next(b for b in BLOCKS if "gradio_client" in b)
+    exec(compile(setup.split("result =")[0].replace("http://127.0.0.1:7860/", app_url), "README.md", "exec"),
+         namespace)
+    block = next(b for b in BLOCKS if 'api_name="/write"' in b)
+    exec(compile(block, "README.md", "exec"), namespace)
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "['a', 'b', 'c']"
+    assert open(namespace["png"], "rb").read(4) == b"\x89PNG"
