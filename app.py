@@ -142,7 +142,7 @@ def confuse_details(result):
 # -- Write like me --------------------------------------------------------------
 STYLE_PADS = 6
 STYLE_PADS_PER_ROW = 3  # each pad wide enough to draw in with a mouse (six in a row leave ~100 px each)
-STYLE_CANVAS = 240  # px: six fit side by side on a laptop screen
+STYLE_CANVAS = 240  # px: big enough to draw a character with the mouse, three to a row
 STYLE_BRUSH = 9  # px radius: the same pen as the Read tab's, scaled to the smaller canvas
 SLIDER_RANGE = 3.0  # standard deviations of the training styles either way
 DEFAULT_TEXT = "The quick brown fox\njumps over the lazy dog"
