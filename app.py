@@ -7,6 +7,8 @@ glyph_vae package and only turns its result into Gradio values or messages.
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
 import sys
 import tempfile
@@ -49,9 +51,45 @@ LOAD_WARNINGS = [w for w in (_MODEL_WARNING, _MUDDLE_WARNING) if w]
 # The latent sliders' directions, computed at training time and stored beside the weights.
 STYLE_AXES = load_style_axes(None if _MODEL_WARNING else (os.environ.get("GLYPH_VAE_MODEL", "").strip() or None))
 _POOL = np.load(ASSETS / "muddle" / "test_digits.npz")
-CONFUSER = make_confuser(_POOL["images"], _POOL["labels"], glyph_vae=MODEL, muddle=MUDDLE,
-                         digits=DigitClassifier.from_pretrained())
+DIGITS = DigitClassifier.from_pretrained()
+CONFUSER = make_confuser(_POOL["images"], _POOL["labels"], glyph_vae=MODEL, muddle=MUDDLE, digits=DIGITS)
 MAX_SEED = 2**63 - 1
+APP_VERSION = "1.1.0"
+# Limits (README "Limits"): uploads over MAX_FILE_SIZE are refused with HTTP 413; at most QUEUE_SIZE
+# requests wait in the queue (more get "Queue is full"); each endpoint runs up to CONCURRENCY calls at once.
+MAX_FILE_SIZE = "10mb"
+QUEUE_SIZE = 64
+CONCURRENCY = 8
+
+
+def model_health(model, env_name: str | None, warning: str | None) -> dict:
+    """Which weights a model runs: its source, config and the sha256 prefix of its safetensors."""
+    from glyph_vae.hub import ASSETS_DIR, resolve_files
+
+    source = None if warning or not env_name else (os.environ.get(env_name, "").strip() or None)
+    try:
+        _, weights = resolve_files(source or ASSETS_DIR / model.default_subfolder)
+        digest = hashlib.sha256(Path(weights).read_bytes()).hexdigest()[:16]
+    except Exception as exc:  # noqa: BLE001 - health must answer even if the file moved since loading
+        digest = f"unavailable: {exc}"
+    return {"source": source or f"bundled (assets/{model.default_subfolder})",
+            "config": dataclasses.asdict(model.config), "sha256": digest}
+
+
+# Computed once at start-up: /health only returns it (the framework's floor in bench/api_latency.py).
+HEALTH = {"status": "ok", "app_version": APP_VERSION, "gradio": gr.__version__,
+          "torch": __import__("torch").__version__,
+          "models": {"GlyphVAE": model_health(MODEL, "GLYPH_VAE_MODEL", _MODEL_WARNING),
+                     "MuddleAutoencoder": model_health(MUDDLE, "MUDDLE_MODEL", _MUDDLE_WARNING),
+                     "DigitClassifier": model_health(DIGITS, None, None)},
+          "warnings": LOAD_WARNINGS}
+
+
+def health() -> dict:
+    """The app's version and the models it runs (source, config, weights' sha256 prefix)."""
+    return HEALTH
+
+
 EXAMPLES = sorted(str(p) for p in (ASSETS / "examples").glob("drawn_*.png"))
 CANVAS = 400  # px; big enough to draw with a mouse, small enough for a phone
 BRUSH_RADIUS = 14  # px: a felt-tip pen on a 400 px canvas (a 28 px wide stroke)
@@ -440,6 +478,7 @@ def build_demo() -> gr.Blocks:
                         api_visibility="private", queue=False).then(
                 confuse, [digit, confuse_pad, seed], outputs, api_visibility="private").success(
                 confuse_details, state, [strip, latent, verdict], api_visibility="private")
+        gr.api(health, api_name="health")
         demo.load(None, js=SELECT_BRUSH_JS)
     return demo
 
@@ -447,10 +486,10 @@ def build_demo() -> gr.Blocks:
 demo = build_demo()
 
 def main() -> None:
-    demo.queue(default_concurrency_limit=8).launch(
+    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY).launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         css=CSS,
-        max_file_size="10mb",
+        max_file_size=MAX_FILE_SIZE,
     )
 
 

@@ -88,7 +88,9 @@ def _open(fp, name: str) -> Image.Image:
     except UnreadableImageError:
         raise
     except Image.DecompressionBombError as exc:
-        raise UnreadableImageError(f"{name} is too large to decode safely ({exc}).") from None
+        # Pillow refuses twice its own limit before our size check can run.
+        raise UnreadableImageError(f"{name} is too large to decode safely: over {MAX_PIXELS // 1_000_000} "
+                                   f"megapixels, the limit ({exc})") from None
     except UnidentifiedImageError:
         raise UnreadableImageError(f"{name} is not an image Pillow can read (PNG, JPEG, WebP, GIF, BMP...).") from None
     except (OSError, SyntaxError, ValueError) as exc:
