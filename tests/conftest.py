@@ -27,6 +27,13 @@ def free_port() -> int:
 @contextlib.contextmanager
 def running_app(log_path: Path, **env_extra: str):
     """`python app.py` in a subprocess, offline, on a free port; yields its URL."""
+    with running_app_process(log_path, **env_extra) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def running_app_process(log_path: Path, *, poll_s: float = 0.5, **env_extra: str):
+    """As running_app, but yields (URL, the subprocess.Popen), e.g. to read its memory."""
     port = free_port()
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "HF_HUB_OFFLINE": "1",
            "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1", **env_extra}
@@ -44,8 +51,8 @@ def running_app(log_path: Path, **env_extra: str):
             except OSError:
                 if time.time() > deadline:
                     raise RuntimeError(f"app.py did not answer within 90 s:\n{Path(log_path).read_text()}")
-                time.sleep(0.5)
-        yield url
+                time.sleep(poll_s)
+        yield url, proc
     finally:
         proc.terminate()
         try:
