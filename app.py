@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import os
 import sys
 import tempfile
@@ -100,6 +101,28 @@ READ_HINT = ("Not what you meant? Below is the 28×28 glyph the model saw. Clear
              "some pairs (0/O, 1/I/l, 5/S) look alike even to people.")
 
 
+IMAGE_DIR = Path(tempfile.mkdtemp(prefix="glyphvae_images_"))
+
+
+def png_file(image, name: str = "image") -> str:
+    """Save an output picture as a PNG named by its content (once, atomically) and return the path.
+
+    Returning a PIL image instead lets Gradio write it to a content-named file in place, so two
+    concurrent requests with the same picture can serve a half-written file ("Too much data for
+    declared Content-Length"); a file path is copied into Gradio's cache by rename.
+    """
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    data = buffer.getvalue()
+    path = IMAGE_DIR / hashlib.sha256(data).hexdigest()[:32] / f"{name}.png"
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_name(f".{name}.{os.getpid()}.{id(buffer)}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    return str(path)
+
+
 def read_drawing(drawing):
     """Sketchpad value -> (top-5 label, what the model saw, its reconstruction, hint)."""
     try:
@@ -108,7 +131,8 @@ def read_drawing(drawing):
         return None, None, None, BLANK_HINT
     except GlyphError as exc:
         raise gr.Error(str(exc)) from None
-    return reading.top(5), glyph_image(reading.glyph, PREVIEW), glyph_image(reading.reconstruction, PREVIEW), READ_HINT
+    return (reading.top(5), png_file(glyph_image(reading.glyph, PREVIEW), "glyph"),
+            png_file(glyph_image(reading.reconstruction, PREVIEW), "redrawn"), READ_HINT)
 
 
 def classify(image: str | None) -> dict[str, float]:
@@ -152,7 +176,8 @@ def confuse(digit, drawing, seed):
     frames = [f.image for f in result.path]
     gif = path_gif(frames, Path(tempfile.mkdtemp()) / f"muddle_{result.digit}{result.partner}_{seed}.gif")
     summary = {**result.summary(), "seed": seed, "from_drawing": glyph is not None}
-    return (glyph_image(result.a), glyph_image(result.b), glyph_image(result.muddle.image, 336, smooth=True),
+    return (png_file(glyph_image(result.a), "a"), png_file(glyph_image(result.b), "b"),
+            png_file(glyph_image(result.muddle.image, 336, smooth=True), "muddle"),
             str(gif), summary, result)
 
 
@@ -174,7 +199,7 @@ def confuse_details(result):
             f"(together {p_d + p_e:.0%}; balance {result.balance:.0%}, where 100% is an exact tie). "
             f"It sits at {result.muddle.weight:.0%} of the way from a to b"
             + (", found by bisecting between two frames of the path." if result.refined else "."))
-    return strip, latent_map(MUDDLE, result), text
+    return png_file(strip, "path"), png_file(latent_map(MUDDLE, result), "latent_map"), text
 
 
 # -- Write like me --------------------------------------------------------------
@@ -253,7 +278,7 @@ def api_glyphs(drawings, characters, randomness, seed):
         chars, glyphs = glyphs_for(MODEL, check_text_input(characters), style, randomness, seed)
     except ValueError as exc:
         raise gr.Error(str(exc)) from None
-    return [(glyph_image(g, 112, smooth=True), c) for c, g in zip(chars, glyphs)]
+    return [(png_file(glyph_image(g, 112, smooth=True), f"glyph_{ord(c)}"), c) for c, g in zip(chars, glyphs)]
 
 
 def start_positions(style: Style | None) -> list[float]:
