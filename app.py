@@ -347,7 +347,8 @@ footer { visibility: hidden; }
 
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="GlyphVAE: read and write handwriting") as demo:
-        gr.Markdown("# GlyphVAE\nDraw a character and see how a variational autoencoder reads it.")
+        gr.Markdown("# GlyphVAE\nA variational autoencoder that reads what you draw, writes like you, "
+                    "and makes digits nobody can tell apart.")
         for warning in LOAD_WARNINGS:
             gr.Markdown(f"⚠️ {warning}", elem_classes=["load-warning"])
         with gr.Tab("Read my writing"):

@@ -30,6 +30,14 @@ def main() -> None:
         page.wait_for_timeout(800)
         page.screenshot(path=str(ROOT / "assets" / "screenshot_read.png"))
         page.set_viewport_size({"width": 1280, "height": 1400})
+        page.get_by_role("tab", name="Write like me").click()
+        page.wait_for_selector("#write-output img", timeout=60_000)
+        draw_character(page, "A", seed=2, pad="#style-pad-1", canvas_px=240)
+        page.wait_for_function("() => document.querySelector('#style-read-1').innerText.includes('read as')")
+        draw_character(page, "K", seed=3, pad="#style-pad-2", canvas_px=240)
+        page.wait_for_function("() => document.querySelector('#style-read-2').innerText.includes('read as')")
+        page.wait_for_timeout(2500)
+        page.screenshot(path=str(ROOT / "assets" / "screenshot_write.png"), full_page=True)
         page.get_by_role("tab", name="Confuse this digit").click()
         page.locator("#confuse-digit label", has_text="7").click()
         page.fill("#confuse-seed input", "3")
@@ -38,7 +46,7 @@ def main() -> None:
         page.wait_for_timeout(1500)
         page.screenshot(path=str(ROOT / "assets" / "screenshot_confuse.png"), full_page=False)
         browser.close()
-    print("wrote assets/screenshot_read.png and assets/screenshot_confuse.png")
+    print("wrote assets/screenshot_read.png, screenshot_write.png and screenshot_confuse.png")
 
 
 if __name__ == "__main__":
