@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 
 from .model import CHARSET
+from .style import ink
 
 # Vertical extent of each character's ink in units of the capital height,
 # measured up from the baseline: (top, bottom).
@@ -67,10 +68,9 @@ def ink_extent(glyph: np.ndarray) -> tuple[int, int, int, int]:
 
 
 def glyph_sprite(glyph: np.ndarray, char: str, cap_height: int) -> np.ndarray:
-    """The glyph's ink cropped and scaled to its height on the line -> float alpha (h, w).
-
-    Upscaling a 28x28 image blurs it; a steep contrast curve on the smoothly
-    upscaled values gives crisp, anti-aliased strokes of about the same weight.
+    """The decoder's glyph (pixel probabilities) cropped and scaled to its height on
+    the line -> float alpha (h, w). Upscaling the probabilities smoothly and then
+    inking them (style.ink) gives crisp strokes with edges smoother than 28x28 allows.
     """
     top, bottom, left, right = ink_extent(glyph)
     crop = glyph[top:bottom, left:right]
@@ -79,7 +79,7 @@ def glyph_sprite(glyph: np.ndarray, char: str, cap_height: int) -> np.ndarray:
     scale = height / crop.shape[0]
     width = max(2, round(crop.shape[1] * scale))
     big = Image.fromarray(np.float32(crop)).resize((width, height), Image.BICUBIC)
-    return np.clip((np.asarray(big, np.float32) - 0.25) / 0.4, 0.0, 1.0)
+    return ink(np.asarray(big, np.float32))
 
 
 def _tokens(text: str) -> list[list[str]]:

@@ -78,7 +78,7 @@ def write(model: GlyphVAE, text: str, style: Style, randomness: float = 0.0, see
     listed in `page.unknown`. The same arguments give the same image, pixel for pixel."""
     text = check_text(text)
     characters = "".join(c for c in text if c in CHARSET)
-    glyphs = draw_glyphs(model, characters, style, randomness, seed)
+    glyphs = draw_glyphs(model, characters, style, randomness, seed, crisp=False)  # inked after upscaling
     return layout_text(text, list(glyphs), cap_height=cap_height, line_width=line_width)
 
 
