@@ -140,11 +140,14 @@ def test_prompt_styles_move_their_measure_the_right_way():
 
 
 def test_transfer_ratio_and_frechet_distance():
-    from bench.style_transfer import summarise_ratios, transfer_ratios
+    from bench.style_transfer import relative_ratios, summarise_ratios, transfer_ratios
     from bench.write_like_me import frechet_distance
 
     assert transfer_ratios([2.0, -1.0, 0.0], [1.0, -1.0, 3.0]) == pytest.approx([0.5, 1.0, np.nan], nan_ok=True)
     assert summarise_ratios(np.array([2.0, 2.0]), np.array([1.0, 2.0]))["pooled"] == pytest.approx(0.75)
+    # Prompts 10 -> 6 px, generated 8 -> 4.8 px: 0.8 of the change in pixels, all of it in proportion.
+    assert transfer_ratios([6.0 - 10.0], [4.8 - 8.0]) == pytest.approx([0.8])
+    assert relative_ratios([10.0], [6.0], [8.0], [4.8]) == pytest.approx([1.0])
 
     rng = np.random.default_rng(0)
     a = rng.normal(size=(4000, 3))
