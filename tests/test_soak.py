@@ -1,0 +1,114 @@
+"""Soak: 2,000 mixed requests from 8 concurrent clients against one `python app.py`.
+
+Zero errors; every answer equals the one the same request got alone (the models are shared
+by the queue's worker threads, so this is also the check that they are thread-safe); and the
+server's resident memory grows less than 10% from request 200 to the last.
+SOAK_REQUESTS overrides the number of requests (e.g. for a quick run).
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from gradio_client import Client, handle_file
+
+from conftest import running_app_process
+from glyph_vae.strokes import render_drawing
+
+REQUESTS = int(os.environ.get("SOAK_REQUESTS", "2000"))
+CLIENTS = 8
+BASELINE_AT = 200
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def digest(endpoint: str, result) -> str:
+    """What must not change between a lone call and a concurrent one."""
+    if endpoint == "/classify":
+        return repr(result)
+    if endpoint == "/confuse":
+        files = [Path(p).read_bytes() for p in result[:3]]
+        return hashlib.sha256(b"".join(files) + repr(sorted(result[4].items())).encode()).hexdigest()
+    if endpoint == "/write":
+        return hashlib.sha256(Path(result).read_bytes()).hexdigest()
+    if endpoint == "/glyphs":
+        return hashlib.sha256(b"".join(Path(item["image"]).read_bytes() for item in result)).hexdigest()
+    return repr(result)
+
+
+@pytest.fixture(scope="module")
+def mix(tmp_path_factory):
+    """(endpoint, args) requests, cycled: weighted towards the cheap calls a page makes most."""
+    folder = tmp_path_factory.mktemp("soak")
+    paths = []
+    for i, char in enumerate("7AK3B"):
+        path = folder / f"{char}.png"
+        render_drawing(char, 50 + i, canvas=300, brush=16).save(path)
+        paths.append(str(path))
+    style = [handle_file(p) for p in paths[1:4]]
+    return [
+        ("/classify", (handle_file(paths[0]),)), ("/health", ()), ("/classify", (handle_file(paths[4]),)),
+        ("/write", (style[:1], "Soak test 1", 0.3, 5)), ("/classify", (handle_file(paths[1]),)), ("/health", ()),
+        ("/glyphs", ([], "abc", 0.5, 2)), ("/confuse", ("7", None, 3)), ("/classify", (handle_file(paths[3]),)),
+        ("/health", ()),
+    ]
+
+
+def test_soak_mixed_requests_no_errors_same_answers_flat_memory(tmp_path, mix):
+    with running_app_process(tmp_path / "app.log") as (url, proc):
+        alone = {}
+        reference = Client(url, verbose=False)
+        for k, (endpoint, args) in enumerate(mix):
+            alone[k] = digest(endpoint, reference.predict(*args, api_name=endpoint))
+
+        counter = itertools.count(1)
+        lock = threading.Lock()
+        errors: list[str] = []
+        mismatches: list[str] = []
+        rss: dict[str, int] = {}
+        clients = [Client(url, verbose=False) for _ in range(CLIENTS)]  # one per thread
+
+        def work(client: Client):
+            while True:
+                with lock:
+                    n = next(counter)
+                if n > REQUESTS:
+                    return
+                k = n % len(mix)
+                endpoint, args = mix[k]
+                try:
+                    got = digest(endpoint, client.predict(*args, api_name=endpoint))
+                    if got != alone[k]:
+                        mismatches.append(f"request {n} {endpoint}")
+                except Exception as exc:  # noqa: BLE001 - every error is a failure, listed below
+                    errors.append(f"request {n} {endpoint}: {type(exc).__name__}: {exc}")
+                if n % BASELINE_AT == 0:
+                    rss[n] = rss_kib(proc.pid)
+
+        start = time.perf_counter()
+        threads = [threading.Thread(target=work, args=(c,)) for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - start
+        rss[REQUESTS] = rss_kib(proc.pid)
+        assert proc.poll() is None, "the server died"
+
+    growth = rss[REQUESTS] / rss[BASELINE_AT] - 1
+    curve = ", ".join(f"{n}: {kib / 1024:.0f}" for n, kib in sorted(rss.items()))
+    print(f"\n{REQUESTS} requests, {CLIENTS} clients: {elapsed:.0f} s ({REQUESTS / elapsed:.1f} req/s); "
+          f"server RSS (MiB) after request {curve}; growth from request {BASELINE_AT}: {growth:+.1%}")
+    assert not errors, f"{len(errors)} errors, e.g. {errors[:3]}"
+    assert not mismatches, f"{len(mismatches)} answers differ from the same request made alone: {mismatches[:5]}"
+    assert growth < 0.10
