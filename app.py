@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import ctypes
 import os
 import sys
 import tempfile
@@ -29,6 +30,20 @@ from glyph_vae.writing import (FULL_CHARACTER_SET, MAX_STYLE_DRAWINGS, MAX_TEXT_
                                style_from_drawings, write)
 
 ASSETS = Path(__file__).parent / "assets"
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """glibc gives each new thread its own malloc arena (up to 8 per core) and rarely
+    hands their freed pages back, so a server whose requests run on a pool of worker
+    threads creeps upwards in resident memory. A couple of shared arenas keep it flat.
+    Must run before the worker threads start; a no-op where there is no glibc."""
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # -8 is M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass
+
+
+limit_malloc_arenas()
 
 
 def load_model(cls, env_name: str, bundled: str | None = None):
