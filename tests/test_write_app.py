@@ -94,3 +94,22 @@ def test_page_draw_two_characters_type_a_word_get_an_image(browser, app_url):
         assert page.locator(".toast-body.error").count() == 0
     finally:
         page.close()
+
+
+def test_page_example_style_loads_with_one_click(browser, app_url):
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    try:
+        page.goto(app_url)
+        page.get_by_role("tab", name="Write like me").click()
+        page.wait_for_selector("#write-output img", timeout=30_000)
+        before = page.locator("#write-output img").get_attribute("src")
+        page.get_by_role("button", name="Italic").click()
+        page.wait_for_function("() => /Style from 5 drawings/.test(document.querySelector('#style-note').innerText)",
+                               timeout=30_000)
+        page.wait_for_function(
+            "(old) => { const img = document.querySelector('#write-output img'); return img && img.src !== old; }",
+            arg=before, timeout=30_000)
+        slant = page.locator("#style-axis-2 input[type=number]").input_value()
+        assert float(slant) > 0.5  # the italic drawings put the slant slider well to the right
+    finally:
+        page.close()
