@@ -24,7 +24,7 @@ from glyph_vae.confuse import latent_map, make_confuser
 from glyph_vae.digits import DigitClassifier
 from glyph_vae.muddle import MuddleAutoencoder
 from glyph_vae.render import glyph_image, labelled_strip, path_gif
-from glyph_vae.style import (WRITER_SUBFOLDER, Style, check_randomness, load_style_axes, prior_style,
+from glyph_vae.style import (Style, check_randomness, load_style_axes, prior_style,
                              slider_offset, slider_positions)
 from glyph_vae.writing import (FULL_CHARACTER_SET, MAX_STYLE_DRAWINGS, MAX_TEXT_LENGTH, glyphs_for,
                                style_from_drawings, write)
@@ -66,13 +66,8 @@ def load_model(cls, env_name: str, bundled: str | None = None):
 MODEL, _MODEL_WARNING = load_model(GlyphVAE, "GLYPH_VAE_MODEL")  # default: assets/glyph_vae
 MUDDLE, _MUDDLE_WARNING = load_model(MuddleAutoencoder, "MUDDLE_MODEL")  # default: assets/muddle
 LOAD_WARNINGS = [w for w in (_MODEL_WARNING, _MUDDLE_WARNING) if w]
-# Writing uses its own checkpoint (q(z|x, y), see assets/glyph_vae_writer/README.md);
-# reading keeps the one that reads best.
-WRITER, _WRITER_WARNING = load_model(GlyphVAE, "GLYPH_VAE_WRITER_MODEL", WRITER_SUBFOLDER)
-if _WRITER_WARNING:
-    LOAD_WARNINGS.append(_WRITER_WARNING)
 # The latent sliders' directions, computed at training time and stored beside the weights.
-STYLE_AXES = load_style_axes(None if _WRITER_WARNING else (os.environ.get("GLYPH_VAE_WRITER_MODEL", "").strip() or None))
+STYLE_AXES = load_style_axes(None if _MODEL_WARNING else (os.environ.get("GLYPH_VAE_MODEL", "").strip() or None))
 _POOL = np.load(ASSETS / "muddle" / "test_digits.npz")
 DIGITS = DigitClassifier.from_pretrained()
 CONFUSER = make_confuser(_POOL["images"], _POOL["labels"], glyph_vae=MODEL, muddle=MUDDLE, digits=DIGITS)
@@ -103,7 +98,6 @@ def model_health(model, env_name: str | None, warning: str | None) -> dict:
 HEALTH = {"status": "ok", "app_version": APP_VERSION, "gradio": gr.__version__,
           "torch": __import__("torch").__version__,
           "models": {"GlyphVAE": model_health(MODEL, "GLYPH_VAE_MODEL", _MODEL_WARNING),
-                     "GlyphVAE writer": model_health(WRITER, "GLYPH_VAE_WRITER_MODEL", _WRITER_WARNING),
                      "MuddleAutoencoder": model_health(MUDDLE, "MUDDLE_MODEL", _MUDDLE_WARNING),
                      "DigitClassifier": model_health(DIGITS, None, None)},
           "warnings": LOAD_WARNINGS}
@@ -241,7 +235,7 @@ def style_from_inputs(files, pads) -> tuple[Style, list[str], str]:
     """Uploaded files and sketchpads -> the style, what each pad was read as, a note."""
     sources = list(files or []) + list(pads)
     try:
-        style, readings = style_from_drawings(WRITER, sources)
+        style, readings = style_from_drawings(MODEL, sources)
     except (GlyphError, ValueError) as exc:
         raise gr.Error(str(exc)) from None
     pad_readings = readings[len(files or []):]
@@ -277,7 +271,7 @@ def write_page(style: Style, text, randomness, seed, *, line_width: int = 1000, 
     if offset is not None:
         style = style.shifted(offset)
     try:
-        page = write(WRITER, text, style, randomness, seed, cap_height=int(size), line_width=int(line_width))
+        page = write(MODEL, text, style, randomness, seed, cap_height=int(size), line_width=int(line_width))
     except ValueError as exc:
         raise gr.Error(str(exc)) from None
     if page.unknown:
@@ -298,7 +292,7 @@ def api_glyphs(drawings, characters, randomness, seed):
     style, _, _ = style_from_inputs(drawings, [])
     randomness, seed = check_randomness_input(randomness), check_seed(seed)
     try:
-        chars, glyphs = glyphs_for(WRITER, check_text_input(characters), style, randomness, seed)
+        chars, glyphs = glyphs_for(MODEL, check_text_input(characters), style, randomness, seed)
     except ValueError as exc:
         raise gr.Error(str(exc)) from None
     return [(png_file(glyph_image(g, 112, smooth=True), f"glyph_{ord(c)}"), c) for c, g in zip(chars, glyphs)]
@@ -306,7 +300,7 @@ def api_glyphs(drawings, characters, randomness, seed):
 
 def start_positions(style: Style | None) -> list[float]:
     """Where the sliders start for a style: its place on each axis, as a slider can show it."""
-    style = style if style is not None else prior_style(WRITER.config.latent_dim)
+    style = style if style is not None else prior_style(MODEL.config.latent_dim)
     return [round(max(-SLIDER_RANGE, min(SLIDER_RANGE, p)), 2) for p in slider_positions(style, STYLE_AXES)]
 
 
@@ -318,7 +312,7 @@ def update_style(files, *pads):
 
 def write_ui(style, text, randomness, seed, line_width, size, *positions):
     """The Write tab's page: the inferred style, moved as far as the sliders were moved."""
-    style = style if style is not None else prior_style(WRITER.config.latent_dim)
+    style = style if style is not None else prior_style(MODEL.config.latent_dim)
     offset = slider_offset(STYLE_AXES, start_positions(style), list(positions)) if STYLE_AXES else None
     return write_page(style, text, randomness, seed, line_width=line_width, size=size, offset=offset)[0]
 

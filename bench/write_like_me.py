@@ -1,9 +1,9 @@
 """How well "Write like me" writes: readability, style transfer and Frechet distance.
 
-    python -m bench.write_like_me [--model assets/glyph_vae_writer] [--data-dir ../shared/data]
+    python -m bench.write_like_me [--model assets/glyph_vae] [--data-dir ../shared/data]
 
-It measures the checkpoint the app writes with (`glyph_vae.style.load_writer`,
-the bundled assets/glyph_vae_writer unless --model names another folder or Hub id).
+It measures the bundled GlyphVAE (assets/glyph_vae, which the app reads and writes
+with) unless --model names another folder or Hub id.
 
 Everything is judged by the independent classifier of `bench/char_classifier.py`
 (trained if its weights are missing), on the EMNIST ByClass test split, and
@@ -33,7 +33,8 @@ import torch
 from glyph_vae import GlyphVAE
 from glyph_vae.measures import measure_all
 from glyph_vae.model import CHARSET
-from glyph_vae.style import WRITER_SUBFOLDER, draw_glyphs, infer_style, ink, load_writer, prior_style
+from glyph_vae.model import GlyphVAE
+from glyph_vae.style import draw_glyphs, infer_style, ink, prior_style
 
 from . import char_classifier as judge
 from .report import machine, write_section
@@ -280,7 +281,7 @@ def render_report(args, model: GlyphVAE, fig: dict) -> str:
 
     return f"""## Write like me (`python -m bench.write_like_me`)
 
-Machine: {machine()}. Model: `{args.model or 'assets/' + WRITER_SUBFOLDER}` (the one the app writes with; channels {c.channels},
+Machine: {machine()}. Model: `{args.model or 'assets/glyph_vae'}` (the one the app writes with; channels {c.channels},
 hidden {c.hidden}, latent {c.latent_dim}, encoder_sees_class {c.encoder_sees_class}, decoder_hidden {c.decoder_hidden}).
 Glyphs as `draw_glyphs` returns them (inked). Judge: the independent character CNN of "Character classifier" (not GlyphVAE's head).
 Real glyphs: EMNIST ByClass test, up to {args.real_per_class} per character ({real['n']:,} glyphs). Generated:
@@ -403,7 +404,7 @@ def run(args, model: GlyphVAE) -> dict:
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=None,
-                   help="GlyphVAE folder or Hub id to write with (default: the bundled writer, assets/glyph_vae_writer)")
+                   help="GlyphVAE folder or Hub id to write with (default: the bundled assets/glyph_vae)")
     p.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     p.add_argument("--per-char", type=int, default=100, help="generated glyphs per character and condition")
     p.add_argument("--real-per-class", type=int, default=200)
@@ -416,7 +417,7 @@ def main(argv=None) -> dict:
     p.add_argument("--no-write", action="store_true", help="print the section instead of writing BENCHMARKS.md")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
-    model = load_writer(args.model).eval()
+    model = GlyphVAE.from_pretrained(args.model).eval()
     fig = run(args, model)
     body = render_report(args, model, fig)
     if not args.no_write:

@@ -1,8 +1,8 @@
 """A writer's style: inferred from a few drawings, then used to draw any character.
 
-    >>> from glyph_vae import normalize_glyph
-    >>> from glyph_vae.style import draw_glyphs, infer_style, load_writer
-    >>> model = load_writer()  # the checkpoint made for writing
+    >>> from glyph_vae import GlyphVAE, normalize_glyph
+    >>> from glyph_vae.style import draw_glyphs, infer_style
+    >>> model = GlyphVAE.from_pretrained()
     >>> style = infer_style(model, [normalize_glyph("my_a.png"), normalize_glyph("my_k.png")])
     >>> glyphs = draw_glyphs(model, "Hello", style, randomness=0.3, seed=7)  # (5, 28, 28) in [0, 1]
 """
@@ -17,16 +17,6 @@ from .model import CHARSET, GlyphVAE
 from .reading import glyph_tensor
 
 MAX_SEED = 2**63 - 1
-WRITER_SUBFOLDER = "glyph_vae_writer"  # assets/ folder of the checkpoint that writes
-
-
-def load_writer(source=None, *, token: str | None = None) -> GlyphVAE:
-    """The GlyphVAE checkpoint made for writing: a folder, a Hub repo id, or (None)
-    the bundled assets/glyph_vae_writer. Its posterior sees the class, q(z|x, y), so
-    a style read from one character carries over to any other."""
-    from .hub import ASSETS_DIR
-
-    return GlyphVAE.from_pretrained(ASSETS_DIR / WRITER_SUBFOLDER if source is None else source, token=token)
 
 
 class UnsupportedCharactersError(ValueError):
@@ -168,7 +158,7 @@ def load_style_axes(source) -> list[StyleAxis]:
 
     from .hub import ASSETS_DIR, split_revision
 
-    source = ASSETS_DIR / WRITER_SUBFOLDER if source is None else source
+    source = ASSETS_DIR / GlyphVAE.default_subfolder if source is None else source
     path = Path(source) / STYLE_AXES_NAME
     if not Path(source).is_dir():
         from huggingface_hub import hf_hub_download

@@ -2,9 +2,9 @@
 
 Pure functions over a loaded model, the same ones the app and its API call:
 
-    >>> from glyph_vae.style import load_writer
+    >>> from glyph_vae import GlyphVAE
     >>> from glyph_vae.writing import style_from_drawings, write
-    >>> model = load_writer()
+    >>> model = GlyphVAE.from_pretrained()
     >>> style, readings = style_from_drawings(model, ["my_a.png", "my_k.png", "my_7.png"])
     >>> page = write(model, "Hello world", style, randomness=0.3, seed=1)
     >>> page.image.save("hello.png")

@@ -11,15 +11,16 @@ from glyph_vae.layout import X_HEIGHT, layout_text
 from glyph_vae.measures import stroke_thickness, width
 from glyph_vae.preprocess import normalize_glyph
 from glyph_vae.strokes import render_drawing, style_example
-from glyph_vae.style import (UnsupportedCharactersError, draw_glyphs, infer_style, load_style_axes, load_writer,
-                             prior_style, slider_offset, slider_positions)
+from glyph_vae import GlyphVAE
+from glyph_vae.style import (UnsupportedCharactersError, draw_glyphs, infer_style, load_style_axes, prior_style,
+                             slider_offset, slider_positions)
 from glyph_vae.writing import TextTooLongError, TooManyDrawingsError, glyphs_for, style_from_drawings, write
 
 
 @pytest.fixture(scope="module")
 def model():
-    model = load_writer()
-    assert model.config.encoder_sees_class  # the bundled writer, not the reading checkpoint
+    model = GlyphVAE.from_pretrained()
+    assert model.config.encoder_sees_class  # q(z|x, y): what makes a style carry over
     return model
 
 
