@@ -24,8 +24,9 @@ from glyph_vae.confuse import latent_map, make_confuser
 from glyph_vae.digits import DigitClassifier
 from glyph_vae.muddle import MuddleAutoencoder
 from glyph_vae.render import glyph_image, labelled_strip, path_gif
-from glyph_vae.style import (Style, check_randomness, load_style_axes, prior_style,
-                             slider_offset, slider_positions)
+from glyph_vae.style import (Style, check_randomness, load_style_axes, prior_style, slider_offset,
+                             slider_positions)
+from glyph_vae.style import check_seed as check_seed_value
 from glyph_vae.writing import (FULL_CHARACTER_SET, MAX_STYLE_DRAWINGS, MAX_TEXT_LENGTH, glyphs_for,
                                style_from_drawings, write)
 
@@ -71,7 +72,6 @@ STYLE_AXES = load_style_axes(None if _MODEL_WARNING else (os.environ.get("GLYPH_
 _POOL = np.load(ASSETS / "muddle" / "test_digits.npz")
 DIGITS = DigitClassifier.from_pretrained()
 CONFUSER = make_confuser(_POOL["images"], _POOL["labels"], glyph_vae=MODEL, muddle=MUDDLE, digits=DIGITS)
-MAX_SEED = 2**63 - 1
 APP_VERSION = "1.1.0"
 # Limits (README "Limits"): uploads over MAX_FILE_SIZE are refused with HTTP 413; at most QUEUE_SIZE
 # requests wait in the queue (more get "Queue is full"); each endpoint runs up to CONCURRENCY calls at once.
@@ -163,11 +163,13 @@ def classify(image: str | None) -> dict[str, float]:
 
 
 def check_seed(seed) -> int:
+    """glyph_vae.style's seed rule (a whole number from 0 to 2^63-1), as a message in the page."""
     if seed is None or (isinstance(seed, float) and not np.isfinite(seed)):
         raise gr.Error("The seed must be a whole number from 0 to 2^63-1.")
-    if float(seed) != int(seed) or not 0 <= int(seed) <= MAX_SEED:
-        raise gr.Error(f"The seed must be a whole number from 0 to 2^63-1, not {seed}.")
-    return int(seed)
+    try:
+        return check_seed_value(seed)
+    except (TypeError, ValueError, OverflowError):
+        raise gr.Error(f"The seed must be a whole number from 0 to 2^63-1, not {seed}.") from None
 
 
 def confuse(digit, drawing, seed):
@@ -265,8 +267,8 @@ def check_randomness_input(randomness) -> float:
 
 
 def write_page(style: Style, text, randomness, seed, *, line_width: int = 1000, size: int = 48,
-               offset: np.ndarray | None = None):
-    """-> (path of the PNG, the page). Unknown characters become gaps and a warning."""
+               offset: np.ndarray | None = None) -> str:
+    """-> path of the page's PNG. Unknown characters become gaps and a warning."""
     text, randomness, seed = check_text_input(text), check_randomness_input(randomness), check_seed(seed)
     if offset is not None:
         style = style.shifted(offset)
@@ -276,15 +278,13 @@ def write_page(style: Style, text, randomness, seed, *, line_width: int = 1000, 
         raise gr.Error(str(exc)) from None
     if page.unknown:
         gr.Warning("Left as gaps (not in 0-9, A-Z, a-z): " + " ".join(repr(c) for c in page.unknown[:20]))
-    path = Path(tempfile.mkdtemp()) / f"glyphvae_{seed}.png"
-    page.image.save(path)
-    return str(path), page
+    return png_file(page.image, f"glyphvae_{seed}")
 
 
 def api_write(drawings, text, randomness, seed):
     """Style drawings (image files, may be empty), text, randomness, seed -> one PNG of the text."""
     style, _, _ = style_from_inputs(drawings, [])
-    return write_page(style, text, randomness, seed)[0]
+    return write_page(style, text, randomness, seed)
 
 
 def api_glyphs(drawings, characters, randomness, seed):
@@ -314,7 +314,7 @@ def write_ui(style, text, randomness, seed, line_width, size, *positions):
     """The Write tab's page: the inferred style, moved as far as the sliders were moved."""
     style = style if style is not None else prior_style(MODEL.config.latent_dim)
     offset = slider_offset(STYLE_AXES, start_positions(style), list(positions)) if STYLE_AXES else None
-    return write_page(style, text, randomness, seed, line_width=line_width, size=size, offset=offset)[0]
+    return write_page(style, text, randomness, seed, line_width=line_width, size=size, offset=offset)
 
 
 # Gradio 6 opens a Sketchpad with no tool chosen ("select the draw tool to

@@ -67,6 +67,14 @@ def app_url(tmp_path_factory):
         yield url
 
 
+@pytest.fixture(scope="module")
+def client(app_url):
+    """A gradio_client Client of the launched app (one per test module)."""
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

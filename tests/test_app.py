@@ -10,11 +10,6 @@ from gradio_client import Client, handle_file
 from glyph_vae.strokes import place_strokes, render_drawing
 
 
-@pytest.fixture(scope="module")
-def client(app_url):
-    return Client(app_url, verbose=False)
-
-
 def test_classify_reads_a_drawing_and_returns_label_format(client, tmp_path):
     path = tmp_path / "seven.png"
     render_drawing("7", seed=11, canvas=400, brush=24).save(path)

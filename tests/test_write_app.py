@@ -3,17 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
 from glyph_vae.strokes import render_drawing
 from test_app import draw_character
-
-
-@pytest.fixture(scope="module")
-def client(app_url):
-    return Client(app_url, verbose=False)
 
 
 @pytest.fixture(scope="module")
@@ -70,46 +65,47 @@ def test_write_errors_name_the_problem(client, drawings, tmp_path):
     assert client.predict([], "ok", 0.0, 0, api_name="/write")
 
 
-def test_page_draw_two_characters_type_a_word_get_an_image(browser, app_url):
+@pytest.fixture
+def write_tab(browser, app_url):
+    """A fresh page on the Write like me tab, its first page (the average style) shown."""
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    try:
-        page.goto(app_url)
-        page.get_by_role("tab", name="Write like me").click()
-        page.wait_for_selector("#style-pad-1 canvas", timeout=30_000)
-        page.wait_for_selector("#write-output img", timeout=30_000)  # the average style, on arrival
-        page.wait_for_timeout(800)
-        draw_character(page, "A", seed=2, pad="#style-pad-1", canvas_px=240)
-        page.wait_for_function("() => document.querySelector('#style-read-1').innerText.includes('read as')",
-                               timeout=20_000)
-        draw_character(page, "K", seed=3, pad="#style-pad-2", canvas_px=240)
-        page.wait_for_function("() => document.querySelector('#style-read-2').innerText.includes('read as')",
-                               timeout=20_000)
-        assert "2" in page.locator("#style-note").inner_text()  # style from 2 drawings
-        before = page.locator("#write-output img").get_attribute("src")
-        page.fill("#write-text textarea", "Gradio")
-        page.click("#write-go")
-        page.wait_for_function(
-            "(old) => { const img = document.querySelector('#write-output img'); return img && img.src !== old; }",
-            arg=before, timeout=20_000)
-        assert page.locator(".toast-body.error").count() == 0
-    finally:
-        page.close()
+    page.goto(app_url)
+    page.get_by_role("tab", name="Write like me").click()
+    page.wait_for_selector("#style-pad-1 canvas", timeout=30_000)
+    page.wait_for_selector("#write-output img", timeout=30_000)
+    page.wait_for_timeout(800)
+    yield page
+    page.close()
 
 
-def test_page_example_style_loads_with_one_click(browser, app_url):
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    try:
-        page.goto(app_url)
-        page.get_by_role("tab", name="Write like me").click()
-        page.wait_for_selector("#write-output img", timeout=30_000)
-        before = page.locator("#write-output img").get_attribute("src")
-        page.get_by_role("button", name="Italic").click()
-        page.wait_for_function("() => /Style from 5 drawings/.test(document.querySelector('#style-note').innerText)",
-                               timeout=30_000)
-        page.wait_for_function(
-            "(old) => { const img = document.querySelector('#write-output img'); return img && img.src !== old; }",
-            arg=before, timeout=30_000)
-        slant = page.locator("#style-axis-2 input[type=number]").input_value()
-        assert float(slant) > 0.5  # the italic drawings put the slant slider well to the right
-    finally:
-        page.close()
+def wait_for_new_output(page, before: str, timeout: int) -> None:
+    page.wait_for_function(
+        "(old) => { const img = document.querySelector('#write-output img'); return img && img.src !== old; }",
+        arg=before, timeout=timeout)
+
+
+def test_page_draw_two_characters_type_a_word_get_an_image(write_tab):
+    page = write_tab
+    draw_character(page, "A", seed=2, pad="#style-pad-1", canvas_px=240)
+    page.wait_for_function("() => document.querySelector('#style-read-1').innerText.includes('read as')",
+                           timeout=20_000)
+    draw_character(page, "K", seed=3, pad="#style-pad-2", canvas_px=240)
+    page.wait_for_function("() => document.querySelector('#style-read-2').innerText.includes('read as')",
+                           timeout=20_000)
+    assert "2" in page.locator("#style-note").inner_text()  # style from 2 drawings
+    before = page.locator("#write-output img").get_attribute("src")
+    page.fill("#write-text textarea", "Gradio")
+    page.click("#write-go")
+    wait_for_new_output(page, before, timeout=20_000)
+    assert page.locator(".toast-body.error").count() == 0
+
+
+def test_page_example_style_loads_with_one_click(write_tab):
+    page = write_tab
+    before = page.locator("#write-output img").get_attribute("src")
+    page.get_by_role("button", name="Italic").click()
+    page.wait_for_function("() => /Style from 5 drawings/.test(document.querySelector('#style-note').innerText)",
+                           timeout=30_000)
+    wait_for_new_output(page, before, timeout=30_000)
+    slant = page.locator("#style-axis-2 input[type=number]").input_value()
+    assert float(slant) > 0.5  # the italic drawings put the slant slider well to the right
