@@ -39,13 +39,19 @@ def glyph_tensor(glyphs: np.ndarray | list[np.ndarray]) -> torch.Tensor:
 
 
 @torch.no_grad()
-def read_glyphs(model: GlyphVAE, glyphs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Normalised glyphs (N, 28, 28) -> (probabilities (N, 62), reconstructions (N, 28, 28))."""
-    x = glyph_tensor(glyphs)
-    logits, mu, _ = model.encode(x)
+def read_glyphs_and_posteriors(model: GlyphVAE, glyphs: np.ndarray
+                               ) -> tuple[np.ndarray, np.ndarray, torch.Tensor, torch.Tensor]:
+    """Normalised glyphs (N, 28, 28) -> probabilities (N, 62), reconstructions (N, 28, 28),
+    and the posteriors' means and log-variances (N, latent), all from one pass of the encoder."""
+    logits, mu, logvar = model.encode(glyph_tensor(glyphs))
     probs = logits.softmax(dim=1)
     recon = torch.sigmoid(model.decode(probs.argmax(dim=1), mu))
-    return probs.numpy(), recon[:, 0].numpy()
+    return probs.numpy(), recon[:, 0].numpy(), mu, logvar
+
+
+def read_glyphs(model: GlyphVAE, glyphs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Normalised glyphs (N, 28, 28) -> (probabilities (N, 62), reconstructions (N, 28, 28))."""
+    return read_glyphs_and_posteriors(model, glyphs)[:2]
 
 
 def read(model: GlyphVAE, source: Any) -> Reading:

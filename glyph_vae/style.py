@@ -65,12 +65,17 @@ def infer_style(model: GlyphVAE, glyphs: np.ndarray | list[np.ndarray]) -> Style
     if len(glyphs) == 0:
         return prior_style(model.config.latent_dim)
     _, mu, logvar = model.encode(glyph_tensor(glyphs))
+    return combine_posteriors(mu, logvar)
+
+
+def combine_posteriors(mu: torch.Tensor, logvar: torch.Tensor) -> Style:
+    """The product of N Gaussian posteriors (N, latent) over the prior's N - 1 copies (see infer_style)."""
     precision = torch.exp(-logvar)  # (N, latent)
     # Never less sure than the prior (precision 1), even where an encoder's
     # posterior is wider than N(0, 1) and the subtraction would go below it.
-    total = torch.clamp(precision.sum(0) - (len(glyphs) - 1), min=1.0)
+    total = torch.clamp(precision.sum(0) - (len(mu) - 1), min=1.0)
     mean = (precision * mu).sum(0) / total
-    return Style(mean.numpy().astype(np.float32), total.rsqrt().numpy().astype(np.float32), len(glyphs))
+    return Style(mean.numpy().astype(np.float32), total.rsqrt().numpy().astype(np.float32), len(mu))
 
 
 def check_characters(characters: str) -> None:

@@ -18,8 +18,8 @@ import numpy as np
 from .layout import Page, layout_text
 from .model import CHARSET, GlyphVAE
 from .preprocess import BlankDrawingError, GlyphError, normalize_glyph
-from .reading import Reading, read_glyphs
-from .style import Style, check_characters, draw_glyphs, infer_style
+from .reading import Reading, read_glyphs_and_posteriors
+from .style import Style, check_characters, combine_posteriors, draw_glyphs, prior_style
 
 MAX_TEXT_LENGTH = 500  # characters of one page: a long note, and a fraction of a second to draw
 MAX_STYLE_DRAWINGS = 16  # more adds little to the style (precisions add up) and costs upload time
@@ -51,16 +51,15 @@ def style_from_drawings(model: GlyphVAE, drawings: Sequence[Any]) -> tuple[Style
             glyphs.append(None)
         except GlyphError as exc:
             raise type(exc)(f"Style drawing {number}: {exc}") from None
-    filled = [g for g in glyphs if g is not None]
+    filled = [i for i, g in enumerate(glyphs) if g is not None]
     readings: list[Reading | None] = [None] * len(glyphs)
-    if filled:
-        probs, recons = read_glyphs(model, np.stack(filled))
-        it = iter(range(len(filled)))
-        for i, g in enumerate(glyphs):
-            if g is not None:
-                k = next(it)
-                readings[i] = Reading(glyph=g, reconstruction=recons[k], probabilities=probs[k])
-    return infer_style(model, np.stack(filled) if filled else np.zeros((0, 28, 28), np.float32)), readings
+    if not filled:
+        return prior_style(model.config.latent_dim), readings
+    # One encoder pass gives both the readings and the posteriors the style combines.
+    probs, recons, mu, logvar = read_glyphs_and_posteriors(model, np.stack([glyphs[i] for i in filled]))
+    for k, i in enumerate(filled):
+        readings[i] = Reading(glyph=glyphs[i], reconstruction=recons[k], probabilities=probs[k])
+    return combine_posteriors(mu, logvar), readings
 
 
 def check_text(text: str | None) -> str:
