@@ -84,7 +84,7 @@ def glyph_sprite(glyph: np.ndarray, char: str, cap_height: int) -> np.ndarray:
 
 def _tokens(text: str) -> list[list[str]]:
     """Lines of words; a word keeps its characters (known and unknown) in order."""
-    return [[w for w in line.split(" ") if w] or [] for line in text.replace("\t", " ").split("\n")]
+    return [[w for w in line.split(" ") if w] for line in text.replace("\t", " ").split("\n")]
 
 
 def layout_text(text: str, glyphs: list[np.ndarray], *, cap_height: int = 48,
@@ -151,7 +151,7 @@ def layout_text(text: str, glyphs: list[np.ndarray], *, cap_height: int = 48,
     for number, items in enumerate(lines):
         baseline = margin + ascent + number * line_pitch
         x = margin
-        for i, (c, sprite) in enumerate(items):
+        for c, sprite in items:
             if c == " ":
                 x += word_gap - letter_gap
                 continue
