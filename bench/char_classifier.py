@@ -19,10 +19,12 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import nn
 
 from glyph_vae.model import CHARSET
+
+from .digit_classifier import load_judge
 
 WEIGHTS = Path(__file__).resolve().parent / "char_cnn" / "model.safetensors"
 NUM_CLASSES = len(CHARSET)
@@ -160,13 +162,7 @@ def train(data_dir: Path, epochs: int = 3, seed: int = 0, batch: int = 128) -> C
 
 def load(data_dir: Path | None = None) -> CharCNN:
     """The committed classifier; trains it first if the weights are missing and data_dir is given."""
-    if not WEIGHTS.is_file():
-        if data_dir is None:
-            raise FileNotFoundError(f"{WEIGHTS} is missing: run python -m bench.char_classifier")
-        return train(data_dir)
-    model = CharCNN()
-    model.load_state_dict(load_file(str(WEIGHTS)), strict=True)
-    return model.eval()
+    return load_judge(CharCNN(), WEIGHTS, train, data_dir, "python -m bench.char_classifier")
 
 
 def evaluate(model: CharCNN, data_dir: Path) -> dict:

@@ -65,14 +65,19 @@ def train(data_dir: Path, epochs: int = 4, seed: int = 0) -> DigitCNN:
     return model.eval()
 
 
-def load(data_dir: Path | None = None) -> DigitCNN:
-    if not WEIGHTS.is_file():
+def load_judge(model: nn.Module, weights: Path, train_fn, data_dir: Path | None, command: str) -> nn.Module:
+    """A benchmark's committed judge (strict keys); trained first if its weights are
+    missing and data_dir is given."""
+    if not weights.is_file():
         if data_dir is None:
-            raise FileNotFoundError(f"{WEIGHTS} is missing: run python -m bench.digit_classifier")
-        return train(data_dir)
-    model = DigitCNN()
-    model.load_state_dict(load_file(str(WEIGHTS)), strict=True)
+            raise FileNotFoundError(f"{weights} is missing: run {command}")
+        return train_fn(data_dir)
+    model.load_state_dict(load_file(str(weights)), strict=True)
     return model.eval()
+
+
+def load(data_dir: Path | None = None) -> DigitCNN:
+    return load_judge(DigitCNN(), WEIGHTS, train, data_dir, "python -m bench.digit_classifier")
 
 
 def scorer(model: DigitCNN):

@@ -33,7 +33,6 @@ import torch
 from glyph_vae import GlyphVAE
 from glyph_vae.measures import measure_all
 from glyph_vae.model import CHARSET
-from glyph_vae.model import GlyphVAE
 from glyph_vae.style import draw_glyphs, infer_style, ink, prior_style
 
 from . import char_classifier as judge
