@@ -121,23 +121,28 @@ READ_HINT = ("Not what you meant? Below is the 28×28 glyph the model saw. Clear
 IMAGE_DIR = Path(tempfile.mkdtemp(prefix="glyphvae_images_"))
 
 
-def png_file(image, name: str = "image") -> str:
-    """Save an output picture as a PNG named by its content (once, atomically) and return the path.
+def output_file(data: bytes, filename: str) -> str:
+    """Save an output file in a folder named by its content (once, atomically) and return the path.
 
     Returning a PIL image instead lets Gradio write it to a content-named file in place, so two
     concurrent requests with the same picture can serve a half-written file ("Too much data for
-    declared Content-Length"); a file path is copied into Gradio's cache by rename.
+    declared Content-Length"); a file path is copied into Gradio's cache by rename. The same
+    content is stored once, however often it is asked for.
     """
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    data = buffer.getvalue()
-    path = IMAGE_DIR / hashlib.sha256(data).hexdigest()[:32] / f"{name}.png"
+    path = IMAGE_DIR / hashlib.sha256(data).hexdigest()[:32] / filename
     if not path.exists():
         path.parent.mkdir(exist_ok=True)
-        tmp = path.with_name(f".{name}.{os.getpid()}.{id(buffer)}.tmp")
+        tmp = path.with_name(f".{filename}.{os.getpid()}.{id(data)}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, path)
     return str(path)
+
+
+def png_file(image, name: str = "image") -> str:
+    """A PIL image as a content-named PNG file (see output_file)."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return output_file(buffer.getvalue(), f"{name}.png")
 
 
 def read_drawing(drawing):
@@ -193,11 +198,11 @@ def confuse(digit, drawing, seed):
         digit = int(str(digit).strip())
     result = CONFUSER.confuse(digit, seed, drawing=glyph)
     frames = [f.image for f in result.path]
-    gif = path_gif(frames, Path(tempfile.mkdtemp()) / f"muddle_{result.digit}{result.partner}_{seed}.gif")
+    gif = output_file(path_gif(frames), f"muddle_{result.digit}{result.partner}_{seed}.gif")
     summary = {**result.summary(), "seed": seed, "from_drawing": glyph is not None}
     return (png_file(glyph_image(result.a), "a"), png_file(glyph_image(result.b), "b"),
             png_file(glyph_image(result.muddle.image, 336, smooth=True), "muddle"),
-            str(gif), summary, result)
+            gif, summary, result)
 
 
 def confuse_details(result):

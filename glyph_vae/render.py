@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -16,13 +15,14 @@ def glyph_image(glyph: np.ndarray, size: int = 168, dark_on_light: bool = True,
     return Image.fromarray(pixels).resize((size, size), Image.BICUBIC if smooth else Image.NEAREST)
 
 
-def path_gif(frames: list[np.ndarray], path: str | Path, size: int = 168, frame_ms: int = 90) -> Path:
-    """A looping GIF that walks the path forth and back."""
+def path_gif(frames: list[np.ndarray], size: int = 168, frame_ms: int = 90) -> bytes:
+    """A looping GIF that walks the path forth and back, as the bytes of a .gif file."""
     images = [glyph_image(f, size, smooth=True).convert("P") for f in frames]
     loop = images + images[-2:0:-1]
-    path = Path(path)
-    loop[0].save(path, save_all=True, append_images=loop[1:], duration=frame_ms, loop=0, optimize=True)
-    return path
+    buffer = io.BytesIO()
+    loop[0].save(buffer, format="GIF", save_all=True, append_images=loop[1:], duration=frame_ms, loop=0,
+                 optimize=True)
+    return buffer.getvalue()
 
 
 def labelled_strip(frames: list[np.ndarray], captions: list[str], size: int = 84, per_row: int = 11,
