@@ -7,10 +7,10 @@ glyph_vae package and only turns its result into Gradio values or messages.
 """
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import hashlib
 import io
-import ctypes
 import os
 import sys
 import tempfile
