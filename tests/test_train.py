@@ -161,3 +161,39 @@ def test_prior_shift_corrects_logits_to_the_target_frequencies(npz, tmp_path):
     after = loaded.encode(x)[0]
     assert torch.allclose(after - before, loaded.class_prior_shift.expand_as(after), atol=1e-5)
     assert loaded.class_prior_shift[10] > 0 > loaded.class_prior_shift[0]  # letters up, digits down
+
+
+def test_tune_decoder_makes_other_styles_legible_and_leaves_the_reader_alone(npz, tmp_path):
+    from train import tune_decoder
+
+    model_dir = run(npz, tmp_path / "base", "--epochs", "40", "--decoder-hidden", "32", "--encoder-sees-class", "1")
+    before = GlyphVAE.from_pretrained(model_dir).eval()
+    classes = torch.tensor([0, 1, 2, 3, 10, 11, 12, 13])
+    tuned_dir = tune_decoder.main([str(model_dir), "--out", str(tmp_path / "tuned"), "--data", str(npz),
+                                   "--epochs", "4", "--batch-size", "32", "--lr", "3e-3", "--threads", "1"])
+    after = GlyphVAE.from_pretrained(tuned_dir).eval()
+    old, new = before.state_dict(), after.state_dict()
+    reader = [k for k in old if k.startswith(("encoder.", "class_head.", "latent_head.", "class_prior_shift"))]
+    drawer = [k for k in old if k.startswith(("decoder.", "class_and_z_to_features."))]
+    assert reader and drawer and len(reader) + len(drawer) == len(old)
+    assert all(torch.equal(old[k], new[k]) for k in reader)  # reading and every inferred style unchanged
+    assert any(not torch.equal(old[k], new[k]) for k in drawer)
+    # Glyphs drawn from z ~ N(0, I) read as the character asked for more often.
+    assert tune_decoder.legibility(after, classes) > tune_decoder.legibility(before, classes) + 0.05
+
+
+def test_tune_decoder_losses_fold_case_and_ink_like_the_app():
+    from glyph_vae.style import ink
+    from train.tune_decoder import folded_nll, ink_for_training
+
+    logits = torch.full((2, 62), -10.0)
+    logits[0, 12] = logits[1, 38] = 10.0  # both read as "C"
+    targets = torch.tensor([38, 38])  # asked for "c"
+    assert folded_nll(logits, targets) < 1e-3  # c read as C counts as right
+    assert folded_nll(logits, torch.tensor([13, 13])) > 15  # read as C, asked for D
+
+    p = torch.tensor([0.0, 0.1, 0.3, 0.45, 0.6, 0.9, 1.0], requires_grad=True)
+    inked = ink_for_training(p)
+    assert np.allclose(inked.detach().numpy(), ink(p.detach().numpy()))  # forward: exactly the app's ink
+    inked.sum().backward()
+    assert p.grad[1] > 0  # a faint pixel still learns it should be ink (the hard curve is flat there)
