@@ -55,3 +55,16 @@ def test_write_like_me_api_example_runs(app_url, monkeypatch, capsys):
     exec(compile(block, "README.md", "exec"), namespace)
     assert capsys.readouterr().out.strip().splitlines()[-1] == "['a', 'b', 'c']"
     assert open(namespace["png"], "rb").read(4) == b"\x89PNG"
+
+
+def test_faster_calls_example_gives_the_same_answers(app_url, monkeypatch):
+    from gradio_client import Client, handle_file
+
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    block = next(b for b in BLOCKS if "ssl_verify=" in b)
+    namespace = {"Client": Client}
+    exec(compile(block.replace('"owner/glyph-vae"', repr(app_url)), "README.md", "exec"), namespace)
+    fast, plain = namespace["client"], Client(app_url, verbose=False)
+    drawing = handle_file("assets/examples/drawn_A.png")
+    assert fast.predict(drawing, api_name="/classify") == plain.predict(drawing, api_name="/classify")
+    assert fast.predict([], "ab", 0.0, 3, api_name="/glyphs")[1]["caption"] == "b"
