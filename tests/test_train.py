@@ -180,6 +180,9 @@ def test_tune_decoder_makes_other_styles_legible_and_leaves_the_reader_alone(npz
     assert any(not torch.equal(old[k], new[k]) for k in drawer)
     # Glyphs drawn from z ~ N(0, I) read as the character asked for more often.
     assert tune_decoder.legibility(after, classes) > tune_decoder.legibility(before, classes) + 0.05
+    record = json.loads((tuned_dir / tune_decoder.TUNING_RECORD).read_text())  # for the model card
+    assert record["epochs"] == 4 and record["legibility_after"] > record["legibility_before"]
+    assert record["command"].startswith("python -m train.tune_decoder ") and "--epochs 4" in record["command"]
 
 
 def test_tune_decoder_losses_fold_case_and_ink_like_the_app():
@@ -197,3 +200,16 @@ def test_tune_decoder_losses_fold_case_and_ink_like_the_app():
     assert np.allclose(inked.detach().numpy(), ink(p.detach().numpy()))  # forward: exactly the app's ink
     inked.sum().backward()
     assert p.grad[1] > 0  # a faint pixel still learns it should be ink (the hard curve is flat there)
+
+
+def test_model_card_tells_whether_the_decoder_was_tuned(tmp_path):
+    from train.evaluate import decoder_tuning_text
+    from train.tune_decoder import TUNING_RECORD
+
+    assert decoder_tuning_text(tmp_path) == "Decoder: as trained with the ELBO."
+    (tmp_path / TUNING_RECORD).write_text(json.dumps(
+        {"command": "python -m train.tune_decoder m --epochs 3", "epochs": 3, "legibility_weight": 40.0,
+         "reader_augment": 0.8, "legibility_before": 0.611, "legibility_after": 0.962}))
+    text = decoder_tuning_text(tmp_path)
+    assert "fine-tuned for 3 epochs" in text and "61.1% before, 96.2% after" in text
+    assert "python -m train.tune_decoder m --epochs 3" in text

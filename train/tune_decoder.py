@@ -28,11 +28,11 @@ again: the sliders are measured on decoded glyphs.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
@@ -41,6 +41,8 @@ from glyph_vae.model import CHARSET, GlyphVAE
 
 from .augment import augment
 from .data import concat, load_source
+
+TUNING_RECORD = "decoder_tuning.json"
 
 # Which classes are the same character up to case: (C, C) bool.
 SAME_FOLDED = torch.tensor([[a.lower() == b.lower() for b in CHARSET] for a in CHARSET])
@@ -120,7 +122,10 @@ def main(argv: list[str] | None = None) -> Path:
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
     generator = torch.Generator().manual_seed(args.seed)
     model.eval()  # no dropout or batch norm anywhere; eval only fixes the posterior to its mean in forward()
-    print(f"before: reader legibility of prior glyphs {legibility(model, classes):.4f}", file=sys.stderr)
+    record = {"command": "python -m train.tune_decoder " + " ".join(argv if argv is not None else sys.argv[1:]),
+              "epochs": args.epochs, "legibility_weight": args.legibility_weight,
+              "reader_augment": args.reader_augment, "legibility_before": legibility(model, classes)}
+    print(f"before: reader legibility of prior glyphs {record['legibility_before']:.4f}", file=sys.stderr)
     for epoch in range(args.epochs):
         order = torch.randperm(len(labels), generator=generator)
         bar = tqdm(range(0, len(labels), args.batch_size), desc=f"decoder epoch {epoch + 1}/{args.epochs}",
@@ -155,8 +160,12 @@ def main(argv: list[str] | None = None) -> Path:
               f"reader legibility of prior glyphs {legibility(model, classes):.4f}", file=sys.stderr, flush=True)
     for param in model.parameters():
         param.requires_grad_(True)
+    record["legibility_after"] = legibility(model, classes)
+    record["recon_last_batch"] = round(recon.item(), 2)
     out = Path(args.out or args.model)
     model.save_pretrained(out)
+    # Beside the weights, for the model card (train.evaluate --write-card).
+    (out / TUNING_RECORD).write_text(json.dumps(record, indent=2) + "\n")
     return out
 
 
