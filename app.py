@@ -14,6 +14,8 @@ import io
 import os
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -33,18 +35,35 @@ from glyph_vae.writing import (FULL_CHARACTER_SET, MAX_STYLE_DRAWINGS, MAX_TEXT_
 ASSETS = Path(__file__).parent / "assets"
 
 
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """glibc gives each new thread its own malloc arena (up to 8 per core) and rarely
-    hands their freed pages back, so a server whose requests run on a pool of worker
-    threads creeps upwards in resident memory. A couple of shared arenas keep it flat.
+def tune_malloc(arenas: int = 2, mmap_threshold: int = 256 * 1024, trim_every_s: float = 5.0) -> None:
+    """Keep the server's resident memory flat under a long run of requests (glibc only).
+
+    glibc gives each new thread its own malloc arena (up to 8 per core) and rarely hands
+    their freed pages back, so a server whose requests run on a pool of worker threads
+    creeps upwards; a couple of shared arenas stop that. It also raises its mmap
+    threshold each time a large block is freed, until images and tensors of a few
+    hundred KiB come from the heap, where they fragment it; a fixed threshold keeps
+    them in their own mappings, which go back to the system the moment they are freed.
     Must run before the worker threads start; a no-op where there is no glibc."""
     try:
-        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # -8 is M_ARENA_MAX
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-8, arenas)  # M_ARENA_MAX
+        libc.mallopt(-3, mmap_threshold)  # M_MMAP_THRESHOLD (setting it also turns off the sliding threshold)
     except (OSError, AttributeError):
-        pass
+        return
+
+    def trim_now_and_then():
+        # Free pages inside the heaps go back to the system only when the top of a heap
+        # is free; malloc_trim hands back the free pages anywhere in them. A few ms, off
+        # the request path, every few seconds.
+        while True:
+            time.sleep(trim_every_s)
+            libc.malloc_trim(0)
+
+    threading.Thread(target=trim_now_and_then, name="malloc_trim", daemon=True).start()
 
 
-limit_malloc_arenas()
+tune_malloc()
 
 
 def load_model(cls, env_name: str, bundled: str | None = None):
