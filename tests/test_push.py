@@ -164,3 +164,15 @@ def test_the_other_models_get_their_own_card_with_validation_figures(npz, tmp_pa
     assert "(bundled weights)" not in card and "python -m train --model " + kind in card
     assert f"run `{kind}`: 1 epochs" in card
     assert type(fit.MODELS[kind].from_pretrained(hub.uploaded)) is fit.MODELS[kind]
+
+
+def test_push_of_the_bundled_glyph_vae_takes_its_style_axes_and_tuning_record(hub):
+    from glyph_vae.style import load_style_axes
+
+    folder = ASSETS / "glyph_vae"
+    push.main([str(folder), "someone/glyph-vae"])
+    uploaded = {p.name for p in hub.uploaded.iterdir()}
+    assert {"config.json", "model.safetensors", "README.md", "eval.json", "style_axes.json",
+            "decoder_tuning.json"} == uploaded
+    assert [a.name for a in load_style_axes(hub.uploaded)] == [a.name for a in load_style_axes(folder)]
+    assert "fine-tuned for 5 epochs" in (hub.uploaded / "README.md").read_text()

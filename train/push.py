@@ -28,12 +28,17 @@ import tempfile
 from pathlib import Path
 
 from glyph_vae.hub import CONFIG_NAME, hub_token, upload_folder
+from glyph_vae.style import STYLE_AXES_NAME
 
 from . import evaluate
 from .fit import METRICS, MODELS
+from .tune_decoder import TUNING_RECORD
 
 # Files a training run leaves beside its model that are worth publishing with it.
 RUN_FILES = (METRICS, "command.txt")
+# Files that live beside a model's weights and go wherever they go: the style sliders'
+# axes (the app loads them with the model) and the decoder tuning record (the card's).
+MODEL_SIDECARS = (STYLE_AXES_NAME, TUNING_RECORD)
 EVAL_FILES = {"glyph_vae": ("mnist.npz", "emnist_byclass_test.npz"), "muddle": ("mnist.npz",),
               "digits": ("mnist.npz",)}
 CARDS = {"glyph_vae": evaluate.CARD, "muddle": evaluate.MUDDLE_CARD, "digits": evaluate.DIGITS_CARD}
@@ -162,7 +167,8 @@ def validation_card(kind: str, staging: Path, run: Path | None, repo_id: str) ->
     if kind == "glyph_vae":
         model = MODELS[kind].from_pretrained(staging)
         values.update(training=evaluate.training_text(run, evaluate.GLYPH_VAE_RECIPE),
-                      prior=evaluate.prior_text(model.class_prior_shift))
+                      prior=evaluate.prior_text(model.class_prior_shift),
+                      decoder_tuning=evaluate.decoder_tuning_text(staging))
     sections = re.split(r"(?m)^(?=## )", CARDS[kind])
     kept = [validation_section(run) if s.startswith("## Evaluation") else s.format(**values) for s in sections]
     return "".join(kept)
@@ -176,6 +182,9 @@ def stage(folder: Path, repo_id: str, staging: Path, *, kind: str | None = None,
     # Loading checks every key and shape, so a broken folder is never uploaded.
     model = MODELS[kind].from_pretrained(model_dir)
     model.save_pretrained(staging)
+    for name in MODEL_SIDECARS:
+        if (model_dir / name).is_file():
+            shutil.copyfile(model_dir / name, staging / name)
     for name in RUN_FILES:
         if run and (run / name).is_file():
             shutil.copyfile(run / name, staging / name)
