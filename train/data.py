@@ -118,3 +118,12 @@ def split_validation(data: GlyphSet, fraction: float, seed: int) -> tuple[GlyphS
     n_val = int(round(fraction * len(data)))
     val, train = order[:n_val], order[n_val:]
     return GlyphSet(data.images[train], data.labels[train]), GlyphSet(data.images[val], data.labels[val])
+
+
+def train_tensors(specs: list[str]):
+    """The train splits of `specs`, concatenated: (N, 28, 28) uint8 images and (N,) long labels
+    as tensors, for the fine-tuning steps (train.tune_head, train.tune_decoder)."""
+    import torch
+
+    data = concat([load_source(spec, "train", 0) for spec in specs])
+    return torch.from_numpy(data.images), torch.from_numpy(data.labels).long()

@@ -1,7 +1,7 @@
 """Fine-tune GlyphVAE's decoder to write legibly from any style, encoder frozen.
 
     python -m train.tune_decoder runs/glyph_vae/model --data ../shared/data/mnist.npz \
-        --data ../shared/data/emnist_byclass_test.npz --epochs 3
+        --data ../shared/data/emnist_byclass_test.npz --epochs 5
 
 Why: the ELBO only ever asks the decoder to redraw a glyph from that glyph's own
 posterior. "Write like me" asks for something else: character y in a style z that
@@ -40,7 +40,7 @@ from tqdm import tqdm
 from glyph_vae.model import CHARSET, GlyphVAE
 
 from .augment import augment
-from .data import concat, load_source
+from .data import train_tensors
 
 TUNING_RECORD = "decoder_tuning.json"
 
@@ -92,10 +92,10 @@ def main(argv: list[str] | None = None) -> Path:
     p.add_argument("model", help="model folder, updated in place (or written to --out)")
     p.add_argument("--out", default=None, help="write the tuned model here instead of in place")
     p.add_argument("--data", action="append", required=True)
-    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--lr", type=float, default=3e-4)
     p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--legibility-weight", type=float, default=40.0,
+    p.add_argument("--legibility-weight", type=float, default=80.0,
                    help="weight of the reader's case-folded NLL against the per-image reconstruction (~100 nats)")
     p.add_argument("--augment", type=float, default=0.8, help="augmentation of the real glyphs reconstructed")
     p.add_argument("--reader-augment", type=float, default=0.8,
@@ -107,8 +107,7 @@ def main(argv: list[str] | None = None) -> Path:
     torch.manual_seed(args.seed)
 
     model = GlyphVAE.from_pretrained(args.model)
-    data = concat([load_source(spec, "train", 0) for spec in args.data])
-    images, labels = torch.from_numpy(data.images), torch.from_numpy(data.labels).long()
+    images, labels = train_tensors(args.data)
     classes = labels.unique()  # ask only for characters the data taught the decoder
     decoder_params = [p for name, p in model.named_parameters()
                       if name.startswith(("decoder.", "class_and_z_to_features.", "class_to_features.",

@@ -16,7 +16,6 @@ import math
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
@@ -24,7 +23,7 @@ from tqdm import tqdm
 from glyph_vae.model import GlyphVAE
 
 from .augment import augment
-from .data import concat, load_source
+from .data import train_tensors
 
 
 def main(argv: list[str] | None = None) -> Path:
@@ -44,8 +43,7 @@ def main(argv: list[str] | None = None) -> Path:
     model = GlyphVAE.from_pretrained(args.model)
     if model.class_prior_shift.abs().sum() > 0:
         raise SystemExit(f"{args.model} already has a class prior shift: tune the head before python -m train.prior")
-    data = concat([load_source(spec, "train", 0) for spec in args.data])
-    images, labels = torch.from_numpy(data.images), torch.from_numpy(data.labels).long()
+    images, labels = train_tensors(args.data)
     for param in model.parameters():
         param.requires_grad_(False)
     head = model.class_head
