@@ -213,3 +213,16 @@ def test_model_card_tells_whether_the_decoder_was_tuned(tmp_path):
     text = decoder_tuning_text(tmp_path)
     assert "fine-tuned for 3 epochs" in text and "61.1% before, 96.2% after" in text
     assert "python -m train.tune_decoder m --epochs 3" in text
+
+
+def test_tune_head_changes_only_the_class_head(npz, tmp_path):
+    from train import tune_head
+
+    torch.manual_seed(0)
+    GlyphVAE(__import__("glyph_vae").GlyphVAEConfig(channels=4, hidden=8, latent_dim=4)).save_pretrained(tmp_path)
+    before = GlyphVAE.from_pretrained(tmp_path).state_dict()
+    tune_head.main([str(tmp_path), "--data", str(npz), "--epochs", "2", "--batch-size", "32", "--lr", "1e-2",
+                    "--threads", "1"])
+    after = GlyphVAE.from_pretrained(tmp_path).state_dict()
+    changed = {k for k in before if not torch.equal(before[k], after[k])}
+    assert changed and all(k.startswith("class_head.") for k in changed)
