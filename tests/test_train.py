@@ -185,15 +185,23 @@ def test_tune_decoder_makes_other_styles_legible_and_leaves_the_reader_alone(npz
     assert record["command"].startswith("python -m train.tune_decoder ") and "--epochs 4" in record["command"]
 
 
-def test_tune_decoder_losses_fold_case_and_ink_like_the_app():
+def test_tune_decoder_accepts_the_readings_people_would_and_inks_like_the_app():
     from glyph_vae.style import ink
-    from train.tune_decoder import folded_nll, ink_for_training
+    from glyph_vae.model import CHARSET
+    from train.tune_decoder import ink_for_training, reading_nll
 
-    logits = torch.full((2, 62), -10.0)
-    logits[0, 12] = logits[1, 38] = 10.0  # both read as "C"
-    targets = torch.tensor([38, 38])  # asked for "c"
-    assert folded_nll(logits, targets) < 1e-3  # c read as C counts as right
-    assert folded_nll(logits, torch.tensor([13, 13])) > 15  # read as C, asked for D
+    def read_as(char):
+        logits = torch.full((1, 62), -10.0)
+        logits[0, CHARSET.index(char)] = 10.0
+        return logits
+
+    def nll(asked, read):
+        return float(reading_nll(read_as(read), torch.tensor([CHARSET.index(asked)])))
+
+    assert nll("c", "C") < 1e-3 and nll("x", "X") < 1e-3  # same shape, only the size differs
+    assert nll("l", "1") < 1e-3 and nll("O", "0") < 1e-3  # shapes people cannot tell apart either
+    assert nll("D", "C") > 15
+    assert nll("l", "L") > 15 and nll("I", "i") > 15 and nll("a", "A") > 15  # here case is shape
 
     p = torch.tensor([0.0, 0.1, 0.3, 0.45, 0.6, 0.9, 1.0], requires_grad=True)
     inked = ink_for_training(p)

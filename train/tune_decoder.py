@@ -16,8 +16,10 @@ them as the class asked for. The reader's gradient flows only into the decoder.
 This is the "consistency" idea of conditional generators trained against a
 classifier (InfoGAN's mutual-information term, Chen et al. 2016; the
 class-consistency loss of semi-supervised CVAEs), here with the reader the app
-already ships. Case is folded: c/C, o/O, s/S... differ by size on the page,
-which the layout gives them, not by shape.
+already ships. What counts as read right is the shape people would accept
+(`ACCEPTED`): c read as C is right, since c/C, o/O, s/S... differ only by size on
+the page, which the layout gives them; but l read as L is wrong, or the decoder
+learns to draw every l as an L because a plain stroke is easily read as 1.
 
 The encoder, the reader and the posterior over z do not move, so reading
 accuracy and every style a user's drawings give stay exactly as they were; only
@@ -44,8 +46,23 @@ from .data import train_tensors
 
 TUNING_RECORD = "decoder_tuning.json"
 
-# Which classes are the same character up to case: (C, C) bool.
-SAME_FOLDED = torch.tensor([[a.lower() == b.lower() for b in CHARSET] for a in CHARSET])
+# Letters whose capital and small forms are the same shape in handwriting: asked for one,
+# a reading of the other is right. Elsewhere case matters (a/A, l/L, i/I, ...).
+SAME_SHAPE_IN_BOTH_CASES = "ckmopsuvwxyz"
+# Shapes people cannot tell apart either: asked for one, any reading in the group is right.
+LOOK_ALIKES = ("0Oo", "1Il")
+
+
+def accepted_readings() -> torch.Tensor:
+    """(C, C) bool: [asked, read] is True when a glyph asked for `asked` and read as `read` is right."""
+    def ok(asked: str, read: str) -> bool:
+        return (asked == read
+                or (asked.lower() == read.lower() and asked.lower() in SAME_SHAPE_IN_BOTH_CASES)
+                or any(asked in group and read in group for group in LOOK_ALIKES))
+    return torch.tensor([[ok(a, b) for b in CHARSET] for a in CHARSET])
+
+
+ACCEPTED = accepted_readings()
 
 
 def ink_for_training(probabilities: torch.Tensor) -> torch.Tensor:
@@ -57,11 +74,11 @@ def ink_for_training(probabilities: torch.Tensor) -> torch.Tensor:
     return soft + (hard - soft).detach()
 
 
-def folded_nll(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """-log p(the asked-for character in either case), averaged over the batch."""
+def reading_nll(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """-log p(a reading ACCEPTED for the asked-for character), averaged over the batch."""
     log_p = logits.log_softmax(dim=1)
-    same = SAME_FOLDED.to(logits.device)[targets]
-    return -torch.logsumexp(log_p.masked_fill(~same, float("-inf")), dim=1).mean()
+    ok = ACCEPTED.to(logits.device)[targets]
+    return -torch.logsumexp(log_p.masked_fill(~ok, float("-inf")), dim=1).mean()
 
 
 def other_styles(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -78,13 +95,13 @@ def other_styles(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Genera
 
 @torch.no_grad()
 def legibility(model: GlyphVAE, classes: torch.Tensor, per_class: int = 16, seed: int = 0) -> float:
-    """Share of glyphs from z ~ N(0, I) that the reader reads as asked (case-folded, every class equally)."""
+    """Share of glyphs from z ~ N(0, I) that the reader reads as asked (ACCEPTED, every class equally)."""
     generator = torch.Generator().manual_seed(seed)
     y = classes.repeat(per_class)
     z = torch.randn(len(y), model.config.latent_dim, generator=generator)
     glyphs = torch.clamp((torch.sigmoid(model.decode(y, z)) - 0.25) / 0.4, 0, 1)
     read = model.encode(glyphs)[0].argmax(1)
-    return float(SAME_FOLDED[y, read].float().mean())
+    return float(ACCEPTED[y, read].float().mean())
 
 
 def main(argv: list[str] | None = None) -> Path:
@@ -96,7 +113,7 @@ def main(argv: list[str] | None = None) -> Path:
     p.add_argument("--lr", type=float, default=3e-4)
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--legibility-weight", type=float, default=80.0,
-                   help="weight of the reader's case-folded NLL against the per-image reconstruction (~100 nats)")
+                   help="weight of the reader's NLL against the per-image reconstruction (~100 nats)")
     p.add_argument("--augment", type=float, default=0.8, help="augmentation of the real glyphs reconstructed")
     p.add_argument("--reader-augment", type=float, default=0.8,
                    help="share of drawn glyphs the reader sees augmented (0: reads them as drawn)")
@@ -148,7 +165,7 @@ def main(argv: list[str] | None = None) -> Path:
             # played on this reader, one that survives a tilt, a stretch and a bolder pen
             # is legible to other readers too.
             drawn = augment(drawn, generator, probability=args.reader_augment)
-            read_nll = folded_nll(model.encode(drawn)[0], asked)
+            read_nll = reading_nll(model.encode(drawn)[0], asked)
             loss = recon + args.legibility_weight * read_nll
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
