@@ -107,6 +107,12 @@ class GlyphVAE(HubMixin, nn.Module):
             h = self.class_to_features(y) + self.z_to_features(z)
         return self.decoder(h.view(-1, *self.feature_shape))
 
+    def decoder_parameters(self) -> list[nn.Parameter]:
+        """Every parameter decode() uses (and nothing that reads or infers a style)."""
+        parts = ([self.class_and_z_to_features] if self.config.decoder_hidden
+                 else [self.class_to_features, self.z_to_features])
+        return [p for part in parts + [self.decoder] for p in part.parameters()]
+
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
         logits, mu, logvar = self.encode(x, y)  # z's posterior sees the true class (if configured)
         # Reparameterisation (Kingma & Welling 2014): z = mu + sigma * eps keeps the
@@ -147,10 +153,9 @@ def glyph_vae_loss(out: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tenso
     while the KL stays per image, so the KL's weight becomes ~784x too large and
     the posterior collapses onto a handful of dimensions.
     """
-    # Reconstruction: -log p(x|y,z) under a Bernoulli per pixel; glyphs are grey
-    # in [0, 1], which BCE accepts as soft targets (Kingma & Welling 2014, App. C).
-    recon = F.binary_cross_entropy_with_logits(out["recon_logits"], x, reduction="none").flatten(1).sum(1).mean()
-    # KL(q(z|x) || N(0, I)) in closed form, per latent dimension (ibid., App. B).
+    # Reconstruction: -log p(x|y,z) under a Bernoulli per pixel.
+    recon = reconstruction_nll(out["recon_logits"], x)
+    # KL(q(z|x) || N(0, I)) in closed form, per latent dimension (Kingma & Welling 2014, App. B).
     kl_per_dim = 0.5 * (out["mu"].pow(2) + out["logvar"].exp() - 1.0 - out["logvar"]).mean(0)
     kl = kl_per_dim.sum()
     # Free bits (Kingma et al. 2016, "Improved Variational Inference with IAF"):
@@ -163,3 +168,10 @@ def glyph_vae_loss(out: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tenso
     ce = F.cross_entropy(out["class_logits"], y)
     total = recon + kl_weight * kl_term + class_weight * ce
     return {"loss": total, "recon": recon, "kl": kl, "ce": ce}
+
+
+def reconstruction_nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """-log p(x | logits) under a Bernoulli per pixel, summed per image, averaged over the batch.
+
+    Glyphs are grey in [0, 1], which BCE accepts as soft targets (Kingma & Welling 2014, App. C)."""
+    return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1).mean()

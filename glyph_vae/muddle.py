@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .hub import HubMixin
+from .model import reconstruction_nll
 
 
 @dataclass
@@ -80,7 +80,7 @@ class MuddleAutoencoder(HubMixin, nn.Module):
 
     def loss(self, x: torch.Tensor, y: torch.Tensor, **_) -> dict[str, torch.Tensor]:
         """Bernoulli reconstruction summed per image (the seed's only term)."""
-        recon = F.binary_cross_entropy_with_logits(self(x), x, reduction="none").flatten(1).sum(1).mean()
+        recon = reconstruction_nll(self(x), x)
         return {"loss": recon, "recon": recon}
 
     @torch.no_grad()

@@ -113,6 +113,10 @@ def style_latents(style: Style, count: int, randomness: float, seed: int) -> tor
     return torch.from_numpy(style.mean)[None] + randomness * torch.from_numpy(style.std)[None] * noise
 
 
+# The ink curve: no ink below the floor, full ink a span above it (through 0.45 at half ink).
+INK_FLOOR, INK_SPAN = 0.25, 0.4
+
+
 def ink(probabilities: np.ndarray) -> np.ndarray:
     """Pixel probabilities of ink -> ink as a pen lays it down.
 
@@ -122,7 +126,7 @@ def ink(probabilities: np.ndarray) -> np.ndarray:
     the stroke most likely is, with a one-pixel anti-aliased edge. The page layout
     applies the same curve after upscaling, the glyph endpoints at 28x28.
     """
-    return np.clip((np.asarray(probabilities, np.float32) - 0.25) / 0.4, 0.0, 1.0)
+    return np.clip((np.asarray(probabilities, np.float32) - INK_FLOOR) / INK_SPAN, 0.0, 1.0)
 
 
 @torch.no_grad()

@@ -222,7 +222,8 @@ def decoder_tuning_text(folder: Path) -> str:
     return (f"Decoder: then fine-tuned for {r['epochs']} epochs with the encoder, reader and posteriors frozen "
             "(`python -m train.tune_decoder`): besides redrawing each glyph from its own posterior, every step "
             "draws random characters in styles from the prior and from other glyphs, and GlyphVAE's own reader "
-            f"(through random augmentation, weight {r['legibility_weight']:g}) must read them as asked (c as C counts, a shape people cannot tell from it; l as L does not). "
+            f"(through random augmentation, weight {r['legibility_weight']:g}) must read them as asked "
+            "(c as C counts, a shape people cannot tell from it; l as L does not). "
             f"Glyphs drawn from z ~ N(0, I) that the reader reads as asked: {r['legibility_before']:.1%} before, "
             f"{r['legibility_after']:.1%} after; an independent judge's figures are in BENCHMARKS.md "
             "(\"Write like me\").\n\n```\n" + r["command"] + "\n```")

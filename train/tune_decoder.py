@@ -29,18 +29,17 @@ again: the sliders are measured on decoded glyphs.
 """
 from __future__ import annotations
 
-import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from tqdm import tqdm
 
-from glyph_vae.model import CHARSET, GlyphVAE
+from glyph_vae.model import CHARSET, GlyphVAE, reconstruction_nll
+from glyph_vae.style import INK_FLOOR, INK_SPAN
 
+from . import fine_tune
 from .augment import augment
 from .data import train_tensors
 
@@ -69,8 +68,8 @@ def ink_for_training(probabilities: torch.Tensor) -> torch.Tensor:
     """glyph_vae.style.ink's curve in the forward pass, a smooth version of it in the
     backward pass (a straight-through estimator, Bengio et al. 2013): the hard curve
     has no gradient where a pixel is off, exactly where a missing stroke would go."""
-    hard = torch.clamp((probabilities - 0.25) / 0.4, 0.0, 1.0)
-    soft = torch.sigmoid((probabilities - 0.45) / 0.1)
+    hard = torch.clamp((probabilities - INK_FLOOR) / INK_SPAN, 0.0, 1.0)
+    soft = torch.sigmoid((probabilities - (INK_FLOOR + INK_SPAN / 2)) / 0.1)
     return soft + (hard - soft).detach()
 
 
@@ -99,84 +98,63 @@ def legibility(model: GlyphVAE, classes: torch.Tensor, per_class: int = 16, seed
     generator = torch.Generator().manual_seed(seed)
     y = classes.repeat(per_class)
     z = torch.randn(len(y), model.config.latent_dim, generator=generator)
-    glyphs = torch.clamp((torch.sigmoid(model.decode(y, z)) - 0.25) / 0.4, 0, 1)
+    glyphs = ink_for_training(torch.sigmoid(model.decode(y, z)))  # the app's ink, forward
     read = model.encode(glyphs)[0].argmax(1)
     return float(ACCEPTED[y, read].float().mean())
 
 
 def main(argv: list[str] | None = None) -> Path:
-    p = argparse.ArgumentParser(prog="python -m train.tune_decoder", description=__doc__.split("\n\n")[0])
-    p.add_argument("model", help="model folder, updated in place (or written to --out)")
+    p = fine_tune.parser("python -m train.tune_decoder", __doc__, epochs=5, lr=3e-4,
+                         model_help="model folder, updated in place (or written to --out)")
     p.add_argument("--out", default=None, help="write the tuned model here instead of in place")
-    p.add_argument("--data", action="append", required=True)
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--lr", type=float, default=3e-4)
-    p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--legibility-weight", type=float, default=80.0,
                    help="weight of the reader's NLL against the per-image reconstruction (~100 nats)")
-    p.add_argument("--augment", type=float, default=0.8, help="augmentation of the real glyphs reconstructed")
     p.add_argument("--reader-augment", type=float, default=0.8,
                    help="share of drawn glyphs the reader sees augmented (0: reads them as drawn)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=0)
     args = p.parse_args(argv)
-    torch.set_num_threads(args.threads or torch.get_num_threads())
-    torch.manual_seed(args.seed)
-
-    model = GlyphVAE.from_pretrained(args.model)
+    model = fine_tune.start(args)
     images, labels = train_tensors(args.data)
     classes = labels.unique()  # ask only for characters the data taught the decoder
-    decoder_params = [p for name, p in model.named_parameters()
-                      if name.startswith(("decoder.", "class_and_z_to_features.", "class_to_features.",
-                                          "z_to_features."))]
-    for param in model.parameters():
-        param.requires_grad_(False)
-    for param in decoder_params:
-        param.requires_grad_(True)
-    optimizer = torch.optim.Adam(decoder_params, lr=args.lr)
-    steps = args.epochs * math.ceil(len(labels) / args.batch_size)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
+    decoder_params = model.decoder_parameters()
+    optimizer, schedule = fine_tune.adam_cosine(decoder_params, args, labels)
     generator = torch.Generator().manual_seed(args.seed)
     model.eval()  # no dropout or batch norm anywhere; eval only fixes the posterior to its mean in forward()
+    read_right = legibility(model, classes)
     record = {"command": "python -m train.tune_decoder " + " ".join(argv if argv is not None else sys.argv[1:]),
               "epochs": args.epochs, "legibility_weight": args.legibility_weight,
-              "reader_augment": args.reader_augment, "legibility_before": legibility(model, classes)}
-    print(f"before: reader legibility of prior glyphs {record['legibility_before']:.4f}", file=sys.stderr)
-    for epoch in range(args.epochs):
-        order = torch.randperm(len(labels), generator=generator)
-        bar = tqdm(range(0, len(labels), args.batch_size), desc=f"decoder epoch {epoch + 1}/{args.epochs}",
-                   mininterval=10)
-        for start in bar:
-            idx = order[start:start + args.batch_size]
-            x, y = images[idx].float().div(255).unsqueeze(1), labels[idx]
-            if args.augment > 0:
-                x = augment(x, generator, probability=args.augment)
-            with torch.no_grad():
-                _, mu, logvar = model.encode(x, y)
-            # Reconstruction from a posterior sample, the ELBO's term (the KL does not
-            # depend on the decoder): keeps every style drawn as the writer drew it.
-            z = mu + torch.randn(mu.shape, generator=generator) * (0.5 * logvar).exp()
-            recon = F.binary_cross_entropy_with_logits(model.decode(y, z), x, reduction="none").flatten(1).sum(1).mean()
-            # Legibility: random characters in styles from elsewhere, read by the frozen reader.
-            asked = classes[torch.randint(len(classes), (len(idx),), generator=generator)]
-            drawn = ink_for_training(torch.sigmoid(model.decode(asked, other_styles(mu, logvar, generator))))
-            # Read through the training augmentation (Athalye et al. 2018's "expectation over
-            # transformation"): a glyph that only reads right pixel for pixel is a trick
-            # played on this reader, one that survives a tilt, a stretch and a bolder pen
-            # is legible to other readers too.
-            drawn = augment(drawn, generator, probability=args.reader_augment)
-            read_nll = reading_nll(model.encode(drawn)[0], asked)
-            loss = recon + args.legibility_weight * read_nll
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            bar.set_postfix(recon=f"{recon.item():.1f}", read_nll=f"{read_nll.item():.3f}", refresh=False)
-        print(f"epoch {epoch + 1}: recon {recon.item():.1f}, read nll {read_nll.item():.3f}, "
-              f"reader legibility of prior glyphs {legibility(model, classes):.4f}", file=sys.stderr, flush=True)
-    for param in model.parameters():
-        param.requires_grad_(True)
-    record["legibility_after"] = legibility(model, classes)
+              "reader_augment": args.reader_augment, "legibility_before": read_right}
+    print(f"before: reader legibility of prior glyphs {read_right:.4f}", file=sys.stderr)
+    with fine_tune.only_training(model, decoder_params):
+        for epoch in range(args.epochs):
+            bar = tqdm(fine_tune.shuffled_batches(images, labels, args, generator),
+                       total=fine_tune.batches_per_epoch(labels, args),
+                       desc=f"decoder epoch {epoch + 1}/{args.epochs}", mininterval=10)
+            for x, y in bar:
+                with torch.no_grad():
+                    _, mu, logvar = model.encode(x, y)
+                # Reconstruction from a posterior sample, the ELBO's term (the KL does not
+                # depend on the decoder): keeps every style drawn as the writer drew it.
+                z = mu + torch.randn(mu.shape, generator=generator) * (0.5 * logvar).exp()
+                recon = reconstruction_nll(model.decode(y, z), x)
+                # Legibility: random characters in styles from elsewhere, read by the frozen reader.
+                asked = classes[torch.randint(len(classes), (len(y),), generator=generator)]
+                drawn = ink_for_training(torch.sigmoid(model.decode(asked, other_styles(mu, logvar, generator))))
+                # Read through the training augmentation (Athalye et al. 2018's "expectation over
+                # transformation"): a glyph that only reads right pixel for pixel is a trick
+                # played on this reader, one that survives a tilt, a stretch and a bolder pen
+                # is legible to other readers too.
+                drawn = augment(drawn, generator, probability=args.reader_augment)
+                read_nll = reading_nll(model.encode(drawn)[0], asked)
+                loss = recon + args.legibility_weight * read_nll
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                schedule.step()
+                bar.set_postfix(recon=f"{recon.item():.1f}", read_nll=f"{read_nll.item():.3f}", refresh=False)
+            read_right = legibility(model, classes)
+            print(f"epoch {epoch + 1}: recon {recon.item():.1f}, read nll {read_nll.item():.3f}, "
+                  f"reader legibility of prior glyphs {read_right:.4f}", file=sys.stderr, flush=True)
+    record["legibility_after"] = read_right
     record["recon_last_batch"] = round(recon.item(), 2)
     out = Path(args.out or args.model)
     model.save_pretrained(out)
