@@ -21,20 +21,18 @@ from .muddle import MuddleAutoencoder
 from .preprocess import BlankDrawingError, normalize_ink
 
 DigitScorer = Callable[[np.ndarray], np.ndarray]  # (N, 28, 28) glyphs -> (N, 10) probabilities
+# (N, 1, 28, 28) glyphs already framed by the shared normalisation -> (N, 10) probabilities
+DigitPredictor = Callable[[torch.Tensor], torch.Tensor]
 
 
-def probability_scorer(predict: Callable[[torch.Tensor], torch.Tensor]) -> DigitScorer:
-    """Wrap a (N, 1, 28, 28) tensor -> (N, 10) probabilities function as a DigitScorer that
-    first frames every glyph by the shared normalisation (decoded frames are not).
-
-    The wrapped function stays reachable as `score.framed`, so a caller holding several
-    scorers frames a batch once and hands it to each (see `Confuser._frames`)."""
+def probability_scorer(predict: DigitPredictor) -> DigitScorer:
+    """A DigitScorer from a predictor: it first frames every glyph by the shared
+    normalisation (decoded frames are not), as the predictor was trained on."""
 
     @torch.no_grad()
     def score(glyphs: np.ndarray) -> np.ndarray:
         return predict(frame_glyphs(glyphs)).numpy()
 
-    score.framed = torch.no_grad()(predict)
     return score
 
 
@@ -43,14 +41,14 @@ def frame_glyphs(glyphs: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.stack([_reframe(g) for g in glyphs])).float().unsqueeze(1)
 
 
-def glyph_vae_digit_scorer(model) -> DigitScorer:
+def glyph_vae_digit_probabilities(model) -> DigitPredictor:
     """GlyphVAE's class head restricted to the ten digits."""
-    return probability_scorer(lambda x: model.encode(x)[0][:, :10].softmax(dim=1))
+    return lambda x: model.encode(x)[0][:, :10].softmax(dim=1)
 
 
-def digit_classifier_scorer(model) -> DigitScorer:
+def digit_classifier_probabilities(model) -> DigitPredictor:
     """A dedicated digit classifier (glyph_vae.digits.DigitClassifier)."""
-    return probability_scorer(model.eval().probabilities)
+    return model.eval().probabilities
 
 
 def _reframe(glyph: np.ndarray) -> np.ndarray:
@@ -79,7 +77,7 @@ class MuddleResult:
     path: list[Frame]
     muddle: Frame
     refined: bool
-    bisection_steps: int = 0  # rounds of batched bisection taken
+    bisection_rounds: int = 0  # rounds of batched bisection taken
     extra_frames: list[Frame] = field(default_factory=list)
 
     @property
@@ -137,14 +135,14 @@ def _balanced(frame: Frame, d: int, e: int) -> bool:
 
 
 class Confuser:
-    """Holds the autoencoder, a digit scorer and a pool of real digit images."""
+    """Holds the autoencoder, the digit classifiers that score frames and a pool of real digit images."""
 
-    def __init__(self, autoencoder: MuddleAutoencoder, scorers: DigitScorer | list[DigitScorer],
+    def __init__(self, autoencoder: MuddleAutoencoder, predictors: DigitPredictor | list[DigitPredictor],
                  pool_images: np.ndarray, pool_labels: np.ndarray, steps: int = 21):
         if steps < 15:
             raise ValueError("use at least 15 steps along the path")
         self.autoencoder = autoencoder.eval()
-        self.scorers = scorers if isinstance(scorers, list) else [scorers]
+        self.predictors = predictors if isinstance(predictors, list) else [predictors]
         self.pool_images = pool_images.astype(np.float32) / (255.0 if pool_images.dtype == np.uint8 else 1.0)
         self.pool_labels = np.asarray(pool_labels)
         self.steps = steps
@@ -155,17 +153,20 @@ class Confuser:
         return self.autoencoder.encode(torch.from_numpy(glyph).float().view(1, 1, 28, 28))[0].numpy()
 
     @torch.no_grad()
+    def _each(self, glyphs: np.ndarray) -> np.ndarray:
+        """(N, 28, 28) glyphs -> (N, predictors, 10): framed once, scored by every predictor."""
+        framed = frame_glyphs(glyphs)
+        return np.stack([predict(framed).numpy() for predict in self.predictors], axis=1)
+
+    @torch.no_grad()
     def _frames(self, z_a: np.ndarray, z_b: np.ndarray, weights: np.ndarray) -> list[Frame]:
         z = torch.from_numpy((1 - weights)[:, None] * z_a[None] + weights[:, None] * z_b[None]).float()
         images = self.autoencoder.decode(z)[:, 0].numpy()
-        framed = frame_glyphs(images) if all(hasattr(s, "framed") for s in self.scorers) else None
-        each = np.stack([score.framed(framed).numpy() if framed is not None else score(images)
-                         for score in self.scorers], axis=1)  # (N, scorers, 10)
-        return [Frame(float(w), img, p.mean(0), p) for w, img, p in zip(weights, images, each)]
+        return [Frame(float(w), img, p.mean(0), p) for w, img, p in zip(weights, images, self._each(images))]
 
     def scorer(self, glyphs: np.ndarray) -> np.ndarray:
-        """The scorers' mean digit probabilities for (N, 28, 28) glyphs."""
-        return np.mean([score(glyphs) for score in self.scorers], axis=0)
+        """The predictors' mean digit probabilities for (N, 28, 28) glyphs."""
+        return self._each(glyphs).mean(axis=1)
 
     def random_image(self, digit: int, rng: np.random.Generator) -> np.ndarray:
         candidates = np.flatnonzero(self.pool_labels == digit)
@@ -217,7 +218,7 @@ class Confuser:
         if chosen is None:  # nothing reads as both digits: show the frame that is most of each
             chosen = max(path + extra, key=lambda f: min(f.probs[digit], f.probs[partner]))
         return MuddleResult(digit=digit, partner=partner, a=a, b=b, z_a=z_a, z_b=z_b, path=path, muddle=chosen,
-                            refined=bool(extra) and chosen in extra, bisection_steps=rounds_taken,
+                            refined=bool(extra) and chosen in extra, bisection_rounds=rounds_taken,
                             extra_frames=extra)
 
     def midpoint(self, digit: int, seed: int) -> MuddleResult:
@@ -277,5 +278,5 @@ def make_confuser(pool_images: np.ndarray, pool_labels: np.ndarray, *, glyph_vae
     glyph_vae = glyph_vae or GlyphVAE.from_pretrained()
     muddle = muddle or MuddleAutoencoder.from_pretrained()
     digits = digits or DigitClassifier.from_pretrained()
-    return Confuser(muddle, [glyph_vae_digit_scorer(glyph_vae), digit_classifier_scorer(digits)],
+    return Confuser(muddle, [glyph_vae_digit_probabilities(glyph_vae), digit_classifier_probabilities(digits)],
                     pool_images, pool_labels)
