@@ -28,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import running_app, running_app_process  # noqa: E402
+from conftest import drawing_files, running_app, running_app_process  # noqa: E402
 
 from .report import machine, write_section  # noqa: E402
 
@@ -39,17 +39,11 @@ assert len(TEXT_100) == 100
 def inputs(folder: Path) -> dict:
     from gradio_client import handle_file
 
-    from glyph_vae.strokes import render_drawing
-
-    paths = []
-    for i, char in enumerate("AK7"):
-        path = folder / f"{char}.png"
-        render_drawing(char, 40 + i, canvas=320, brush=14).save(path)
-        paths.append(path)
-    drawings = [handle_file(str(p)) for p in paths]
+    paths = drawing_files(folder, "AK7", 40, canvas=320, brush=14)  # the drawings tests/test_write_app.py sends
+    drawings = [handle_file(p) for p in paths]
     return {
         "/health": ((), {}),
-        "/classify": ((handle_file(str(paths[2])),), {}),
+        "/classify": ((handle_file(paths[2]),), {}),
         "/confuse": (("3", None, 1), {}),
         "/glyphs": ((drawings, "Hello", 0.3, 1), {}),
         "/write": ((drawings, "Hello world", 0.3, 1), {}),

@@ -24,6 +24,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def drawing_files(folder: Path, characters: str, first_seed: int, *, canvas: int, brush: int) -> list[str]:
+    """Each character drawn as a user draws it on a canvas (glyph_vae.strokes), saved as
+    folder/<character>.png; the paths, in order."""
+    from glyph_vae.strokes import render_drawing
+
+    paths = []
+    for i, char in enumerate(characters):
+        path = Path(folder) / f"{char}.png"
+        render_drawing(char, first_seed + i, canvas=canvas, brush=brush).save(path)
+        paths.append(str(path))
+    return paths
+
+
 @contextlib.contextmanager
 def running_app(log_path: Path, **env_extra: str):
     """`python app.py` in a subprocess, offline, on a free port; yields its URL."""

@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 from gradio_client import Client, handle_file
 
-from conftest import running_app_process
-from glyph_vae.strokes import render_drawing
+from conftest import drawing_files, running_app_process
 
 REQUESTS = int(os.environ.get("SOAK_REQUESTS", "2000"))
 CLIENTS = 8
@@ -49,12 +48,7 @@ def digest(endpoint: str, result) -> str:
 @pytest.fixture(scope="module")
 def mix(tmp_path_factory):
     """(endpoint, args) requests, cycled: weighted towards the cheap calls a page makes most."""
-    folder = tmp_path_factory.mktemp("soak")
-    paths = []
-    for i, char in enumerate("7AK3B"):
-        path = folder / f"{char}.png"
-        render_drawing(char, 50 + i, canvas=300, brush=16).save(path)
-        paths.append(str(path))
+    paths = drawing_files(tmp_path_factory.mktemp("soak"), "7AK3B", 50, canvas=300, brush=16)
     style = [handle_file(p) for p in paths[1:4]]
     return [
         ("/classify", (handle_file(paths[0]),)), ("/health", ()), ("/classify", (handle_file(paths[4]),)),

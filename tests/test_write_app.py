@@ -7,19 +7,13 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from glyph_vae.strokes import render_drawing
+from conftest import drawing_files
 from test_app import draw_character
 
 
 @pytest.fixture(scope="module")
 def drawings(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("style")
-    paths = []
-    for i, char in enumerate("AK7"):
-        path = folder / f"{char}.png"
-        render_drawing(char, 40 + i, canvas=320, brush=14).save(path)
-        paths.append(handle_file(str(path)))
-    return paths
+    return [handle_file(p) for p in drawing_files(tmp_path_factory.mktemp("style"), "AK7", 40, canvas=320, brush=14)]
 
 
 def ink_columns(path) -> int:
