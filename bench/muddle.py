@@ -1,6 +1,6 @@
 """How truly ambiguous are the muddles? Judged by an independent digit classifier.
 
-    python -m bench.muddle [--runs 50] [--data-dir ../shared/data]
+    python -m bench.muddle [--runs 50] [--data-dir ../shared/data] [--model assets/muddle]
 
 For every digit, `--runs` muddles from random MNIST test images (each run its own
 seed). A muddle is "between" when the independent classifier's two top digits are
@@ -26,9 +26,9 @@ from . import digit_classifier
 from .report import machine, write_section
 
 
-def run(runs: int, data_dir: Path) -> dict:
+def run(runs: int, data_dir: Path, model: str | None = None) -> dict:
     test = load_npz(data_dir / "mnist.npz", "test")
-    muddle = MuddleAutoencoder.from_pretrained()
+    muddle = MuddleAutoencoder.from_pretrained(model) if model else MuddleAutoencoder.from_pretrained()
     confuser = make_confuser(test.images, test.labels, muddle=muddle)
     judge = digit_classifier.scorer(digit_classifier.load(data_dir))
     ours, ours_path, mid, mid_path7, times = [], [], [], [], []
@@ -67,9 +67,10 @@ def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--runs", type=int, default=50, help="runs per digit")
     p.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    p.add_argument("--model", default=None, help="muddle autoencoder folder (default: the bundled one)")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
-    r = run(args.runs, args.data_dir)
+    r = run(args.runs, args.data_dir, args.model)
     digits = " | ".join(f"{d}: {v:.0%}" for d, v in r["per_digit"].items())
     body = f"""## Confuse this digit (`python -m bench.muddle`)
 
