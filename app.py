@@ -160,7 +160,9 @@ def output_file(data: bytes, filename: str) -> str:
 def png_file(image, name: str = "image") -> str:
     """A PIL image as a content-named PNG file (see output_file)."""
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    # zlib level 1, not PIL's 6: the 336 px muddle encodes in 1 ms instead of 4 for 15 KB
+    # instead of 13, and a request's time is what a user waits for.
+    image.save(buffer, format="PNG", compress_level=1)
     return output_file(buffer.getvalue(), f"{name}.png")
 
 

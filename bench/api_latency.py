@@ -169,9 +169,9 @@ def main(argv=None) -> dict:
 
 Machine: {machine()}. `python app.py` on loopback (queue size 64, 8 concurrent calls per endpoint),
 called through gradio_client {__import__('gradio_client').__version__}; files are uploaded on every call, as a
-client does. Load average (1/5/15 min) before: {load_before}, after: {load_after}: the 2 cores were shared with
-other jobs (a training run, other benchmarks), so absolute times are pessimistic; the ratios to /health
-share the same noise.
+client does. Load average (1/5/15 min) before: {load_before}, after: {load_after} (the run's own server and
+clients load both cores; a figure above 1 before it means other jobs shared them, and absolute times are
+then pessimistic, while the ratios to /health share the same noise).
 
 Latency: {args.n} sequential calls per endpoint after 3 warm-up calls, one Client. The floor is `/health`,
 which returns a dict made at start-up. Two clients: gradio_client's default `Client(url)`, and
@@ -193,6 +193,16 @@ same requests cost a few ms each and what is left is the app's own work. The han
 take, in-process with 1 thread: 6 ms (/classify), 25 ms (/write, /glyphs), 75 ms (/write of 100
 characters), 60 ms (/confuse: the muddle search over 21 frames and up to 3 batches of 8 more, each
 frame scored by two classifiers, about 45 ms; the 40-frame GIF 9 ms).
+
+Why no endpoint that does real work can come within 1.5x of this floor through gradio_client:
+the client waits for a call's result by polling its message queue with a fixed 50 ms sleep
+(`time.sleep(0.05)` in `gradio_client.utils.get_pred_from_sse_v1plus`). So a call's time comes
+in steps of about 50 ms. /health lands on the first step (the 56 ms floor). An endpoint whose
+server side takes more than about 30-40 ms lands on the second step, 2x the floor, before its
+downloads. Two readings show it:
+- Sequential /confuse calls take either about 125 ms or about 180 ms, rarely anything between.
+- Read over the raw HTTP API (`POST /gradio_api/call/<name>`, then its event stream read as it
+  arrives), the server answers /health in 22 ms, /write in 41 ms and /confuse in 125-140 ms.
 
 {cold_line}
 """
