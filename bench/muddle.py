@@ -28,7 +28,7 @@ from .report import machine, write_section
 
 def run(runs: int, data_dir: Path, model: str | None = None) -> dict:
     test = load_npz(data_dir / "mnist.npz", "test")
-    muddle = MuddleAutoencoder.from_pretrained(model) if model else MuddleAutoencoder.from_pretrained()
+    muddle = MuddleAutoencoder.from_pretrained(model)  # None: the bundled one
     confuser = make_confuser(test.images, test.labels, muddle=muddle)
     judge = digit_classifier.scorer(digit_classifier.load(data_dir))
     ours, ours_path, mid, mid_path7, times = [], [], [], [], []
