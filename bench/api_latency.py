@@ -25,12 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+from harness.app import running_app, running_app_process
+from harness.drawings import drawing_files
 
-from conftest import drawing_files, running_app, running_app_process  # noqa: E402
-
-from .report import machine, write_section  # noqa: E402
+from .report import machine, write_section
 
 TEXT_100 = ("The quick brown fox jumps over the lazy dog and then the dog chases the fox around the old barn okay")
 assert len(TEXT_100) == 100
@@ -210,17 +208,6 @@ on https). Throughput: {args.clients} threads, each with its own default Client,
 | endpoint | p50 ms | p95 ms | p50 / floor | p50 ms, shared SSL context | p95 ms | p50 / floor | req/s, {args.clients} clients | errors |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 {chr(10).join(rows)}
-
-Where the default client's time goes: gradio_client makes one HTTP request per input file (upload)
-and per output file (download) on top of the two of every call (/health 2, /classify 3 (+1 upload),
-/write 6 (+3 style drawings, +1 PNG), /glyphs 10 (+3, +5 glyph PNGs), /confuse 6 (+3 PNGs and the GIF)),
-and for each it opens a new httpx client, which loads certifi's CA bundle into a new SSL context: about
-40 ms on this CPU, plain http or not. That is the client's cost, not the app's, and it grows with the
-number of files, so the file endpoints miss 1.5x with the default client. With one shared SSL context the
-same requests cost a few ms each and what is left is the app's own work. The handlers themselves
-take, in-process with 1 thread: 6 ms (/classify), 25 ms (/write, /glyphs), 75 ms (/write of 100
-characters), 60 ms (/confuse: the muddle search over 21 frames and up to 3 batches of 8 more, each
-frame scored by two classifiers, about 45 ms; the 40-frame GIF 9 ms).
 
 Why no endpoint that does real work can come within 1.5x of this floor through gradio_client:
 the client waits for a call's result by polling its message queue with a fixed 50 ms sleep

@@ -17,24 +17,21 @@ import json
 import os
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from glyph_vae import GlyphVAE
+from glyph_vae.hub import TRAINING_RECORD, bundled_path
 from glyph_vae.muddle import MuddleAutoencoder
 from train.augment import augment
 
 from .report import machine, write_section
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
 def batch(n: int, num_classes: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Glyph-like inputs: the pool of MNIST test digits bundled with the muddle model, repeated."""
-    pool = np.load(ROOT / "assets" / "muddle" / "test_digits.npz")
+    pool = np.load(bundled_path("muddle", "test_digits.npz"))
     images = pool["images"].astype(np.float32) / 255.0
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, len(images), n)
@@ -44,7 +41,7 @@ def batch(n: int, num_classes: int, seed: int = 0) -> tuple[torch.Tensor, torch.
 def step_fn(model, optimizer, x, y, generator, with_augment: bool):
     def step():
         xb = augment(x, generator, probability=0.8) if with_augment else x
-        terms = model.loss(xb, y, kl_weight=1.0, class_weight=30.0)
+        terms = model.loss(model(xb, y), xb, y, kl_weight=1.0, class_weight=30.0)
         optimizer.zero_grad(set_to_none=True)
         terms["loss"].backward()
         optimizer.step()
@@ -70,11 +67,11 @@ def flops_per_image(model, x, y) -> tuple[float, float]:
     with FlopCounterMode(display=False) as counter:
         with torch.no_grad():
             model.eval()
-            model.loss(x, y) if isinstance(model, GlyphVAE) else model(x)
+            model(x, y)
     forward = counter.get_total_flops() / len(x)
     model.train()
     with FlopCounterMode(display=False) as counter:
-        model.loss(x, y, kl_weight=1.0, class_weight=30.0)["loss"].backward()
+        model.loss(model(x, y), x, y, kl_weight=1.0, class_weight=30.0)["loss"].backward()
     model.zero_grad(set_to_none=True)
     return forward, counter.get_total_flops() / len(x)
 
@@ -93,18 +90,9 @@ def matmul_peak(threads: int, n: int = 2048, reps: int = 10) -> float:
 
 
 def bundled_run() -> dict | None:
-    path = ROOT / "runs" / "seed" / "metrics.jsonl"
-    if not path.exists():
-        return None
-    records = [json.loads(line) for line in path.read_text().splitlines()]
-    final = records[-1]["val_acc"]
-    # The first epoch whose validation accuracy is within 0.5 points of the final one.
-    near = next(r for r in records if r["val_acc"] >= final - 0.005)
-    return {"epochs": len(records), "seconds": sum(r["seconds"] for r in records), "final_val_acc": final,
-            "near_epoch": near["epoch"], "near_seconds": sum(r["seconds"] for r in records[:near["epoch"]]),
-            "median_images_per_s": statistics.median(r["images_per_s"] for r in records),
-            "command": (path.parent / "command.txt").read_text().strip()
-            if (path.parent / "command.txt").exists() else ""}
+    """The training step of the bundled GlyphVAE's training.json (its run's command, epochs, time)."""
+    steps = json.loads(bundled_path("glyph_vae", TRAINING_RECORD).read_text())
+    return next((s for s in steps if s["step"] == "train"), None)
 
 
 def main(argv=None) -> dict:
@@ -138,17 +126,17 @@ def main(argv=None) -> dict:
             print(rows[-1], flush=True)
     load_after = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     run = bundled_run()
-    if run:
-        run_text = (f"The bundled GlyphVAE's run (`{run['command']}`, 1 thread, other runs beside it) took "
-                    f"{run['epochs']} epochs, {run['seconds'] / 60:.0f} min in all ({run['median_images_per_s']:,.0f} "
-                    f"images/s median), to {100 * run['final_val_acc']:.2f}% validation accuracy; it was within 0.5 "
-                    f"points of that after epoch {run['near_epoch']} ({run['near_seconds'] / 60:.0f} min).")
-    else:
-        run_text = "The bundled model's run (runs/seed/metrics.jsonl) is not on this machine."
+    run_text = (f"The bundled GlyphVAE's training run, from its `training.json` (`{run['command']}`): "
+                f"{run['epochs']} epochs, {run['seconds'] / 60:.0f} min in all"
+                + (f" ({run['images_per_s']:,.0f} images/s median)" if run.get("images_per_s") else "") + "."
+                if run else "The bundled GlyphVAE's training.json has no training run.")
+    busy = float(load_before.split(", ")[0]) > 1.0  # before: the run itself loads every core
+    load_note = ("other jobs shared the cores, so these are lower bounds for a quiet machine" if busy
+                 else "the machine was otherwise quiet")
     body = f"""## Training throughput (`python -m bench.training_throughput`)
 
-Machine: {machine()}; {args.threads} threads. Load average before: {load_before},
-after: {load_after} (the cores were shared with a training run and other jobs, so these are lower bounds).
+Machine: {machine()}; {args.threads} threads. Load average (1/5/15 min) before: {load_before},
+after: {load_after} ({load_note}).
 Batch {args.batch}, default configs, median over 5 groups of {args.steps // 5} steps after 10 warm-up steps.
 A step is what `python -m train` does: forward, loss, backward, AdamW. FLOPs are counted by
 `torch.utils.flop_counter` (a multiply-add is 2; elementwise ops are not counted); the CPU's
@@ -163,8 +151,8 @@ arithmetic limit is a 2048x2048 float32 matmul with the same threads: **{peak:.0
 The gap to the peak: 28x28 images through 3x3 convolutions with 16-64 channels give small,
 memory-bound GEMMs (a few hundred output pixels per image), and the elementwise work the counter
 does not count (activations, the loss, AdamW over every parameter, the augmentation's affine
-resample) runs far below the matmul rate. The training run's own figure comes from a different
-moment on this shared machine; both are lower bounds for a quiet one.
+resample) runs far below the matmul rate. The training run's figure comes from another day and
+load on this machine.
 """
     write_section("training", body)
     print(body)

@@ -1,11 +1,13 @@
 """GlyphVAE: read handwritten characters and write like their writer."""
-from .hub import ModelLoadError
+from .errors import (BlankDrawingError, GlyphError, UnreadableImageError, UnsupportedCharactersError,
+                     UserInputError)
+from .hub import ModelLoadError, bundled_path
 from .model import CHARSET, GlyphVAE, GlyphVAEConfig, glyph_vae_loss
-from .preprocess import BlankDrawingError, GlyphError, UnreadableImageError, normalize_glyph
+from .preprocess import normalize_glyph
 from .reading import Reading, read, read_glyphs
 
 __all__ = [
-    "CHARSET", "GlyphVAE", "GlyphVAEConfig", "glyph_vae_loss", "ModelLoadError",
-    "BlankDrawingError", "GlyphError", "UnreadableImageError", "normalize_glyph",
-    "Reading", "read", "read_glyphs",
+    "CHARSET", "GlyphVAE", "GlyphVAEConfig", "glyph_vae_loss", "ModelLoadError", "bundled_path",
+    "UserInputError", "BlankDrawingError", "GlyphError", "UnreadableImageError", "UnsupportedCharactersError",
+    "normalize_glyph", "Reading", "read", "read_glyphs",
 ]

@@ -2,7 +2,7 @@
 the nearest other digit's cluster and pick the image that is most truly between them.
 
 1. Encode a digit image a of digit d; find the nearest centroid of another digit e;
-   take a random image b of e and encode it (the seed's steps).
+   take a random image b of e and encode it (mnistMuddle's steps).
 2. Decode latents along the straight path from z_a to z_b.
 3. Score every frame with a digit classifier and choose the one whose two top digits
    are {d, e} closest to 50/50 while the two together keep >= 0.9 (it still looks like
@@ -18,7 +18,8 @@ import numpy as np
 import torch
 
 from .muddle import MuddleAutoencoder
-from .preprocess import BlankDrawingError, normalize_ink
+from .errors import BlankDrawingError, SettingError
+from .preprocess import normalize_ink
 
 DigitScorer = Callable[[np.ndarray], np.ndarray]  # (N, 28, 28) glyphs -> (N, 10) probabilities
 # (N, 1, 28, 28) glyphs already framed by the shared normalisation -> (N, 10) probabilities
@@ -100,7 +101,7 @@ class MuddleResult:
                 "probabilities": {str(k): round(float(p[k]), 4) for k in range(10)},
                 "p_digit": round(float(p[self.digit]), 4), "p_partner": round(float(p[self.partner]), 4),
                 "balance": round(self.balance, 4), "pair_mass": round(self.pair_mass, 4),
-                "truly_between": self.qualifies, "refined_by_bisection": self.refined}
+                "truly_between": bool(self.qualifies), "refined_by_bisection": bool(self.refined)}
 
 
 def is_between(probs: np.ndarray, d: int, e: int, low: float = 0.3, high: float = 0.7, mass: float = 0.9) -> bool:
@@ -173,7 +174,7 @@ class Confuser:
         return self.pool_images[rng.choice(candidates)]
 
     def _endpoints(self, digit: int, rng: np.random.Generator, drawing: np.ndarray | None = None):
-        """The seed's steps: a (random image of `digit`, or the drawing), the nearest other
+        """mnistMuddle's steps: a (random image of `digit`, or the drawing), the nearest other
         centroid's digit e, and a random image b of e, with both latents."""
         a = drawing.astype(np.float32) if drawing is not None else self.random_image(digit, rng)
         z_a = self._encode(a)
@@ -185,7 +186,7 @@ class Confuser:
                 rounds: int = 3, splits: int = 8) -> MuddleResult:
         """One muddle of `digit` (from a random pool image, or the user's normalised drawing)."""
         if not 0 <= int(digit) <= 9:
-            raise ValueError(f"digit must be 0-9, got {digit}")
+            raise SettingError(f"The digit must be one of 0-9, not {digit}.")
         digit = int(digit)
         a, z_a, partner, b, z_b = self._endpoints(digit, np.random.default_rng(seed), drawing)
         path = self._frames(z_a, z_b, np.linspace(0.0, 1.0, self.steps))
@@ -222,50 +223,25 @@ class Confuser:
                             extra_frames=extra)
 
     def midpoint(self, digit: int, seed: int) -> MuddleResult:
-        """The seed's plain method for comparison: the decoded midpoint of a and b."""
+        """mnistMuddle's plain method, for comparison: the decoded midpoint of a and b."""
         a, z_a, partner, b, z_b = self._endpoints(digit, np.random.default_rng(seed))
         frame = self._frames(z_a, z_b, np.array([0.5]))[0]
         return MuddleResult(digit, partner, a, b, z_a, z_b, [frame], frame, refined=False)
 
 
-def latent_map(autoencoder: MuddleAutoencoder, result: MuddleResult | None = None, size: float = 5.0):
-    """The training latents in 2-d (PCA stored with the model) coloured by digit, with the
-    centroids, and when given a result: a, b and the path between them. Returns a PIL image."""
-    import matplotlib
+def latent_map(autoencoder: MuddleAutoencoder, result: MuddleResult | None = None):
+    """The training latents in 2-d (the PCA stored with the model) coloured by digit, with the
+    centroids, and when given a result: a, b and the muddle on the path between them (a PIL image)."""
+    from .render import latent_map as draw_map
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from PIL import Image
-
-    points = autoencoder.map_points.numpy()
-    labels = autoencoder.map_labels.numpy()
-    centres = autoencoder.project(autoencoder.centroids).numpy()
-    fig, ax = plt.subplots(figsize=(size, size), dpi=100)
-    cmap = plt.get_cmap("tab10")
-    ax.scatter(points[:, 0], points[:, 1], c=[cmap(int(k)) for k in labels], s=4, alpha=0.35, linewidths=0)
-    for d, (x, y) in enumerate(centres):
-        ax.text(x, y, str(d), fontsize=13, weight="bold", ha="center", va="center", color=cmap(d),
-                bbox=dict(boxstyle="circle,pad=0.2", fc="white", ec=cmap(d), lw=1.5))
-    if result is not None:
-        with torch.no_grad():
-            ends = autoencoder.project(torch.from_numpy(np.stack([result.z_a, result.z_b])).float()).numpy()
-        weights = np.array([result.muddle.weight])
-        chosen = (1 - weights[:, None]) * ends[0] + weights[:, None] * ends[1]
-        ax.plot(ends[:, 0], ends[:, 1], "-", color="black", lw=1.5, alpha=0.8)
-        ax.scatter(*ends[0], marker="o", s=90, c="white", edgecolors="black", zorder=5, label=f"a ({result.digit})")
-        ax.scatter(*ends[1], marker="s", s=90, c="white", edgecolors="black", zorder=5,
-                   label=f"b ({result.partner})")
-        ax.scatter(chosen[:, 0], chosen[:, 1], marker="*", s=260, c="#ea580c", edgecolors="black", zorder=6,
-                   label="muddle")
-        ax.legend(loc="lower right", fontsize=8, framealpha=0.9)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_title("Latent space (PCA of the 10-d codes)", fontsize=10)
-    fig.tight_layout()
-    fig.canvas.draw()
-    image = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).convert("RGB")
-    plt.close(fig)
-    return image
+    with torch.no_grad():
+        centres = autoencoder.project(autoencoder.centroids).numpy()
+        extra = {}
+        if result is not None:
+            a, b = autoencoder.project(torch.from_numpy(np.stack([result.z_a, result.z_b])).float()).numpy()
+            w = result.muddle.weight
+            extra = {"a": a, "b": b, "muddle": (1 - w) * a + w * b, "digit": result.digit, "partner": result.partner}
+    return draw_map(autoencoder.map_points.numpy(), autoencoder.map_labels.numpy(), centres, **extra)
 
 
 def make_confuser(pool_images: np.ndarray, pool_labels: np.ndarray, *, glyph_vae=None, muddle=None,

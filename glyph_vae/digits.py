@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .hub import HubMixin
+from .hub import HubModel
 
 
 @dataclass
@@ -24,9 +24,14 @@ class DigitClassifierConfig:
     image_size: int = 28
 
 
-class DigitClassifier(HubMixin, nn.Module):
+class DigitClassifier(HubModel, nn.Module):
     config_class = DigitClassifierConfig
-    default_subfolder = "digit_classifier"
+    display_name = "Digit classifier"
+    model_type = "digits"
+    bundled_folder = "digit_classifier"
+    card_template = "digits.md"
+    card_data = {"license": "mit", "library_name": "pytorch", "datasets": ["mnist"], "metrics": ["accuracy"],
+                 "tags": ["mnist", "digit-classification"], "pipeline_tag": "image-classification"}
 
     def __init__(self, config: DigitClassifierConfig | None = None):
         super().__init__()
@@ -40,13 +45,21 @@ class DigitClassifier(HubMixin, nn.Module):
             nn.Linear(config.hidden, config.num_digits),
         )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """Glyphs (B, 1, 28, 28) -> digit logits (B, 10); y is taken (and unused) so that
+        training calls every model the same way."""
         return self.net(x)
 
-    def loss(self, x: torch.Tensor, y: torch.Tensor, **_) -> dict[str, torch.Tensor]:
-        logits = self(x)
-        ce = F.cross_entropy(logits, y)
-        return {"loss": ce, "ce": ce, "correct": (logits.argmax(1) == y).sum()}
+    def loss(self, out: torch.Tensor, x: torch.Tensor, y: torch.Tensor, **_) -> dict[str, torch.Tensor]:
+        """Cross-entropy on the known digit."""
+        ce = F.cross_entropy(out, y)
+        return {"loss": ce, "ce": ce}
+
+    def class_logits(self, out: torch.Tensor) -> torch.Tensor:
+        return out
+
+    def posterior_means(self, out: torch.Tensor) -> None:
+        return None  # a classifier: no latent
 
     @torch.no_grad()
     def probabilities(self, x: torch.Tensor) -> torch.Tensor:

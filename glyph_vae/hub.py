@@ -1,13 +1,27 @@
-"""Saving and loading models the Hugging Face way: config.json + model.safetensors.
+"""Models in the Hugging Face format, on huggingface_hub's own mixin.
 
-One mixin serves every model in the package. Loading takes a local folder or a
-Hub repo id (optionally "owner/name@revision"), reads safetensors only (a pickle
-can run code when it is loaded, so `pytorch_model.bin` is never opened) and
-checks every key and shape against the config before any weight is used.
+Every model of the package is a `HubModel`: huggingface_hub's `PyTorchModelHubMixin` gives
+it `save_pretrained`, `from_pretrained`, `push_to_hub` and a model card rendered from a
+template with `ModelCardData`. This module adds what the project promises and the mixin
+does not do by default:
+
+- safetensors only: `pytorch_model.bin` (a pickle, which can run code when loaded) is
+  never opened, even where the mixin would fall back to it;
+- strict loading: every key and shape is checked against the config before a weight is
+  used, and unknown config keys or another model's `model_type` are refused;
+- one Hub revision: config, weights and the files that travel with a model (its
+  "sidecars": style axes, tuning record, evaluation) come from one `snapshot_download`,
+  so they can never land from different commits;
+- no source means the bundled weights in `assets/`;
+- every failure is a `ModelLoadError` whose message names the model and the reason.
+
+`model_type` in config.json says which class a folder holds (`model_class_for`), so
+training, evaluation and pushing dispatch from one registry.
 """
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import tempfile
@@ -15,16 +29,65 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from huggingface_hub import ModelCard, ModelCardData, PyTorchModelHubMixin
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+CARD_NAME = "README.md"
+TRAINING_RECORD = "training.json"  # every step that made the weights (command, epochs, time): see train.record
+EVAL_RECORD = "eval.json"  # the test figures of train.evaluate, for the model card
+PACKAGE_DIR = Path(__file__).resolve().parent
+CARDS_DIR = PACKAGE_DIR / "cards"
+
+
+def _bundled_dir() -> Path:
+    """Where the bundled weights and examples are: inside the installed package
+    (`pip install .` puts assets/ there), or beside it in a source checkout."""
+    for candidate in (PACKAGE_DIR / "assets", PACKAGE_DIR.parent / "assets"):
+        if (candidate / "glyph_vae" / CONFIG_NAME).is_file():
+            return candidate
+    return PACKAGE_DIR.parent / "assets"
+
+
+ASSETS_DIR = _bundled_dir()
+
+
+def bundled_path(*parts: str) -> Path:
+    """A file or folder of the bundled assets, e.g. bundled_path("examples", "drawn_7.png")."""
+    return ASSETS_DIR.joinpath(*parts)
 
 
 class ModelLoadError(RuntimeError):
     """A model that could not be loaded; the message names the model and why."""
+
+
+REGISTRY: dict[str, type["HubModel"]] = {}
+
+
+def model_class(model_type: str) -> type["HubModel"]:
+    """The class registered for a config's `model_type` ("glyph_vae", "muddle", "digits")."""
+    _import_model_modules()
+    try:
+        return REGISTRY[model_type]
+    except KeyError:
+        raise ModelLoadError(f"unknown model_type {model_type!r}; known: {sorted(REGISTRY)}") from None
+
+
+def model_class_for(folder: str | os.PathLike) -> type["HubModel"]:
+    """The class of the model saved in `folder`, from its config.json's model_type."""
+    path = Path(folder) / CONFIG_NAME
+    try:
+        model_type = json.loads(path.read_text()).get("model_type")
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ModelLoadError(f"{path} is not a readable model config: {exc}") from None
+    if not model_type:
+        raise ModelLoadError(f"{path} has no model_type, so it does not say which model it holds")
+    return model_class(model_type)
+
+
+def _import_model_modules() -> None:
+    # The classes register themselves when their modules are imported.
+    from . import digits, model, muddle  # noqa: F401
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -53,122 +116,182 @@ def split_revision(source: str) -> tuple[str, str | None]:
     return source, None
 
 
-def resolve_files(source: str | os.PathLike, *, token: str | None = None) -> tuple[Path, Path]:
-    """Local paths of config.json and model.safetensors for a folder or Hub repo."""
-    path = Path(source)
-    if path.is_dir():
-        config, weights = path / CONFIG_NAME, path / WEIGHTS_NAME
-        if not weights.is_file():
-            pickles = [p.name for p in path.glob("*.bin")] + [p.name for p in path.glob("*.pt")]
-            extra = f" (found {', '.join(pickles)}, which is refused: pickles can run code)" if pickles else ""
-            raise ModelLoadError(f"{path} has no {WEIGHTS_NAME}{extra}.")
-        if not config.is_file():
-            raise ModelLoadError(f"{path} has no {CONFIG_NAME}.")
-        return config, weights
-    if path.exists() or str(source).startswith((".", "/")) or str(source).count("/") != 1:
-        raise ModelLoadError(f"{source} is neither a model folder nor a Hub repo id like 'owner/name'.")
-
-    from huggingface_hub import hf_hub_download  # imported lazily: only Hub loads need it
-
-    repo_id, revision = split_revision(str(source))
-    try:
-        # hf_hub_download honours HF_TOKEN, HF_HUB_OFFLINE and the shared cache.
-        config = hf_hub_download(repo_id, CONFIG_NAME, revision=revision, token=token)
-        weights = hf_hub_download(repo_id, WEIGHTS_NAME, revision=revision, token=token)
-    except Exception as exc:  # the hub raises many types; the user needs one message
-        raise ModelLoadError(f"could not download {repo_id}{'@' + revision if revision else ''}: "
-                             f"{type(exc).__name__}: {exc}") from exc
-    return Path(config), Path(weights)
+def is_repo_id(source: str) -> bool:
+    """"owner/name" or "owner/name@rev", and not a path on this machine."""
+    return (not Path(source).exists() and not source.startswith((".", "/", "~"))
+            and split_revision(source)[0].count("/") == 1)
 
 
-class HubMixin:
-    """save_pretrained / from_pretrained / push_to_hub for a module with a dataclass config."""
+class HubModel(PyTorchModelHubMixin):
+    """save_pretrained / from_pretrained / push_to_hub for a torch module with a dataclass config.
+
+    A subclass sets `config_class`, `model_type` (the registry key written to config.json),
+    `bundled_folder` (its weights under assets/), `sidecars` (other files that travel with
+    the weights) and its card (`card_template`, a Jinja file in glyph_vae/cards/, and
+    `card_data`)."""
 
     config_class: ClassVar[type]
-    default_subfolder: ClassVar[str]  # the bundled weights under assets/
+    model_type: ClassVar[str]
+    display_name: ClassVar[str]  # what its card and the page call it
+    bundled_folder: ClassVar[str]
+    sidecars: ClassVar[tuple[str, ...]] = (TRAINING_RECORD, EVAL_RECORD)
+    card_template: ClassVar[str] = ""
+    card_data: ClassVar[dict[str, Any]] = {}
 
-    def save_pretrained(self, folder: str | os.PathLike, metadata: dict[str, str] | None = None) -> Path:
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        config = json.dumps(dataclasses.asdict(self.config), indent=2, sort_keys=True) + "\n"
-        atomic_write_bytes(folder / CONFIG_NAME, config.encode())
+    # Set by from_pretrained: where the model came from and the files that came with it.
+    source: str | None = None
+    weights_sha256: str | None = None
+    load_warnings: list[str]
+    files: dict[str, bytes]
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "model_type" in cls.__dict__:
+            REGISTRY[cls.model_type] = cls
+
+    # -- saving ------------------------------------------------------------------------
+    def _save_pretrained(self, save_directory: Path) -> None:
+        """config.json (with model_type), model.safetensors and the sidecar files the model
+        holds; each written atomically, so a reader never sees half a file."""
+        from safetensors.torch import save_file
+
+        folder = Path(save_directory)
+        config = {"model_type": self.model_type, **dataclasses.asdict(self.config)}
+        atomic_write_bytes(folder / CONFIG_NAME, (json.dumps(config, indent=2, sort_keys=True) + "\n").encode())
         state = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}
         tmp = folder / f".{WEIGHTS_NAME}.tmp"
-        save_file(state, str(tmp), metadata={"format": "pt", **(metadata or {})})
+        save_file(state, str(tmp), metadata={"format": "pt"})
         os.replace(tmp, folder / WEIGHTS_NAME)
-        return folder
+        for name, data in getattr(self, "files", {}).items():
+            atomic_write_bytes(folder / name, data)
+
+    def generate_model_card(self, *args, **values) -> ModelCard:
+        """The card from the class's Jinja template (glyph_vae/cards/) and its ModelCardData;
+        `values` fill it in (train.cards gathers them from a model folder's records)."""
+        import jinja2
+
+        config = dataclasses.asdict(self.config)
+        values.setdefault("model_id", None)  # None: the bundled weights, `from_pretrained()`
+        values.setdefault("heading", self.display_name)
+        values.setdefault("config", config)
+        values.setdefault("config_json", json.dumps({"model_type": self.model_type, **config}, indent=2,
+                                                    sort_keys=True))
+        steps = values.get("steps")
+        if steps is None:
+            steps = json.loads(self.files[TRAINING_RECORD]) if TRAINING_RECORD in getattr(self, "files", {}) else []
+        # The account of training is its own template, shared by every model's card.
+        values.setdefault("training_text", jinja2.Template((CARDS_DIR / "_steps.md").read_text()).render(steps=steps))
+        template = (CARDS_DIR / self.card_template).read_text()
+        return ModelCard.from_template(ModelCardData(**self.card_data_values(values)), template_str=template,
+                                       **values)
+
+    def card_data_values(self, values: dict) -> dict:
+        """The card's YAML metadata (license, library, datasets, metrics, results)."""
+        return dict(self.card_data)
+
+    # -- loading ---------------------------------------------------------------------
+    @classmethod
+    def from_pretrained(cls, source: str | os.PathLike | None = None, *, revision: str | None = None,
+                        token: str | bool | None = None, map_location: str | torch.device = "cpu",
+                        cache_dir: str | os.PathLike | None = None, local_files_only: bool = False,
+                        force_download: bool = False):
+        """Load from a folder, a Hub repo id ("owner/name" or "owner/name@rev"), or with no
+        argument the weights bundled in assets/."""
+        source = bundled_path(cls.bundled_folder) if source is None else source
+        folder = cls._fetch(source, revision=revision, token=token, cache_dir=cache_dir,
+                            local_files_only=local_files_only, force_download=force_download)
+        config = cls._read_config(folder)
+        model = super().from_pretrained(folder, config=config, map_location=str(map_location))
+        model.source = str(source)
+        return model
 
     @classmethod
-    def from_pretrained(cls, source: str | os.PathLike | None = None, *, token: str | None = None,
-                        map_location: str | torch.device = "cpu"):
-        """Load from a folder, a Hub repo id ("owner/name" or "owner/name@rev"), or
-        with no argument the weights bundled in assets/."""
-        source = ASSETS_DIR / cls.default_subfolder if source is None else source
+    def _fetch(cls, source: str | os.PathLike, *, revision: str | None, token, cache_dir, local_files_only: bool,
+               force_download: bool) -> Path:
+        """A local folder holding config.json, model.safetensors and the sidecars of one revision."""
         name = cls.__name__
-        config_path, weights_path = resolve_files(source, token=token)
+        path = Path(source)
+        if path.is_dir():
+            return path
+        if not is_repo_id(str(source)):
+            raise ModelLoadError(f"{name}: {source} is neither a model folder nor a Hub repo id like 'owner/name'.")
+        from huggingface_hub import snapshot_download
+
+        repo_id, suffix = split_revision(str(source))
+        revision = revision or suffix
+        wanted = [CONFIG_NAME, WEIGHTS_NAME, CARD_NAME, *cls.sidecars]
         try:
-            raw = json.loads(Path(config_path).read_text())
+            # One call: the files of one commit, whatever is pushed meanwhile. It honours
+            # HF_TOKEN, HF_HUB_OFFLINE and the shared cache.
+            folder = snapshot_download(repo_id, revision=revision, allow_patterns=wanted, token=token,
+                                       cache_dir=cache_dir, local_files_only=local_files_only,
+                                       force_download=force_download)
+        except Exception as exc:  # the hub raises many types; the user needs one message
+            raise ModelLoadError(f"{name}: could not download {repo_id}{'@' + revision if revision else ''}: "
+                                 f"{type(exc).__name__}: {exc}") from exc
+        return Path(folder)
+
+    @classmethod
+    def _read_config(cls, folder: Path):
+        """The config of `folder`, refusing unknown keys and another model's model_type."""
+        name = cls.__name__
+        weights, config_path = folder / WEIGHTS_NAME, folder / CONFIG_NAME
+        if not weights.is_file():
+            pickles = [p.name for p in folder.glob("*.bin")] + [p.name for p in folder.glob("*.pt")]
+            extra = f" (found {', '.join(pickles)}, which is refused: pickles can run code)" if pickles else ""
+            raise ModelLoadError(f"{name}: {folder} has no {WEIGHTS_NAME}{extra}.")
+        if not config_path.is_file():
+            raise ModelLoadError(f"{name}: {folder} has no {CONFIG_NAME}.")
+        try:
+            raw = json.loads(config_path.read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise ModelLoadError(f"{name}: {config_path} is not valid JSON: {exc}") from None
+        if not isinstance(raw, dict):
+            raise ModelLoadError(f"{name}: {config_path} is not a JSON object.")
+        model_type = raw.pop("model_type", cls.model_type)  # configs saved before model_type: the class says
+        if model_type != cls.model_type:
+            raise ModelLoadError(f"{name}: {config_path} holds a {model_type!r} model, not {cls.model_type!r}.")
         fields = {f.name for f in dataclasses.fields(cls.config_class)}
         unknown = sorted(set(raw) - fields)
         if unknown:
             raise ModelLoadError(f"{name}: {config_path} has unknown config keys {unknown}.")
-        config = cls.config_class(**raw)
-        model = cls(config)
         try:
-            state = load_file(str(weights_path), device=str(map_location))
+            return cls.config_class(**raw)
+        except (TypeError, ValueError) as exc:
+            raise ModelLoadError(f"{name}: {config_path}: {exc}") from None
+
+    @classmethod
+    def _from_pretrained(cls, *, model_id: str, config=None, map_location: str = "cpu", **_hub_arguments):
+        """The mixin's loading step, on a local folder (from_pretrained fetched it): safetensors
+        only, every key and shape checked, then the sidecars."""
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        folder = Path(model_id)
+        weights = folder / WEIGHTS_NAME
+        try:
+            model = cls(config)
+        except (TypeError, ValueError) as exc:
+            raise ModelLoadError(f"{cls.__name__}: {folder / CONFIG_NAME}: {exc}") from None
+        try:
+            state = load_file(str(weights), device=map_location)
         except (SafetensorError, OSError, ValueError) as exc:
-            raise ModelLoadError(f"{name}: {weights_path} is not a readable safetensors file "
+            raise ModelLoadError(f"{cls.__name__}: {weights} is not a readable safetensors file "
                                  f"(truncated or tampered?): {exc}") from None
-        check_state_dict(model, state, config_path, weights_path)
+        check_state_dict(model, state, folder / CONFIG_NAME, weights)
         model.load_state_dict(state, strict=True)
+        model.weights_sha256 = hashlib.sha256(weights.read_bytes()).hexdigest()
+        model.files, model.load_warnings = {}, []
+        for name in cls.sidecars:
+            path = folder / name
+            if path.is_file():
+                model.files[name] = path.read_bytes()
+        model.load_sidecars(folder)
         return model.eval()
 
-    def push_to_hub(self, repo_id: str, *, commit_message: str, token: str | None = None,
-                    private: bool = False, revision: str | None = None,
-                    extra_files: dict[str, str] | None = None) -> str:
-        """Save to a temp folder (plus extra text files like README.md) and upload it."""
-        with tempfile.TemporaryDirectory() as tmp:
-            self.save_pretrained(tmp)
-            for filename, text in (extra_files or {}).items():
-                Path(tmp, filename).write_text(text)
-            return upload_folder(tmp, repo_id, commit_message=commit_message, token=token,
-                                 private=private, revision=revision)
-
-
-def hub_token(flag: str) -> str:
-    """The Hugging Face token (HF_TOKEN or a saved login), or a SystemExit saying how to get one.
-
-    Called before any data is read or any step is taken, so a missing login stops a
-    run at once rather than after hours of training.
-    """
-    from huggingface_hub import get_token
-
-    token = get_token()
-    if not token:
-        raise SystemExit(f"{flag} needs a Hugging Face token with write access, and none was found: "
-                         "run `hf auth login`, or set HF_TOKEN (a token from "
-                         "https://huggingface.co/settings/tokens). Stopped before training or uploading anything.")
-    return token
-
-
-def upload_folder(folder: str | os.PathLike, repo_id: str, *, commit_message: str, token: str | None = None,
-                  private: bool = False, revision: str | None = None) -> str:
-    """Create the model repo if needed (and the branch, for a revision) and upload the
-    folder as one commit; returns the commit's URL."""
-    from huggingface_hub import HfApi
-
-    api = HfApi(token=token)
-    # private=None leaves a new repo at the account's default visibility (and never
-    # changes an existing repo's).
-    api.create_repo(repo_id, private=private or None, exist_ok=True)
-    if revision and revision != "main":
-        # upload_folder commits to an existing branch only.
-        api.create_branch(repo_id, branch=revision, exist_ok=True)
-    info = api.upload_folder(repo_id=repo_id, folder_path=str(folder), commit_message=commit_message,
-                             revision=revision)
-    return str(getattr(info, "commit_url", info))
+    def load_sidecars(self, folder: Path) -> None:
+        """Read what the sidecar files mean for this model (a subclass's hook); a broken one
+        is a ModelLoadError, a missing one that matters a warning in `load_warnings`."""
 
 
 def check_state_dict(model: torch.nn.Module, state: dict[str, torch.Tensor], config_path: Any, weights_path: Any) -> None:
@@ -189,3 +312,19 @@ def check_state_dict(model: torch.nn.Module, state: dict[str, torch.Tensor], con
             parts.append(f"shape mismatches {wrong[:3]}{'...' if len(wrong) > 3 else ''}")
         raise ModelLoadError(f"{type(model).__name__}: config {config_path} does not match weights "
                              f"{weights_path}: " + "; ".join(parts))
+
+
+def hub_token(flag: str) -> str:
+    """The Hugging Face token (HF_TOKEN or a saved login), or a SystemExit saying how to get one.
+
+    Called before any data is read or any step is taken, so a missing login stops a
+    run at once rather than after hours of training.
+    """
+    from huggingface_hub import get_token
+
+    token = get_token()
+    if not token:
+        raise SystemExit(f"{flag} needs a Hugging Face token with write access, and none was found: "
+                         "run `hf auth login`, or set HF_TOKEN (a token from "
+                         "https://huggingface.co/settings/tokens). Stopped before training or uploading anything.")
+    return token

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .hub import HubMixin
+from .hub import EVAL_RECORD, TRAINING_RECORD, HubModel, ModelLoadError
 
 CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # EMNIST ByClass order
 
@@ -26,7 +26,8 @@ class GlyphVAEConfig:
     channels: int = 32  # conv width of encoder and decoder
     hidden: int = 128  # width of the class head and of the class embedding
     image_size: int = 28
-    # Later additions (0 = the seed's architecture, so seed configs load unchanged):
+    # Additions to the published hand-writing VAE's architecture (0 = that architecture,
+    # so its configs load unchanged):
     # 1: the posterior over z also sees the class, q(z|x, y), as in Kingma et al.'s
     # M2. With q(z|x) alone, z has to say "this is a thin 1" and a style read from
     # a wide A decodes as a blob when asked for an l; with q(z|x, y), z only says
@@ -37,9 +38,19 @@ class GlyphVAEConfig:
     decoder_hidden: int = 0
 
 
-class GlyphVAE(HubMixin, nn.Module):
+STYLE_AXES_NAME = "style_axes.json"  # the latent sliders' directions; written by `python -m train.style_axes`
+
+
+class GlyphVAE(HubModel, nn.Module):
     config_class = GlyphVAEConfig
-    default_subfolder = "glyph_vae"
+    display_name = "GlyphVAE"
+    model_type = "glyph_vae"
+    bundled_folder = "glyph_vae"
+    sidecars = (STYLE_AXES_NAME, TRAINING_RECORD, EVAL_RECORD)
+    card_template = "glyph_vae.md"
+    card_data = {"license": "mit", "library_name": "pytorch", "datasets": ["mnist", "emnist"],
+                 "metrics": ["accuracy"], "tags": ["vae", "handwriting", "emnist", "mnist", "gradio"],
+                 "pipeline_tag": "image-classification"}
 
     def __init__(self, config: GlyphVAEConfig | None = None):
         super().__init__()
@@ -48,7 +59,8 @@ class GlyphVAE(HubMixin, nn.Module):
             raise ValueError("GlyphVAE is built for 28x28 glyphs (two stride-2 convs to 7x7).")
         c, side = config.channels, config.image_size // 4
         self.feature_shape = (c, side, side)
-        flat = c * side * side  # 32 x 7 x 7 = 1568 at the seed's sizes
+        flat = c * side * side  # 32 x 7 x 7 = 1568 at the published architecture's sizes
+        self.style_axes: list = []  # the latent sliders (glyph_vae.style.StyleAxis), from style_axes.json
 
         self.encoder = nn.Sequential(
             nn.Conv2d(1, c, 4, stride=2, padding=1), nn.ReLU(),
@@ -120,14 +132,49 @@ class GlyphVAE(HubMixin, nn.Module):
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
         return {"class_logits": logits, "mu": mu, "logvar": logvar, "recon_logits": self.decode(y, z)}
 
-    def loss(self, x: torch.Tensor, y: torch.Tensor, *, kl_weight: float = 1.0, class_weight: float = 1.0,
-             free_bits: float = 0.0) -> dict[str, torch.Tensor]:
-        """Training terms for a batch, plus the number of correctly read glyphs."""
-        out = self(x, y)
-        terms = glyph_vae_loss(out, x, y, kl_weight=kl_weight, class_weight=class_weight, free_bits=free_bits)
-        terms["correct"] = (out["class_logits"].argmax(1) == y).sum()
-        terms["mu"] = out["mu"].detach()
-        return terms
+    def loss(self, out: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor, *, kl_weight: float = 1.0,
+             class_weight: float = 1.0, free_bits: float = 0.0) -> dict[str, torch.Tensor]:
+        """The training terms of a batch from its forward pass (see glyph_vae_loss)."""
+        return glyph_vae_loss(out, x, y, kl_weight=kl_weight, class_weight=class_weight, free_bits=free_bits)
+
+    def class_logits(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
+        return out["class_logits"]
+
+    def posterior_means(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
+        return out["mu"]
+
+    def load_sidecars(self, folder) -> None:
+        """The style sliders' axes: a broken file is an error, a missing one a warning (no sliders)."""
+        from .style import read_style_axes
+
+        path = folder / STYLE_AXES_NAME
+        if not path.is_file():
+            self.load_warnings.append(f"GlyphVAE from {folder} has no {STYLE_AXES_NAME}, so the Write tab has "
+                                      "no style sliders (`python -m train.style_axes` makes them).")
+            return
+        try:
+            self.style_axes = read_style_axes(path, self.config.latent_dim)
+        except ValueError as exc:
+            raise ModelLoadError(f"GlyphVAE: {exc}") from None
+
+    def card_data_values(self, values: dict) -> dict:
+        """The card's metadata, with the test figures as Hub evaluation results when there are some."""
+        from huggingface_hub import EvalResult
+
+        data = dict(self.card_data)
+        figures = values.get("evaluation")
+        if figures:
+            name = (values.get("model_id") or "glyph-vae").split("/")[-1]
+            data["model_name"] = name
+            data["eval_results"] = [
+                EvalResult(task_type="image-classification", dataset_type="mnist", dataset_name="MNIST test",
+                           metric_type="accuracy", metric_value=round(figures["mnist_test_accuracy_62way"], 4),
+                           metric_name="Accuracy (62-way)"),
+                EvalResult(task_type="image-classification", dataset_type="emnist", dataset_name="EMNIST ByClass test",
+                           dataset_config="byclass", metric_type="accuracy",
+                           metric_value=round(figures["emnist_test_accuracy"], 4), metric_name="Accuracy (62 classes)"),
+            ]
+        return data
 
     # -- inference helpers --------------------------------------------------
     @torch.no_grad()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from .hub import HubMixin
+from .hub import HubModel
 from .model import reconstruction_nll
 
 
@@ -27,9 +27,14 @@ class MuddleConfig:
 MAP_POINTS = 2000
 
 
-class MuddleAutoencoder(HubMixin, nn.Module):
+class MuddleAutoencoder(HubModel, nn.Module):
     config_class = MuddleConfig
-    default_subfolder = "muddle"
+    display_name = "The muddle autoencoder"
+    model_type = "muddle"
+    bundled_folder = "muddle"
+    card_template = "muddle.md"
+    card_data = {"license": "mit", "library_name": "pytorch", "datasets": ["mnist"],
+                 "tags": ["autoencoder", "mnist", "gradio"]}
 
     def __init__(self, config: MuddleConfig | None = None):
         super().__init__()
@@ -75,13 +80,21 @@ class MuddleAutoencoder(HubMixin, nn.Module):
         """Latents -> images in [0, 1]."""
         return torch.sigmoid(self.decode_logits(z))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """Glyphs -> reconstruction logits; y is taken (and unused) so that training calls
+        every model the same way."""
         return self.decode_logits(self.encode(x))
 
-    def loss(self, x: torch.Tensor, y: torch.Tensor, **_) -> dict[str, torch.Tensor]:
-        """Bernoulli reconstruction summed per image (the seed's only term)."""
-        recon = reconstruction_nll(self(x), x)
+    def loss(self, out: torch.Tensor, x: torch.Tensor, y: torch.Tensor, **_) -> dict[str, torch.Tensor]:
+        """Bernoulli reconstruction summed per image: the architecture's only term."""
+        recon = reconstruction_nll(out, x)
         return {"loss": recon, "recon": recon}
+
+    def class_logits(self, out: torch.Tensor) -> None:
+        return None  # it reads no classes
+
+    def posterior_means(self, out: torch.Tensor) -> None:
+        return None  # a plain autoencoder: no posterior
 
     @torch.no_grad()
     def fit_centroids(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 2048) -> torch.Tensor:

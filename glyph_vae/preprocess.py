@@ -9,12 +9,19 @@ goes through `normalize_glyph` before the model sees it.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
+
+from .errors import BlankDrawingError, GlyphError, UnreadableImageError
+
+__all__ = ["BlankDrawingError", "GlyphError", "UnreadableImageError", "load_image", "normalize_glyph",
+           "normalize_ink", "normalize_batch", "ink_map"]
 
 GLYPH_SIZE = 28
 BOX_SIZE = 20  # longest side of the ink after scaling, as in MNIST
@@ -32,28 +39,18 @@ _MIN_INK_AREA = 0.0002
 _MIN_INK_SPAN = 0.03
 
 
-class GlyphError(ValueError):
-    """An input that cannot be turned into a glyph; the message is for users."""
-
-
-class BlankDrawingError(GlyphError):
-    def __init__(self, message: str = "Draw a character first: the canvas is blank."):
-        super().__init__(message)
-
-
-class UnreadableImageError(GlyphError):
-    pass
-
-
 def load_image(source: Any) -> Image.Image:
     """Open any supported input as a PIL image (first frame of an animation).
 
-    Accepts a path, bytes, a PIL image, a numpy array, or a Gradio Sketchpad /
-    ImageEditor value (a dict with "background", "layers" and "composite").
+    Accepts a path, bytes, a PIL image, a numpy array, a `data:image/...;base64,` URL, a
+    Gradio file value (a dict with "path") or a Gradio Sketchpad / ImageEditor value (a
+    dict with "background", "layers" and "composite").
     """
-    if source is None:
-        raise BlankDrawingError()
+    if source is None or (isinstance(source, str) and not source.strip()):
+        raise BlankDrawingError()  # an empty pad's value is ""
     if isinstance(source, Mapping):
+        if "path" in source:  # a file sent through Gradio's API: {"path": ..., "orig_name": ...}
+            return _open_path(Path(source["path"]), source.get("orig_name") or Path(source["path"]).name)
         return _editor_value_to_image(source)
     if isinstance(source, Image.Image):
         image = source
@@ -61,19 +58,39 @@ def load_image(source: Any) -> Image.Image:
         return _array_to_image(source)
     elif isinstance(source, (bytes, bytearray)):
         image = _open(io.BytesIO(bytes(source)), "the uploaded bytes")
+    elif isinstance(source, str) and source.startswith("data:"):
+        image = _open(io.BytesIO(_data_url_bytes(source)), "the drawing")
     elif isinstance(source, (str, Path)):
-        path = Path(source)
-        if not path.is_file():
-            raise UnreadableImageError(f"No image file at {path}.")
-        image = _open(path, path.name)
+        return _open_path(Path(source), Path(source).name)
     else:
         raise UnreadableImageError(
             f"Cannot read an image from a {type(source).__name__}; "
             "pass a file path, bytes, a PIL image, a numpy array or a sketchpad value."
         )
+    return _first_frame(image)
+
+
+def _first_frame(image: Image.Image) -> Image.Image:
     if getattr(image, "n_frames", 1) > 1:
         image.seek(0)  # animated GIF/WebP/PNG: the first frame is the drawing
     return image
+
+
+def _open_path(path: Path, name: str) -> Image.Image:
+    if not path.is_file():
+        raise UnreadableImageError(f"No image file at {path}.")
+    return _first_frame(_open(path, name))
+
+
+def _data_url_bytes(url: str) -> bytes:
+    """The bytes of a base64 `data:` URL (what a browser canvas exports)."""
+    header, _, payload = url.partition(",")
+    if not header.startswith("data:image/") or ";base64" not in header:
+        raise UnreadableImageError("The drawing is not an image: expected a data:image/...;base64 URL.")
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise UnreadableImageError("The drawing's data URL is damaged: its base64 does not decode.") from None
 
 
 def _open(fp, name: str) -> Image.Image:
@@ -92,7 +109,7 @@ def _open(fp, name: str) -> Image.Image:
         raise UnreadableImageError(f"{name} is too large to decode safely: over {MAX_PIXELS // 1_000_000} "
                                    f"megapixels, the limit ({exc})") from None
     except UnidentifiedImageError:
-        raise UnreadableImageError(f"{name} is not an image Pillow can read (PNG, JPEG, WebP, GIF, BMP...).") from None
+        raise UnreadableImageError(f"{name} is not an image: send a PNG, JPEG, WebP, GIF or BMP file.") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise UnreadableImageError(f"{name} is damaged or truncated: {exc}") from None
     return image

@@ -1,4 +1,4 @@
-"""Pictures for people: enlarged glyphs, a looping GIF of a latent path, a frame strip."""
+"""Pictures for people: enlarged glyphs, a looping GIF of a latent path, a frame strip, a latent map."""
 from __future__ import annotations
 
 import io
@@ -37,10 +37,7 @@ def labelled_strip(frames: list[np.ndarray], captions: list[str], size: int = 84
                    highlight: int | None = None) -> Image.Image:
     """Frames in rows of `per_row`, each with up to two caption lines below it;
     the `highlight` frame gets an orange border."""
-    try:
-        font = ImageFont.load_default(size=13)
-    except TypeError:  # Pillow < 10.1 has one fixed-size default font
-        font = ImageFont.load_default()
+    font = _font(13)
     pad, text_h = 6, 34
     rows = (len(frames) + per_row - 1) // per_row
     cell_w, cell_h = size + pad, size + text_h + pad
@@ -56,7 +53,66 @@ def labelled_strip(frames: list[np.ndarray], captions: list[str], size: int = 84
     return strip
 
 
-def png_bytes(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
+# matplotlib's "tab10": ten colours that stay distinct for most kinds of colour blindness.
+DIGIT_COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+                 (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
+
+
+def latent_map(points: np.ndarray, labels: np.ndarray, centres: np.ndarray, *, a: np.ndarray | None = None,
+               b: np.ndarray | None = None, muddle: np.ndarray | None = None, digit: int | None = None,
+               partner: int | None = None, size: int = 500) -> Image.Image:
+    """A 2-d map of latent codes: `points` (N, 2) coloured by their digit `labels`, each
+    digit's centre labelled, and, when given, the path from a to b with the muddle on it.
+
+    Drawn with Pillow (the app needs no plotting library): a scatter of a few thousand
+    points is a loop of small discs."""
+    pad, legend_h = 24, 0 if a is None else 26
+    image = Image.new("RGB", (size, size + legend_h), "white")
+    draw = ImageDraw.Draw(image, "RGBA")
+    everything = np.concatenate([points, centres] + [p[None] for p in (a, b, muddle) if p is not None])
+    low, high = everything.min(0), everything.max(0)
+    scale = (size - 2 * pad) / max(float((high - low).max()), 1e-9)
+    offset = pad + ((size - 2 * pad) - (high - low) * scale) / 2
+
+    def xy(p) -> tuple[float, float]:
+        x, y = (np.asarray(p, np.float64) - low) * scale + offset
+        return float(x), float(size - y)  # up is up
+
+    for p, label in zip(points, labels):
+        x, y = xy(p)
+        draw.ellipse((x - 2, y - 2, x + 2, y + 2), fill=DIGIT_COLOURS[int(label) % 10] + (90,))
+    font = _font(15)
+    for d, c in enumerate(centres):
+        x, y = xy(c)
+        draw.ellipse((x - 11, y - 11, x + 11, y + 11), fill="white", outline=DIGIT_COLOURS[d], width=2)
+        draw.text((x, y), str(d), fill=DIGIT_COLOURS[d], font=font, anchor="mm")
+    if a is not None and b is not None:
+        (ax, ay), (bx, by) = xy(a), xy(b)
+        draw.line((ax, ay, bx, by), fill=(0, 0, 0, 200), width=2)
+        draw.ellipse((ax - 7, ay - 7, ax + 7, ay + 7), fill="white", outline="black", width=2)
+        draw.rectangle((bx - 7, by - 7, bx + 7, by + 7), fill="white", outline="black", width=2)
+        if muddle is not None:
+            mx, my = xy(muddle)
+            draw.polygon(_star(mx, my, 13), fill=(234, 88, 12), outline="black")
+        # The legend: the same marks, drawn (the default font has no such symbols).
+        small, y = _font(13), size + legend_h / 2
+        draw.ellipse((pad, y - 6, pad + 12, y + 6), fill="white", outline="black", width=2)
+        draw.text((pad + 18, y), f"a ({digit})", fill=(40, 40, 40), font=small, anchor="lm")
+        draw.rectangle((pad + 90, y - 6, pad + 102, y + 6), fill="white", outline="black", width=2)
+        draw.text((pad + 108, y), f"b ({partner})", fill=(40, 40, 40), font=small, anchor="lm")
+        draw.polygon(_star(pad + 186, y, 8), fill=(234, 88, 12), outline="black")
+        draw.text((pad + 198, y), "the muddle", fill=(40, 40, 40), font=small, anchor="lm")
+    return image
+
+
+def _star(x: float, y: float, r: float) -> list[tuple[float, float]]:
+    angles = np.pi / 2 + np.arange(10) * np.pi / 5
+    radii = np.where(np.arange(10) % 2 == 0, r, r * 0.45)
+    return [(float(x + q * np.cos(t)), float(y - q * np.sin(t))) for q, t in zip(radii, angles)]
+
+
+def _font(size: int):
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow < 10.1 has one fixed-size default font
+        return ImageFont.load_default()

@@ -13,21 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .errors import MAX_SEED, UnsupportedCharactersError, check_randomness, check_seed
 from .model import CHARSET, GlyphVAE
 from .reading import glyph_tensor
 
-MAX_SEED = 2**63 - 1
-
-
-class UnsupportedCharactersError(ValueError):
-    """Characters that GlyphVAE cannot draw (outside 0-9, A-Z, a-z)."""
-
-    def __init__(self, characters: str):
-        self.characters = "".join(dict.fromkeys(characters))
-        shown = " ".join(repr(c) for c in self.characters[:20])
-        more = f" and {len(self.characters) - 20} more" if len(self.characters) > 20 else ""
-        super().__init__(f"GlyphVAE draws only 0-9, A-Z and a-z; it cannot draw {shown}{more}")
-
+__all__ = ["MAX_SEED", "Style", "StyleAxis", "UnsupportedCharactersError", "check_characters", "check_randomness",
+           "check_seed", "combine_posteriors", "draw_glyphs", "infer_style", "ink", "prior_style", "read_style_axes",
+           "slider_offset", "slider_positions", "style_latents"]
 
 @dataclass(frozen=True)
 class Style:
@@ -84,23 +76,6 @@ def check_characters(characters: str) -> None:
         raise UnsupportedCharactersError("".join(bad))
 
 
-def check_randomness(randomness: float) -> float:
-    randomness = float(randomness)
-    if not 0.0 <= randomness <= 1.0:  # also false for NaN
-        raise ValueError(f"randomness must be between 0 (the style's mean) and 1 (a full sample); got {randomness}")
-    return randomness
-
-
-def check_seed(seed: int | float) -> int:
-    if isinstance(seed, float):
-        if not seed.is_integer():
-            raise ValueError(f"seed must be a whole number; got {seed}")
-        seed = int(seed)
-    if not 0 <= int(seed) <= MAX_SEED:
-        raise ValueError(f"seed must be between 0 and 2^63 - 1; got {seed}")
-    return int(seed)
-
-
 def style_latents(style: Style, count: int, randomness: float, seed: int) -> torch.Tensor:
     """`count` latents: the style's mean plus randomness x its spread x N(0, I) noise.
 
@@ -144,7 +119,6 @@ def draw_glyphs(model: GlyphVAE, characters: str, style: Style, randomness: floa
 
 
 # -- style axes: the latent sliders ------------------------------------------
-STYLE_AXES_NAME = "style_axes.json"  # next to config.json; written by `python -m train.style_axes`
 
 
 @dataclass(frozen=True)
@@ -158,30 +132,28 @@ class StyleAxis:
     scale: float  # standard deviation of the training posterior means along it
 
 
-def load_style_axes(source) -> list[StyleAxis]:
-    """The axes stored with a model: `source` is a model folder, or a Hub repo id
-    (optionally @revision) whose style_axes.json is fetched like its weights.
-    A model without the file has no sliders: an empty list, not an error."""
+def read_style_axes(path, latent_dim: int) -> list[StyleAxis]:
+    """The axes in a style_axes.json (as `python -m train.style_axes` writes it).
+
+    Raises ValueError naming what is wrong with a broken file: not JSON, no "axes", a
+    direction of the wrong length, or non-finite numbers. The model's loader reports it
+    as a load error: sliders that point the wrong way are worse than none."""
     import json
     from pathlib import Path
 
-    from .hub import ASSETS_DIR, split_revision
-
-    source = ASSETS_DIR / GlyphVAE.default_subfolder if source is None else source
-    path = Path(source) / STYLE_AXES_NAME
-    if not Path(source).is_dir():
-        from huggingface_hub import hf_hub_download
-
-        repo_id, revision = split_revision(str(source))
-        try:
-            path = Path(hf_hub_download(repo_id, STYLE_AXES_NAME, revision=revision))
-        except Exception:  # no such file in the repo, or offline without it cached
-            return []
-    if not path.is_file():
-        return []
-    raw = json.loads(path.read_text())
-    return [StyleAxis(a["name"], a["label"], np.asarray(a["direction"], np.float32), float(a["scale"]))
-            for a in raw["axes"]]
+    try:
+        raw = json.loads(Path(path).read_text())
+        axes = [StyleAxis(str(a["name"]), str(a["label"]), np.asarray(a["direction"], np.float32), float(a["scale"]))
+                for a in raw["axes"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path} is not a readable style axes file: {type(exc).__name__}: {exc}") from None
+    for axis in axes:
+        if axis.direction.shape != (latent_dim,):
+            raise ValueError(f"{path}: axis {axis.name!r} has {axis.direction.size} numbers for a "
+                             f"{latent_dim}-d latent")
+        if not (np.isfinite(axis.direction).all() and np.isfinite(axis.scale) and axis.scale > 0):
+            raise ValueError(f"{path}: axis {axis.name!r} has non-finite numbers or a scale <= 0")
+    return axes
 
 
 def slider_positions(style: Style, axes: list[StyleAxis]) -> list[float]:

@@ -17,21 +17,14 @@ import numpy as np
 
 from .layout import Page, layout_text
 from .model import CHARSET, GlyphVAE
-from .preprocess import BlankDrawingError, GlyphError, normalize_glyph
+from .errors import BlankDrawingError, GlyphError, NoTextError, TextTooLongError, TooManyDrawingsError
+from .preprocess import normalize_glyph
 from .reading import Reading, read_glyphs_and_posteriors
 from .style import Style, check_characters, combine_posteriors, draw_glyphs, prior_style
 
 MAX_TEXT_LENGTH = 500  # characters of one page: a long note, and a fraction of a second to draw
 MAX_STYLE_DRAWINGS = 16  # more adds little to the style (precisions add up) and costs upload time
 FULL_CHARACTER_SET = "0123456789\nABCDEFGHIJKLM NOPQRSTUVWXYZ\nabcdefghijklm nopqrstuvwxyz"
-
-
-class TextTooLongError(ValueError):
-    pass
-
-
-class TooManyDrawingsError(ValueError):
-    pass
 
 
 def style_from_drawings(model: GlyphVAE, drawings: Sequence[Any]) -> tuple[Style, list[Reading | None]]:
@@ -67,7 +60,7 @@ def check_text(text: str | None) -> str:
     if len(text) > MAX_TEXT_LENGTH:
         raise TextTooLongError(f"The text has {len(text):,} characters; at most {MAX_TEXT_LENGTH} are written at once.")
     if not any(c in CHARSET for c in text):
-        raise ValueError("Type some text to write: letters (A-Z, a-z) or digits (0-9).")
+        raise NoTextError("Type some text to write: letters (A-Z, a-z) or digits (0-9).")
     return text
 
 
@@ -86,7 +79,7 @@ def glyphs_for(model: GlyphVAE, characters: str, style: Style, randomness: float
     """Each non-space character of `characters` drawn in `style` -> (those characters, glyphs)."""
     characters = "".join(c for c in (characters or "") if not c.isspace())
     if not characters:
-        raise ValueError("Give at least one character to draw (0-9, A-Z, a-z).")
+        raise NoTextError("Give at least one character to draw (0-9, A-Z, a-z).")
     if len(characters) > MAX_TEXT_LENGTH:
         raise TextTooLongError(f"{len(characters):,} characters asked for; at most {MAX_TEXT_LENGTH} at once.")
     check_characters(characters)

@@ -1,1 +1,1 @@
-"""Training, evaluation and Hub publishing for the glyph_vae models."""
+"""Training, evaluation and Hub publishing for the glyph_vae models (`python -m train`, see train/fit.py)."""

@@ -89,34 +89,18 @@ def usable_length(n: int, world: World) -> int:
     return n - n % world.size
 
 
-class LossModule(nn.Module):
-    """The model's loss as a forward pass.
-
-    DDP hooks gradient synchronisation into its own __call__; calling
-    `model.loss` on the bare module would run forward outside the wrapper and the
-    ranks' gradients would never be averaged. Wrapping this module instead makes
-    `ddp(x, y, **weights)` compute exactly what `model.loss(x, y, **weights)` does.
-    """
-
-    def __init__(self, model: nn.Module):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x: torch.Tensor, y: torch.Tensor, **weights) -> dict[str, torch.Tensor]:
-        return self.model.loss(x, y, **weights)
-
-
 def wrap(model: nn.Module, world: World, device: torch.device) -> nn.Module:
-    """A callable computing the loss terms, gradient-synchronised across ranks when distributed.
+    """What the training step calls for its forward pass: the model itself, or when
+    distributed its DistributedDataParallel wrapper, which hooks the averaging of the
+    ranks' gradients into its own __call__ (calling the bare model would skip it).
 
-    DDP broadcasts rank 0's parameters and buffers when it is built, so every
-    replica starts (or resumes) from the same weights.
+    DDP broadcasts rank 0's parameters and buffers when it is built, so every replica
+    starts (or resumes) from the same weights.
     """
-    loss = LossModule(model)
     if not world.distributed:
-        return loss
+        return model
     device_ids = [device.index] if device.type == "cuda" else None
-    return nn.parallel.DistributedDataParallel(loss, device_ids=device_ids)
+    return nn.parallel.DistributedDataParallel(model, device_ids=device_ids)
 
 
 def all_sum(values: list[float], world: World, device: torch.device) -> list[float]:

@@ -1,15 +1,19 @@
-"""What the fine-tuning steps after training share (`train.tune_head`, `train.tune_decoder`):
-their common options, how a run starts, training a few parameters with the rest frozen,
-the optimiser and its schedule, and the batches of an epoch."""
+"""What the steps after training share (`train.tune_head`, `train.tune_decoder`, `train.prior`,
+`train.style_axes`): their common options, how a run starts, training a few parameters with
+the rest frozen, the optimiser and its schedule, the batches of an epoch, and how a step is
+recorded in the model's training.json and saved with its card."""
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import math
+from pathlib import Path
 from typing import Iterable, Iterator
 
 import torch
 
+from glyph_vae.hub import ASSETS_DIR, EVAL_RECORD, TRAINING_RECORD
 from glyph_vae.model import GlyphVAE
 
 from .augment import augment
@@ -73,3 +77,27 @@ def shuffled_batches(images: torch.Tensor, labels: torch.Tensor, args: argparse.
 
 def batches_per_epoch(labels: torch.Tensor, args: argparse.Namespace) -> int:
     return math.ceil(len(labels) / args.batch_size)
+
+
+def record_step(model: GlyphVAE, step: dict, *, weights_changed: bool = True) -> None:
+    """Add a step (its "step" name, "command" and figures) to the model's training.json.
+    When the weights changed, the test figures of eval.json no longer describe them and
+    are dropped: `train.evaluate --write-card` measures the new weights."""
+    steps = json.loads(model.files.get(TRAINING_RECORD, b"[]")) + [step]
+    model.files[TRAINING_RECORD] = (json.dumps(steps, indent=2) + "\n").encode()
+    if weights_changed:
+        model.files.pop(EVAL_RECORD, None)
+
+
+def save_step(model: GlyphVAE, folder: Path, step: dict, *, weights_changed: bool = True) -> Path:
+    """Record the step, then save the model, its sidecars and its card into `folder`."""
+    from .cards import write_card
+
+    record_step(model, step, weights_changed=weights_changed)
+    folder = Path(folder)
+    model.save_pretrained(folder)
+    if weights_changed:
+        (folder / EVAL_RECORD).unlink(missing_ok=True)
+    bundled = folder.resolve().is_relative_to(ASSETS_DIR.resolve())
+    write_card(model, folder, model_id=None if bundled else str(folder))
+    return folder

@@ -24,6 +24,9 @@ from safetensors.torch import load_file, save_file
 from glyph_vae import GlyphVAE
 from glyph_vae.hub import WEIGHTS_NAME
 
+from .fine_tune import save_step
+from .records import this_command
+
 
 def label_counts(paths: list[str], num_classes: int = 62) -> np.ndarray:
     counts = np.zeros(num_classes)
@@ -53,7 +56,10 @@ def main(argv=None) -> None:
     state = load_file(str(weights))
     state["class_prior_shift"] = shift
     save_file(state, str(weights), metadata={"format": "pt"})
-    GlyphVAE.from_pretrained(args.model)  # strict check of the result
+    model = GlyphVAE.from_pretrained(args.model)  # strict check of the result
+    save_step(model, Path(args.model), {
+        "step": "prior", "command": this_command("python -m train.prior", argv),
+        "digits_shift": round(float(shift[:10].mean()), 4), "letters_shift": round(float(shift[10:].mean()), 4)})
     print(f"{args.model}: class prior shift set (digits {shift[:10].mean():+.2f}, letters {shift[10:].mean():+.2f} "
           "nats on average)")
 

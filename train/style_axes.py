@@ -5,7 +5,8 @@
 
 The app's latent sliders move a writer's style along these axes: for each style
 measure (glyph_vae.measures: width, stroke weight, slant, height), the direction of
-the posterior means over training glyphs that predicts it best, computed once here
+the posterior means over training glyphs that covaries most with it (partial least
+squares' first component), made orthogonal to the axes before it, computed once here
 rather than at every start-up, oriented so that moving right increases it.
 """
 from __future__ import annotations
@@ -17,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from glyph_vae.hub import atomic_write_bytes
 from glyph_vae.measures import measure_all
-from glyph_vae.model import CHARSET, GlyphVAE
-from glyph_vae.style import STYLE_AXES_NAME
+from glyph_vae.model import CHARSET, STYLE_AXES_NAME, GlyphVAE
 
 from .data import concat, load_source
+from .fine_tune import save_step
+from .records import this_command
 
 LABELS = {
     "width": "Width (narrow → wide)",
@@ -112,13 +113,15 @@ def main(argv: list[str] | None = None) -> Path:
     data = concat([load_source(spec, "train", 0) for spec in args.data])
     pick = np.random.default_rng(args.seed).permutation(len(data.labels))[:args.sample]
     axes = compute_axes(model, data.images[pick], data.labels[pick])
-    path = Path(args.model) / STYLE_AXES_NAME
-    note = ("Principal directions of the posterior means of z over training glyphs, each named after the "
-            "style measure it changes most; written by python -m train.style_axes.")
-    atomic_write_bytes(path, (json.dumps({"note": note, "axes": axes}, indent=1) + "\n").encode())
+    note = ("For each style measure, the direction of the training posterior means of z that covaries most "
+            "with it (relative to the glyph's class), made orthogonal to the ones before; written by "
+            "python -m train.style_axes.")
+    model.files[STYLE_AXES_NAME] = (json.dumps({"note": note, "axes": axes}, indent=1) + "\n").encode()
     for a in axes:
         print(f"{a['label']:<32} scale {a['scale']:.3f}  r {a['correlation']}  changes {a['change_per_4_sd']}")
-    return path
+    save_step(model, Path(args.model), {"step": "style_axes", "command": this_command("python -m train.style_axes", argv)},
+              weights_changed=False)
+    return Path(args.model) / STYLE_AXES_NAME
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ again: the sliders are measured on decoded glyphs.
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -42,8 +41,7 @@ from glyph_vae.style import INK_FLOOR, INK_SPAN
 from . import fine_tune
 from .augment import augment
 from .data import train_tensors
-
-TUNING_RECORD = "decoder_tuning.json"
+from .records import this_command
 
 # Letters whose capital and small forms are the same shape in handwriting: asked for one,
 # a reading of the other is right. Elsewhere case matters (a/A, l/L, i/I, ...).
@@ -120,7 +118,7 @@ def main(argv: list[str] | None = None) -> Path:
     generator = torch.Generator().manual_seed(args.seed)
     model.eval()  # no dropout or batch norm anywhere; eval only fixes the posterior to its mean in forward()
     read_right = legibility(model, classes)
-    record = {"command": "python -m train.tune_decoder " + " ".join(argv if argv is not None else sys.argv[1:]),
+    record = {"step": "tune_decoder", "command": this_command("python -m train.tune_decoder", argv),
               "epochs": args.epochs, "legibility_weight": args.legibility_weight,
               "reader_augment": args.reader_augment, "legibility_before": read_right}
     print(f"before: reader legibility of prior glyphs {read_right:.4f}", file=sys.stderr)
@@ -156,11 +154,7 @@ def main(argv: list[str] | None = None) -> Path:
                   f"reader legibility of prior glyphs {read_right:.4f}", file=sys.stderr, flush=True)
     record["legibility_after"] = read_right
     record["recon_last_batch"] = round(recon.item(), 2)
-    out = Path(args.out or args.model)
-    model.save_pretrained(out)
-    # Beside the weights, for the model card (train.evaluate --write-card).
-    (out / TUNING_RECORD).write_text(json.dumps(record, indent=2) + "\n")
-    return out
+    return fine_tune.save_step(model, Path(args.out or args.model), record)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from . import fine_tune
 from .data import train_tensors
+from .records import this_command
 
 
 def main(argv: list[str] | None = None) -> Path:
@@ -51,8 +52,9 @@ def main(argv: list[str] | None = None) -> Path:
                 seen += len(y)
                 bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{correct / seen:.4f}")
             print(f"epoch {epoch + 1}: train accuracy {correct / seen:.4f}", file=sys.stderr)
-    model.save_pretrained(args.model)
-    return Path(args.model)
+    return fine_tune.save_step(model, Path(args.model), {
+        "step": "tune_head", "command": this_command("python -m train.tune_head", argv), "epochs": args.epochs,
+        "train_accuracy_last_epoch": round(correct / max(1, seen), 4)})
 
 
 if __name__ == "__main__":

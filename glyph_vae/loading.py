@@ -1,0 +1,85 @@
+"""Which models the app runs: read from the environment once, one record per model.
+
+    GLYPH_VAE_MODEL=owner/glyph-vae@v2 MUDDLE_MODEL=./runs/muddle/model python app.py
+
+Each variable names a Hub repo id (optionally @revision) or a local folder; unset means
+the bundled weights. A model that cannot be loaded is replaced by the bundled one and
+the record says why, so the app still starts and the page shows the warning. HF_TOKEN
+(a Space's secret) is passed to the Hub for private repos.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from .digits import DigitClassifier
+from .hub import HubModel, ModelLoadError
+from .model import GlyphVAE
+from .muddle import MuddleAutoencoder
+
+log = logging.getLogger(__name__)
+
+# (record name, class, environment variable)
+MODEL_SOURCES: tuple[tuple[str, type[HubModel], str], ...] = (
+    ("glyph_vae", GlyphVAE, "GLYPH_VAE_MODEL"),
+    ("muddle", MuddleAutoencoder, "MUDDLE_MODEL"),
+    ("digits", DigitClassifier, "DIGIT_CLASSIFIER_MODEL"),
+)
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """One model the app runs: where it came from, the model, and what went wrong, if anything."""
+
+    name: str  # the class name, as /health and the page call it
+    source: str  # "bundled (assets/glyph_vae)", or the repo id / folder it was loaded from
+    model: HubModel
+    warnings: tuple[str, ...] = ()  # why another source was not used; missing sidecars
+
+    def health(self) -> dict:
+        """What /health says about it: source, config, the first 16 hex digits of its weights' sha256."""
+        import dataclasses
+
+        return {"source": self.source, "config": dataclasses.asdict(self.model.config),
+                "sha256": (self.model.weights_sha256 or "")[:16]}
+
+
+@dataclass(frozen=True)
+class AppModels:
+    glyph_vae: LoadedModel
+    muddle: LoadedModel
+    digits: LoadedModel
+    records: tuple[LoadedModel, ...] = field(default=())
+
+    @property
+    def warnings(self) -> list[str]:
+        return [w for record in (self.glyph_vae, self.muddle, self.digits) for w in record.warnings]
+
+
+def load_one(cls: type[HubModel], env_name: str, environ: Mapping[str, str]) -> LoadedModel:
+    """The model `environ[env_name]` names, else (or if it cannot be loaded) the bundled one."""
+    bundled = f"bundled (assets/{cls.bundled_folder})"
+    source = (environ.get(env_name) or "").strip()
+    warnings: list[str] = []
+    model = None
+    if source:
+        try:
+            model = cls.from_pretrained(source, token=(environ.get("HF_TOKEN") or None))
+        except ModelLoadError as exc:
+            reason = str(exc).rstrip(".")
+            warnings.append(f"Could not load {cls.__name__} from {env_name}={source}: {reason}. "
+                            "Using the bundled weights instead.")
+            log.warning(warnings[-1])
+    if model is None:
+        model, source = cls.from_pretrained(), bundled
+    warnings.extend(model.load_warnings)
+    return LoadedModel(cls.__name__, source, model, tuple(warnings))
+
+
+def load_models(environ: Mapping[str, str] | None = None) -> AppModels:
+    """Every model the app needs, from `environ` (default: os.environ), read once."""
+    environ = os.environ if environ is None else environ
+    records = {name: load_one(cls, env_name, environ) for name, cls, env_name in MODEL_SOURCES}
+    return AppModels(**records, records=tuple(records.values()))

@@ -1,0 +1,138 @@
+"""Serving concerns of the app, apart from any tab: output files, memory, health.
+
+- `OutputFiles`: where the app writes the files it answers with (PNG, GIF...): named by
+  their content, written once and atomically, and bounded in total size;
+- `tune_malloc`: keeps a long-running server's resident memory flat (glibc);
+- `health_record`: what /health answers, computed once at start-up.
+"""
+from __future__ import annotations
+
+import atexit
+import ctypes
+import hashlib
+import io
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+APP_VERSION = "1.2.0"
+
+
+class OutputFiles:
+    """Content-addressed output files in one folder, at most `max_bytes` in all.
+
+    Why files and not PIL images: given a PIL image, Gradio writes it to a content-named
+    file in place, so two concurrent requests with the same picture can serve a
+    half-written file ("Too much data for declared Content-Length"). A path we return is
+    copied into Gradio's own cache instead. Writing through a temp file and a rename means
+    no reader ever sees half a file, and the same content is stored once however often it
+    is asked for. When the folder outgrows `max_bytes`, the files used longest ago go
+    first (Gradio has its copy by then); the folder is removed when the process exits.
+    """
+
+    def __init__(self, folder: str | os.PathLike | None = None, max_bytes: int = 512 * 2**20):
+        self.folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="glyphvae_outputs_"))
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.max_bytes = max_bytes
+        self._sizes: OrderedDict[Path, int] = OrderedDict()  # least recently used first
+        self._total = 0
+        self._lock = threading.Lock()
+
+    def save(self, data: bytes, filename: str) -> str:
+        """Store `data` as `filename` in a folder named by its content; returns the path."""
+        path = self.folder / hashlib.sha256(data).hexdigest()[:32] / filename
+        with self._lock:
+            if path in self._sizes:
+                self._sizes.move_to_end(path)
+                if path.exists():
+                    return str(path)
+                self._total -= self._sizes.pop(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{filename}.{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+            self._sizes[path] = len(data)
+            self._total += len(data)
+            self._evict()
+        return str(path)
+
+    def png(self, image, name: str = "image") -> str:
+        """A PIL image as a content-named PNG file."""
+        buffer = io.BytesIO()
+        # zlib level 1, not PIL's 6: the 336 px muddle encodes in 1 ms instead of 4 for 15 KB
+        # instead of 13, and a request's time is what a user waits for.
+        image.save(buffer, format="PNG", compress_level=1)
+        return self.save(buffer.getvalue(), f"{name}.png")
+
+    @property
+    def total_bytes(self) -> int:
+        return self._total
+
+    def _evict(self) -> None:
+        while self._total > self.max_bytes and len(self._sizes) > 1:
+            old, size = self._sizes.popitem(last=False)
+            self._total -= size
+            shutil.rmtree(old.parent, ignore_errors=True)
+
+    def clean_up(self) -> None:
+        """Remove the folder and everything in it."""
+        with self._lock:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self._sizes.clear()
+            self._total = 0
+
+    @classmethod
+    def for_this_process(cls, max_bytes: int = 512 * 2**20) -> "OutputFiles":
+        """A fresh folder, removed again when the process exits."""
+        files = cls(max_bytes=max_bytes)
+        atexit.register(files.clean_up)
+        return files
+
+
+def tune_malloc(arenas: int = 2, mmap_threshold: int = 256 * 1024, trim_every_s: float = 5.0) -> bool:
+    """Keep the server's resident memory flat under a long run of requests (glibc only).
+
+    glibc gives each new thread its own malloc arena (up to 8 per core) and rarely hands
+    their freed pages back, so a server whose requests run on a pool of worker threads
+    creeps upwards; a couple of shared arenas stop that. It also raises its mmap
+    threshold each time a large block is freed, until images and tensors of a few
+    hundred KiB come from the heap, where they fragment it; a fixed threshold keeps
+    them in their own mappings, which go back to the system the moment they are freed.
+    Measured with tests/test_soak.py (2,000 requests, 8 clients): resident memory grew
+    +9.7% to +12.7% from request 200 to the last without this, +6.8% to +9.5% with it.
+    Must run before the worker threads start; returns False where there is no glibc.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-8, arenas)  # M_ARENA_MAX
+        libc.mallopt(-3, mmap_threshold)  # M_MMAP_THRESHOLD (setting it also turns off the sliding threshold)
+    except (OSError, AttributeError):
+        return False
+
+    def trim_now_and_then():
+        # Free pages inside the heaps go back to the system only when the top of a heap
+        # is free; malloc_trim hands back the free pages anywhere in them. A few ms, off
+        # the request path, every few seconds.
+        while True:
+            time.sleep(trim_every_s)
+            libc.malloc_trim(0)
+
+    threading.Thread(target=trim_now_and_then, name="malloc_trim", daemon=True).start()
+    return True
+
+
+def health_record(models) -> dict:
+    """/health's answer: the app's version, its libraries, and which weights each model runs."""
+    import gradio
+    import torch
+
+    return {"status": "ok", "app_version": APP_VERSION, "gradio": gradio.__version__, "torch": torch.__version__,
+            "models": {record.name: record.health() for record in models.records},
+            "warnings": models.warnings}

@@ -1,0 +1,89 @@
+"""The Gradio app: each tab in its own module, composed here with the queue and the limits.
+
+    from glyph_vae.loading import load_models
+    from glyph_vae.ui import build_demo, launch_options
+    build_demo(load_models()).launch(**launch_options())
+
+Each tab module has a class whose methods are the tab's handlers (plain functions of the
+loaded models, testable without a browser) and a `render()` that builds its part of the
+page and declares its API endpoints with `gr.api`.
+"""
+import html
+
+import gradio as gr
+import numpy as np
+
+from ..confuse import make_confuser
+from ..hub import bundled_path
+from ..loading import AppModels
+from ..serving import OutputFiles, health_record
+from .confuse_tab import ConfuseTab
+from .read_tab import ReadTab
+from .write_tab import WriteTab
+
+# Limits (README "Limits"): uploads over MAX_FILE_SIZE are refused with HTTP 413; at most
+# QUEUE_SIZE requests wait in the queue (more get "Queue is full"); each endpoint runs up
+# to CONCURRENCY calls at once.
+MAX_FILE_SIZE = "10mb"
+QUEUE_SIZE = 64
+CONCURRENCY = 8
+# Gradio's own copies of the files the app answers with: every half hour, those older
+# than an hour go (a long-running Space would otherwise fill its disk).
+DELETE_CACHE = (1800, 3600)
+
+# A system font stack: the page renders in the visitor's own UI font, which has every
+# capital (the theme's web font is not there offline and its fallback lacked some).
+FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
+MONO = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
+THEME = gr.themes.Default(font=FONTS, font_mono=MONO)
+
+CSS = """
+.glyph-preview img { image-rendering: pixelated; }
+footer { visibility: hidden; }
+.load-warning { border-left: 4px solid #f59e0b; background: #fffbeb; padding: 6px 12px; border-radius: 4px; }
+"""
+
+
+class Health:
+    """/health: computed once at start-up, so it answers at the framework's own speed."""
+
+    def __init__(self, models: AppModels):
+        self.record = health_record(models)
+
+    def health(self) -> dict:
+        """Whether the app is up, its version, and which weights each of its models runs.
+
+        Returns:
+            {"status": "ok", "app_version", "gradio", "torch", "models": {name: {"source", "config", "sha256"}}, "warnings"}
+        """
+        return self.record
+
+
+def build_demo(models: AppModels, files: OutputFiles | None = None) -> gr.Blocks:
+    """The whole app for these models, its queue and concurrency limits set."""
+    files = files or OutputFiles.for_this_process()
+    pool = np.load(bundled_path("muddle", "test_digits.npz"))
+    confuser = make_confuser(pool["images"], pool["labels"], glyph_vae=models.glyph_vae.model,
+                             muddle=models.muddle.model, digits=models.digits.model)
+    with gr.Blocks(title="GlyphVAE: read and write handwriting", delete_cache=DELETE_CACHE) as demo:
+        gr.Markdown("# GlyphVAE\nA variational autoencoder that reads what you draw, writes like you, "
+                    "and makes digits nobody can tell apart.")
+        if models.warnings:
+            # One box (gr.HTML: no border of its own), one paragraph per warning.
+            gr.HTML("".join(f"<p>⚠️ {html.escape(w)}</p>" for w in models.warnings),
+                    elem_classes=["load-warning"], elem_id="load-warning")
+        with gr.Tab("Read my writing", id="read"):
+            ReadTab(models.glyph_vae.model, files).render()
+        with gr.Tab("Write like me", id="write"):
+            WriteTab(models.glyph_vae.model, files).render(demo)
+        with gr.Tab("Confuse this digit", id="confuse"):
+            ConfuseTab(confuser, models.glyph_vae.model, files).render()
+        gr.api(Health(models).health, api_name="health")
+    demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
+    return demo
+
+
+def launch_options() -> dict:
+    """What `launch()` takes in Gradio 6 and the app needs: its theme and CSS, the upload
+    limit, and the MCP server (every public endpoint becomes a tool)."""
+    return {"theme": THEME, "css": CSS, "max_file_size": MAX_FILE_SIZE, "mcp_server": True}

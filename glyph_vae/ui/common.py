@@ -1,0 +1,39 @@
+"""What the tabs share: turning input errors into messages, output files for the API, the pads."""
+import functools
+import logging
+from typing import Callable
+
+import gradio as gr
+from gradio.data_classes import FileData
+
+from ..errors import UserInputError
+
+log = logging.getLogger("glyph_vae.app")
+
+
+def user_errors(fn: Callable) -> Callable:
+    """Show a UserInputError to the user as a message (page toast or API error), without a
+    traceback in the log; let every other exception through as the program fault it is."""
+
+    @functools.wraps(fn)
+    def handler(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except UserInputError as exc:
+            log.info("%s: %s", fn.__name__, exc)
+            raise gr.Error(str(exc), print_exception=False) from None
+
+    return handler
+
+
+def warn(message: str) -> None:
+    """A warning on the page (a toast) or in the API's event stream, and one line in the log."""
+    log.info("warning: %s", message)
+    gr.Warning(message)
+
+
+def file_data(path: str) -> dict:
+    """An output file of an API endpoint (gr.api) as Gradio's file dict: Gradio copies it into
+    its cache and serves it, and the client downloads it. A dict, not a FileData object, so
+    that it is found also where it is nested (the /glyphs gallery)."""
+    return FileData(path=str(path)).model_dump()

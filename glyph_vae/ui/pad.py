@@ -1,0 +1,132 @@
+"""A drawing pad of the app's own: a canvas on `gr.HTML` that answers the pen at once.
+
+Gradio's Sketchpad is a full image editor (layers, zoom, transforms), and in headless
+Chromium here every mouse move over it cost 400-640 ms of page work; at the sizes the
+Write tab needs it also zooms its canvas to 55% under a toolbar. This pad is a plain
+<canvas> with pointer events (mouse, pen and touch alike; the page does not scroll while
+a finger draws), an Undo and a Clear button, and nothing else.
+
+Its value is the drawing as a PNG `data:` URL ("" when empty): the canvas's own pixels,
+black ink on a transparent background, which the server turns into a glyph with
+`normalize_glyph` like every other image. Events:
+- `input`: the user lifted the pen (or undid a stroke): the value is the drawing;
+- `clear`: the user cleared the pad (or undid its last stroke): the value is "".
+A value set by the server (an example drawing, or "" to empty it) is drawn into the
+canvas and fires neither, so handlers never run twice for one change.
+"""
+import gradio as gr
+
+TEMPLATE = """
+<div class="pad-title">${title}</div>
+<div class="pad-frame">
+  <canvas width="${size}" height="${size}" role="img" aria-label="${title}: drawing area"></canvas>
+  <span class="pad-hint" aria-hidden="true">draw here</span>
+</div>
+<div class="pad-tools">
+  <button type="button" class="pad-undo" aria-label="Undo the last stroke (${title})">Undo</button>
+  <button type="button" class="pad-clear" aria-label="Clear (${title})">Clear</button>
+</div>
+"""
+
+CSS = """
+.pad-title { font-size: var(--block-label-text-size); color: var(--block-label-text-color); margin-bottom: 4px; }
+.pad-frame { position: relative; width: 100%; max-width: ${size}px; aspect-ratio: 1; }
+canvas { width: 100%; height: 100%; display: block; touch-action: none; cursor: crosshair; background: #fff;
+         border: 1px solid var(--border-color-primary); border-radius: var(--radius-md); box-sizing: border-box; }
+.pad-hint { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
+            color: #b8b8b8; pointer-events: none; font-size: 14px; }
+.pad-frame.inked .pad-hint { display: none; }
+.pad-tools { display: flex; gap: 6px; margin-top: 6px; max-width: ${size}px; }
+.pad-tools button { flex: 1; padding: 4px 8px; font-size: 13px; border-radius: var(--radius-sm);
+                    border: 1px solid var(--border-color-primary); background: var(--button-secondary-background-fill);
+                    color: var(--button-secondary-text-color); cursor: pointer; }
+"""
+
+JS = """
+const canvas = element.querySelector('canvas');
+const frame = element.querySelector('.pad-frame');
+const ctx = canvas.getContext('2d');
+const size = canvas.width;
+let strokes = [];   // the user's strokes, each a list of [x, y] in canvas pixels
+let base = null;    // an image the server set (an example drawing), drawn under the strokes
+let current = null;
+let sent = props.value || '';
+
+const pen = () => {
+  ctx.lineCap = 'round'; ctx.lineJoin = 'round';
+  ctx.strokeStyle = '#000'; ctx.fillStyle = '#000'; ctx.lineWidth = 2 * props.brush;
+};
+const dot = (p) => { pen(); ctx.beginPath(); ctx.arc(p[0], p[1], props.brush, 0, 2 * Math.PI); ctx.fill(); };
+const segment = (a, b) => { pen(); ctx.beginPath(); ctx.moveTo(a[0], a[1]); ctx.lineTo(b[0], b[1]); ctx.stroke(); };
+const inked = () => strokes.length > 0 || base !== null;
+const redraw = () => {
+  ctx.clearRect(0, 0, size, size);
+  if (base) ctx.drawImage(base, 0, 0, size, size);
+  for (const s of strokes) { dot(s[0]); for (let i = 1; i < s.length; i++) segment(s[i - 1], s[i]); }
+  frame.classList.toggle('inked', inked());
+};
+const at = (e) => {
+  const r = canvas.getBoundingClientRect();
+  return [(e.clientX - r.left) * size / r.width, (e.clientY - r.top) * size / r.height];
+};
+const send = (event) => {
+  sent = inked() ? canvas.toDataURL('image/png') : '';
+  props.value = sent;
+  trigger(event);
+};
+
+canvas.addEventListener('pointerdown', (e) => {
+  if (e.pointerType === 'mouse' && e.button !== 0) return;
+  e.preventDefault();
+  canvas.setPointerCapture(e.pointerId);
+  current = [at(e)];
+  strokes.push(current);
+  dot(current[0]);
+  frame.classList.add('inked');
+});
+canvas.addEventListener('pointermove', (e) => {
+  if (!current) return;
+  e.preventDefault();
+  for (const ev of (e.getCoalescedEvents ? e.getCoalescedEvents() : [e])) {
+    const p = at(ev);
+    segment(current[current.length - 1], p);
+    current.push(p);
+  }
+});
+const lift = () => { if (!current) return; current = null; send('input'); };
+canvas.addEventListener('pointerup', lift);
+canvas.addEventListener('pointercancel', lift);
+element.querySelector('.pad-clear').addEventListener('click', () => {
+  strokes = []; base = null; redraw(); send('clear');
+});
+element.querySelector('.pad-undo').addEventListener('click', () => {
+  if (!strokes.length) return;
+  strokes.pop(); redraw(); send(inked() ? 'input' : 'clear');
+});
+// A value from the server replaces the drawing (and is not sent back).
+watch('value', () => {
+  const value = props.value || '';
+  if (value === sent) return;
+  sent = value; strokes = []; base = null;
+  if (!value) { redraw(); return; }
+  const image = new Image();
+  image.onload = () => { if (sent === value) { base = image; redraw(); } };
+  image.src = value;
+});
+"""
+
+
+def drawing_pad(*, label: str, canvas: int, brush: int, elem_id: str, extra_classes: tuple[str, ...] = ()) -> gr.HTML:
+    """A pad `canvas` px square (drawn at that resolution, shown at most that wide) with a
+    round pen of radius `brush` px."""
+    return gr.HTML(value="", html_template=TEMPLATE, css_template=CSS, js_on_load=JS, elem_id=elem_id,
+                   elem_classes=["glyph-pad", *extra_classes], title=label, size=canvas, brush=brush,
+                   apply_default_css=True)
+
+
+def image_value(path) -> str:
+    """A PNG file as a pad value (a data: URL), e.g. an example drawing set by the server."""
+    import base64
+    from pathlib import Path
+
+    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode()

@@ -1,0 +1,99 @@
+"""The "Read my writing" tab: draw (or upload) one character, see what GlyphVAE reads."""
+import gradio as gr
+from gradio.data_classes import FileData
+
+from ..errors import BlankDrawingError, UnreadableImageError
+from ..hub import bundled_path
+from ..model import GlyphVAE
+from ..reading import Reading, read
+from ..render import glyph_image
+from ..serving import OutputFiles
+from .common import user_errors
+from .pad import drawing_pad
+
+CANVAS = 400  # px; big enough to draw with a mouse, small enough for a phone
+BRUSH_RADIUS = 14  # px: a felt-tip pen on a 400 px canvas (a 28 px wide stroke)
+PREVIEW = 168  # px: the 28x28 glyphs are shown at 6x, pixel for pixel
+TOP = 5  # characters shown with their probabilities
+
+BLANK_HINT = "✏️ **Draw a character** (0-9, A-Z, a-z) on the canvas. It is read when you lift the pen."
+READ_HINT = ("Not what you meant? Below is the 28×28 glyph the model saw. Clear the canvas and try again: "
+             "some pairs (0/O, 1/I/l, 5/S) look alike even to people.")
+
+
+def label_value(reading: Reading, k: int = TOP) -> dict:
+    """A reading as gr.Label's value: the top character and the k best with their probabilities."""
+    top = reading.top(k)
+    return {"label": reading.character,
+            "confidences": [{"label": c, "confidence": p} for c, p in top.items()]}
+
+
+class ReadTab:
+    """Handlers of the tab (plain functions of the model) and its part of the page."""
+
+    def __init__(self, model: GlyphVAE, files: OutputFiles):
+        self.model, self.files = model, files
+
+    # -- handlers ----------------------------------------------------------------------
+    @user_errors
+    def read_drawing(self, drawing):
+        """A pad's drawing or an uploaded file -> (top-5 label, the glyph the model saw, its
+        redrawing, the hint). A blank pad is not an error: it asks for a drawing."""
+        try:
+            reading = read(self.model, drawing)
+        except BlankDrawingError:
+            return None, None, None, BLANK_HINT
+        return (reading.top(TOP), self.files.png(glyph_image(reading.glyph, PREVIEW), "glyph"),
+                self.files.png(glyph_image(reading.reconstruction, PREVIEW), "redrawn"), READ_HINT)
+
+    @staticmethod
+    def cleared():
+        return None, None, None, BLANK_HINT
+
+    @user_errors
+    def classify(self, image: FileData) -> dict:
+        """Read one handwritten character (0-9, A-Z or a-z) in an image.
+
+        The image may be a photo, a scan or a drawing of a single character, dark on light
+        or light on dark (PNG, JPEG, WebP, GIF or BMP, up to 10 MB). It is cropped to its
+        ink and read by GlyphVAE, which knows 62 characters.
+
+        Args:
+            image: an image file showing one character.
+
+        Returns:
+            {"label": the most likely character, "confidences": [{"label", "confidence"}] for the five most likely, best first}
+        """
+        if not image:
+            raise UnreadableImageError("Send an image of one character (PNG, JPEG, WebP, GIF or BMP).")
+        return label_value(read(self.model, image))
+
+    # -- the page ------------------------------------------------------------------------
+    def render(self) -> None:
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=320):
+                pad = drawing_pad(label="Draw one character", canvas=CANVAS, brush=BRUSH_RADIUS, elem_id="read-pad")
+            with gr.Column(scale=2, min_width=280):
+                hint = gr.Markdown(BLANK_HINT, elem_id="read-hint")
+                label = gr.Label(num_top_classes=TOP, label="What it reads", elem_id="read-label")
+                with gr.Row():
+                    seen = gr.Image(label="What the model saw (28×28)", interactive=False, height=PREVIEW + 40,
+                                    buttons=["download"], elem_classes=["glyph-preview"], format="png")
+                    redrawn = gr.Image(label="How it redraws it", interactive=False, height=PREVIEW + 40,
+                                       buttons=["download"], elem_classes=["glyph-preview"], format="png")
+                with gr.Accordion("Or upload a picture of a character", open=False):
+                    # a File, not an Image: Gradio would decode an Image before our checks
+                    # and turn a bad file into a vague error
+                    upload = gr.File(label="Picture (PNG, JPEG, WebP...)", file_types=["image"], type="filepath",
+                                     elem_id="read-upload")
+                    gr.Examples(examples=sorted(str(p) for p in bundled_path("examples").glob("drawn_*.png")),
+                                inputs=upload, outputs=[label, seen, redrawn, hint], fn=self.read_drawing,
+                                run_on_click=True, cache_examples=False, label="Drawings to try (click one)")
+        outputs = [label, seen, redrawn, hint]
+        reading = pad.input(self.read_drawing, pad, outputs, show_progress="hidden", trigger_mode="always_last",
+                            api_visibility="private")
+        # A reading still on its way when the pad is cleared is cancelled, so it cannot
+        # bring the old answer back after the clear.
+        pad.clear(self.cleared, None, outputs, api_visibility="private", queue=False, cancels=[reading])
+        upload.upload(self.read_drawing, upload, outputs, api_visibility="private")
+        gr.api(self.classify, api_name="classify")

@@ -1,0 +1,240 @@
+"""Every tab's handlers, called in-process as Gradio calls them: no server, no browser."""
+from __future__ import annotations
+
+import json
+
+import gradio as gr
+import numpy as np
+import pytest
+from PIL import Image
+
+from glyph_vae.hub import bundled_path
+from glyph_vae.strokes import render_drawing
+from glyph_vae.ui import Health, build_demo
+from glyph_vae.ui.common import user_errors
+from glyph_vae.ui.confuse_tab import ConfuseTab
+from glyph_vae.ui.pad import image_value
+from glyph_vae.ui.read_tab import BLANK_HINT, ReadTab
+from glyph_vae.ui.write_tab import EXAMPLE_ORDER, NO_STYLE_NOTE, STYLE_PADS, WriteTab
+
+
+def file_value(path) -> dict:
+    """An uploaded file as Gradio hands it to a gr.api endpoint."""
+    return {"path": str(path), "orig_name": path.name if hasattr(path, "name") else None,
+            "meta": {"_type": "gradio.FileData"}}
+
+
+@pytest.fixture(scope="module")
+def read_tab(models, tmp_path_factory):
+    from glyph_vae.serving import OutputFiles
+
+    return ReadTab(models.glyph_vae.model, OutputFiles(tmp_path_factory.mktemp("read")))
+
+
+@pytest.fixture(scope="module")
+def write_tab(models, tmp_path_factory):
+    from glyph_vae.serving import OutputFiles
+
+    return WriteTab(models.glyph_vae.model, OutputFiles(tmp_path_factory.mktemp("write")))
+
+
+@pytest.fixture(scope="module")
+def confuse_tab(models, tmp_path_factory):
+    from glyph_vae.confuse import make_confuser
+    from glyph_vae.serving import OutputFiles
+
+    pool = np.load(bundled_path("muddle", "test_digits.npz"))
+    confuser = make_confuser(pool["images"], pool["labels"], glyph_vae=models.glyph_vae.model,
+                             muddle=models.muddle.model, digits=models.digits.model)
+    return ConfuseTab(confuser, models.glyph_vae.model, OutputFiles(tmp_path_factory.mktemp("confuse")))
+
+
+def drawing(char: str, seed: int = 1, tmp_path=None, **kw) -> str:
+    """A drawing as a pad sends it: a PNG data URL."""
+    path = tmp_path / f"{char}_{seed}.png"
+    render_drawing(char, seed, canvas=400, brush=kw.get("brush", 24)).save(path)
+    return image_value(path)
+
+
+# -- the building of the app --------------------------------------------------------------
+
+def test_the_app_builds_with_its_queue_and_every_endpoint(models, files):
+    demo = build_demo(models, files)
+    assert demo.enable_queue
+    assert demo._queue.max_size == 64 and demo._queue.default_concurrency_limit == 8
+    public = {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"}
+    assert public == {"classify", "write", "glyphs", "confuse", "health"}
+
+
+def test_user_errors_become_messages_and_faults_stay_faults():
+    from glyph_vae.errors import SettingError
+
+    @user_errors
+    def bad_input():
+        raise SettingError("The seed must be a whole number from 0 to 2^63-1, not 1.5.")
+
+    @user_errors
+    def bug():
+        raise ValueError("list index out of range")  # a programming error, not the user's
+
+    with pytest.raises(gr.Error, match="not 1.5") as err:
+        bad_input()
+    assert err.value.print_exception is False  # no traceback in the log for a user's mistake
+    with pytest.raises(ValueError, match="list index"):
+        bug()
+
+
+# -- Read my writing --------------------------------------------------------------------------
+
+def test_read_a_drawing_shows_the_reading_the_glyph_and_its_redrawing(read_tab, tmp_path):
+    label, seen, redrawn, hint = read_tab.read_drawing(drawing("7", 1, tmp_path))
+    assert max(label, key=label.get) == "7" and len(label) == 5
+    assert Image.open(seen).size == (168, 168) and Image.open(redrawn).size == (168, 168)
+    assert "Not what you meant" in hint
+
+
+def test_read_a_blank_pad_asks_for_a_drawing(read_tab):
+    assert read_tab.read_drawing("") == (None, None, None, BLANK_HINT)
+    assert read_tab.cleared() == (None, None, None, BLANK_HINT)
+
+
+def test_read_an_upload_that_is_not_an_image_names_it(read_tab, tmp_path):
+    notes = tmp_path / "notes.png"
+    notes.write_text("not an image")
+    with pytest.raises(gr.Error, match="notes.png is not an image"):
+        read_tab.read_drawing(str(notes))
+
+
+def test_classify_endpoint_returns_the_label_format(read_tab):
+    result = read_tab.classify(file_value(bundled_path("examples", "drawn_A.png")))
+    assert result["label"] == "A" and [c["label"] for c in result["confidences"]][0] == "A"
+    assert len(result["confidences"]) == 5
+    with pytest.raises(gr.Error, match="Send an image"):
+        read_tab.classify(None)
+
+
+# -- Write like me -----------------------------------------------------------------------------
+
+def test_update_style_reads_each_pad_and_keeps_slider_moves(write_tab, tmp_path):
+    pads = [drawing("A", 2, tmp_path), ""] + [""] * (STYLE_PADS - 2)
+    before = write_tab.prior()
+    moved = [p + (1.0 if k == 2 else 0.0) for k, p in enumerate(write_tab.start_positions(before))]  # slant +1
+    style, note, *rest = write_tab.update_style(None, *pads, before, *moved)
+    reads, sliders = rest[:STYLE_PADS], rest[STYLE_PADS:]
+    assert style.count == 1 and "Style from **1** drawing" in note
+    assert reads[0].startswith("read as **A**") and reads[1] == "*empty*"
+    start = write_tab.start_positions(style)
+    assert sliders[2] == pytest.approx(min(3.0, start[2] + 1.0), abs=0.011)  # the move is kept
+    assert sliders[0] == pytest.approx(start[0], abs=0.011)
+
+
+def test_an_example_replaces_the_drawings_and_keeps_the_moves(write_tab):
+    before = write_tab.prior()
+    moved = [p + 0.5 for p in write_tab.start_positions(before)]
+    pads_and_rest = write_tab.load_example("italic", before, *moved)
+    pads, (uploads, style, note) = pads_and_rest[:STYLE_PADS], pads_and_rest[STYLE_PADS:STYLE_PADS + 3]
+    reads = pads_and_rest[STYLE_PADS + 3:2 * STYLE_PADS + 3]
+    assert all(p.startswith("data:image/png;base64,") for p in pads[:len(EXAMPLE_ORDER)])
+    assert pads[len(EXAMPLE_ORDER):] == ("",) * (STYLE_PADS - len(EXAMPLE_ORDER))
+    assert uploads is None and style.count == len(EXAMPLE_ORDER)
+    assert "italic" in note and reads[0].startswith("read as **A**")
+    sliders = pads_and_rest[2 * STYLE_PADS + 3:]
+    start = write_tab.start_positions(style)
+    assert start[2] > 0.5  # the italic drawings put the slant well to the right
+    assert sliders == pytest.approx([min(3.0, s + 0.5) for s in start], abs=0.011)
+
+
+def test_clearing_clears_pads_and_uploads_and_says_so(write_tab):
+    style = write_tab.load_example("bold", write_tab.prior(), *write_tab.start_positions(None))[STYLE_PADS + 1]
+    moved = [p - 0.4 for p in write_tab.start_positions(style)]
+    out = write_tab.clear_drawings(style, *moved)
+    assert out[:STYLE_PADS] == tuple([""] * STYLE_PADS) and out[STYLE_PADS] is None
+    assert out[STYLE_PADS + 1].count == 0 and out[STYLE_PADS + 2] == NO_STYLE_NOTE
+    assert out[STYLE_PADS + 3:2 * STYLE_PADS + 3] == tuple(["*empty*"] * STYLE_PADS)
+    prior = write_tab.start_positions(None)
+    assert list(out[2 * STYLE_PADS + 3:]) == pytest.approx([p - 0.4 for p in prior], abs=0.011)
+
+
+def test_write_ui_writes_a_png_and_the_same_inputs_give_the_same_bytes(write_tab):
+    style = write_tab.prior()
+    sliders = write_tab.start_positions(style)
+    a = write_tab.write_ui(style, "Hello world", 0.3, 1, 1000, 48, *sliders)
+    b = write_tab.write_ui(style, "Hello world", 0.3, 1, 1000, 48, *sliders)
+    assert open(a, "rb").read() == open(b, "rb").read() and Image.open(a).format == "PNG"
+    moved = list(sliders)
+    moved[1] += 2.0  # heavier strokes
+    c = write_tab.write_ui(style, "Hello world", 0.3, 1, 1000, 48, *moved)
+    assert open(c, "rb").read() != open(a, "rb").read()
+
+
+@pytest.mark.parametrize("args,message", [
+    ((0.3, 1.5, 1000, 48), "seed must be a whole number from 0 to 2\\^63-1, not 1.5"),
+    ((0.3, -1, 1000, 48), "not -1"),
+    ((2, 0, 1000, 48), "Randomness must be between 0 and 1 .* not 2"),
+    ((float("nan"), 0, 1000, 48), "not nan"),
+    ((0.3, 0, 10, 48), "line width must be a whole number from 400 to 1600, not 10"),
+])
+def test_write_ui_refuses_bad_settings_in_the_apps_words(write_tab, args, message):
+    style = write_tab.prior()
+    with pytest.raises(gr.Error, match=message):
+        write_tab.write_ui(style, "Hello", *args, *write_tab.start_positions(style))
+
+
+def test_write_and_glyphs_endpoints(write_tab):
+    drawings = [file_value(p) for p in (bundled_path("style_examples", "bold", f"{c}.png") for c in "AK")]
+    page = write_tab.write(drawings, "Hello world", 0.3, 1)
+    assert page["meta"] == {"_type": "gradio.FileData"} and Image.open(page["path"]).format == "PNG"
+    glyphs = write_tab.glyphs(drawings, "a b", 0.0, 0)
+    assert [g["caption"] for g in glyphs] == ["a", "b"] and Image.open(glyphs[0]["image"]["path"]).size == (112, 112)
+    with pytest.raises(gr.Error, match="cannot draw '€'"):
+        write_tab.glyphs([], "a€", 0.0, 0)
+
+
+# -- Confuse this digit ------------------------------------------------------------------------
+
+def test_confuse_a_chosen_digit(confuse_tab):
+    a, b, muddle, gif, info, result, digit = confuse_tab.confuse_ui("3", None, 42)
+    assert info["digit"] == 3 == result.digit and digit == "3" and info["partner"] != 3
+    assert info["from_drawing"] is False and info["read_as"] is None
+    assert isinstance(info["truly_between"], bool)
+    assert Image.open(gif).format == "GIF" and Image.open(muddle).size == (336, 336)
+    strip, latent, verdict = confuse_tab.details(result)
+    assert Image.open(latent).size[0] == 500 and "reads as **3**" in verdict
+    assert confuse_tab.details(None) == (None, None, "")
+
+
+def test_confuse_a_drawn_letter_says_what_it_read_and_moves_the_radio(confuse_tab, tmp_path, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(gr, "Warning", lambda message, *a, **k: warnings.append(message))
+    *_, info, result, digit = confuse_tab.confuse_ui("8", drawing("A", 3, tmp_path), 1)
+    assert info["from_drawing"] and info["read_as"] in ("A", "a")
+    assert digit == str(result.digit) != "8"  # the radio follows the digit used
+    assert warnings and "not a digit" in warnings[0] and f"digit it looks most like, {result.digit}" in warnings[0]
+
+
+def test_confuse_a_drawn_digit_warns_of_nothing(confuse_tab, tmp_path, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(gr, "Warning", lambda message, *a, **k: warnings.append(message))
+    *_, info, result, digit = confuse_tab.confuse_ui("8", drawing("4", 2, tmp_path), 1)
+    assert info["read_as"] == "4" and digit == "4" and warnings == []
+
+
+def test_confuse_errors_in_the_apps_words(confuse_tab, tmp_path):
+    notes = tmp_path / "notes.png"
+    notes.write_text("not an image")
+    with pytest.raises(gr.Error, match="notes.png is not an image"):
+        confuse_tab.confuse("3", {"background": None, "layers": [], "composite": file_value(notes)}, 1)
+    with pytest.raises(gr.Error, match="Choose a digit from 0 to 9 \\(not '12'\\)"):
+        confuse_tab.confuse("12", None, 1)
+    with pytest.raises(gr.Error, match="not 1.5"):
+        confuse_tab.confuse("3", None, 1.5)
+    a, b, muddle, gif, info = confuse_tab.confuse("3", None, 7)  # the endpoint's own output
+    assert gif["path"].endswith(".gif") and json.dumps(info)
+
+
+def test_health_names_every_model(models):
+    record = Health(models).health()
+    assert record["status"] == "ok" and record["warnings"] == []
+    assert set(record["models"]) == {"GlyphVAE", "MuddleAutoencoder", "DigitClassifier"}
+    assert record["models"]["GlyphVAE"]["sha256"] == models.glyph_vae.model.weights_sha256[:16]
+    assert record["models"]["GlyphVAE"]["source"] == "bundled (assets/glyph_vae)"

@@ -1,0 +1,108 @@
+"""A missing dependency fails here the day it appears: every module imports, and every
+third-party package the code imports is declared in the requirements file that installs it."""
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+import re
+import shutil
+import subprocess
+import sys
+from importlib.metadata import packages_distributions
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = {"glyph_vae", "train", "bench", "harness", "tests", "app", "conftest"}
+# What installs what: the app (a Space installs requirements.txt alone); training (with
+# requirements-train.txt beside it); the tests and benchmarks (requirements-dev.txt).
+LAYERS = {
+    "requirements.txt": (["glyph_vae", "app.py"], ["requirements.txt"]),
+    "requirements-train.txt": (["train"], ["requirements.txt", "requirements-train.txt"]),
+    "requirements-dev.txt": (["bench", "harness", "tests"], ["requirements-dev.txt"]),
+}
+
+
+def modules(package: str) -> list[str]:
+    root = importlib.import_module(package)
+    return [package] + [info.name for info in pkgutil.walk_packages(root.__path__, package + ".")
+                        if not info.name.endswith("__main__")]
+
+
+@pytest.mark.parametrize("name", [m for p in ("glyph_vae", "train", "bench", "harness") for m in modules(p)])
+def test_every_module_imports(name):
+    importlib.import_module(name)
+
+
+def declared(requirements: str) -> set[str]:
+    """Distribution names in a requirements file and the files it includes with -r."""
+    names = set()
+    for line in (ROOT / requirements).read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line.startswith("-r "):
+            names |= declared(line[3:].strip())
+        elif line:
+            names.add(normalise(re.split(r"[\[<>=!~; ]", line, maxsplit=1)[0]))
+    return names
+
+
+def normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def third_party_imports(path: Path) -> set[str]:
+    files = [path] if path.suffix == ".py" else sorted(path.rglob("*.py"))
+    found = set()
+    for file in files:
+        for node in ast.walk(ast.parse(file.read_text())):
+            if isinstance(node, ast.Import):
+                names = [a.name.split(".")[0] for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module.split(".")[0]]
+            else:
+                continue
+            found |= {n for n in names if n not in sys.stdlib_module_names and n not in LOCAL
+                      and not n.startswith("test_")}
+    return found
+
+
+@pytest.mark.parametrize("requirements", list(LAYERS))
+def test_every_imported_package_is_declared_where_it_is_installed(requirements):
+    distributions = packages_distributions()
+    places, files = LAYERS[requirements]
+    wanted = set().union(*(declared(f) for f in files))
+    missing = {}
+    for place in places:
+        for module in third_party_imports(ROOT / place):
+            dists = {normalise(d) for d in distributions.get(module, [module])}
+            if not dists & wanted:
+                missing.setdefault(module, []).append(place)
+    assert not missing, f"imported but not declared in {requirements} (or a file it includes): {missing}"
+
+
+def test_the_package_installs_with_its_weights_and_works_from_another_folder(tmp_path):
+    """`pip install .` gives a glyph_vae that reads with its bundled weights anywhere."""
+    source = tmp_path / "source"  # a copy, so that the build leaves nothing in the checkout
+    source.mkdir()
+    for name in ("pyproject.toml", "requirements.txt", "requirements-train.txt"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "glyph_vae", source / "glyph_vae", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "assets", source / "assets")
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+                            "--wheel-dir", str(tmp_path / "wheel"), str(source)],
+                           capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stderr[-2000:]
+    wheel = next((tmp_path / "wheel").glob("*.whl"))
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
+                              str(tmp_path / "site"), str(wheel)], capture_output=True, text=True, timeout=300)
+    assert install.returncode == 0, install.stderr[-2000:]
+    code = ("import glyph_vae; from glyph_vae import GlyphVAE, read, bundled_path;"
+            "m = GlyphVAE.from_pretrained(); print(glyph_vae.__file__);"
+            "print(read(m, bundled_path('examples', 'drawn_7.png')).character, len(m.style_axes))")
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                         env={"PYTHONPATH": str(tmp_path / "site"), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
+    assert run.returncode == 0, run.stderr[-2000:]
+    where, reading = run.stdout.splitlines()
+    assert where.startswith(str(tmp_path / "site")) and reading == "7 4"
