@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
+from .errors import SettingError
 from .model import CHARSET
 from .style import ink
 
@@ -87,6 +88,52 @@ def _tokens(text: str) -> list[list[str]]:
     return [[w for w in line.split(" ") if w] for line in text.replace("\t", " ").split("\n")]
 
 
+class _Profile:
+    """Where the ink of a row of placed glyphs ends, row by row (rows relative to the baseline).
+
+    Letters are spaced by their ink, not their boxes: the next glyph goes as close as the
+    gap allows in every row where both have ink (give or take a few rows, so diagonal
+    strokes keep clear too). A slanted or wide glyph's box is mostly empty corners; spacing
+    boxes would put slanted letters a word space apart, and then a word space would no
+    longer stand out ("Helloworld")."""
+
+    def __init__(self, rows: int, offset: int, reach: int):
+        self.right = np.full(rows, -np.inf)  # rightmost ink so far in each row
+        self.offset, self.reach, self.box_right = offset, reach, None
+
+    def spread(self, values: np.ndarray, largest: bool) -> np.ndarray:
+        """Each row takes the extreme of the rows within `reach` of it."""
+        padded = np.pad(values, self.reach, constant_values=-np.inf if largest else np.inf)
+        windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * self.reach + 1)
+        return windows.max(1) if largest else windows.min(1)
+
+    def rows_of(self, sprite: np.ndarray, top: int) -> tuple[slice, np.ndarray, np.ndarray]:
+        ink = sprite > INK_THRESHOLD
+        cols = np.arange(sprite.shape[1])
+        left = np.where(ink.any(1), np.where(ink, cols, np.inf).min(1), np.inf)
+        right = np.where(ink.any(1), np.where(ink, cols, -np.inf).max(1), -np.inf)
+        start = top + self.offset
+        return slice(start, start + sprite.shape[0]), left, right
+
+    def place(self, sprite: np.ndarray, top: int, gap: float) -> int:
+        """x of `sprite` (its top `top` rows from the baseline) `gap` px of ink after what is placed."""
+        if self.box_right is None:
+            return 0
+        rows, left, _ = self.rows_of(sprite, top)
+        lefts = np.full_like(self.right, np.inf)
+        lefts[rows] = left
+        lefts = self.spread(lefts, largest=False)
+        overlap = np.isfinite(lefts) & np.isfinite(self.right)
+        if not overlap.any():  # no rows in common (a dot after a descender...): go by the boxes
+            return int(round(self.box_right + gap))
+        return int(np.ceil((self.right[overlap] - lefts[overlap]).max() + 1 + gap))
+
+    def add(self, sprite: np.ndarray, x: int, top: int) -> None:
+        rows, _, right = self.rows_of(sprite, top)
+        self.right[rows] = np.maximum(self.right[rows], x + right)
+        self.box_right = max(self.box_right or 0, x + sprite.shape[1])
+
+
 def layout_text(text: str, glyphs: list[np.ndarray], *, cap_height: int = 48,
                 line_width: int = 1000) -> Page:
     """Place `glyphs` (one per character of `text` that is in CHARSET, in order) on a page.
@@ -100,73 +147,99 @@ def layout_text(text: str, glyphs: list[np.ndarray], *, cap_height: int = 48,
     if len(drawable) != len(glyphs):
         raise ValueError(f"layout_text: {len(drawable)} drawable characters but {len(glyphs)} glyphs")
     if cap_height < 8:
-        raise ValueError(f"cap_height must be at least 8 pixels; got {cap_height}")
+        raise SettingError(f"The capital height must be at least 8 pixels, not {cap_height}.")
     margin = round(MARGIN * cap_height)
     usable = line_width - 2 * margin
     if usable < 2 * cap_height:
-        raise ValueError(f"line_width {line_width} is too narrow for capitals {cap_height} px high")
-    letter_gap, word_gap = round(LETTER_GAP * cap_height), round(WORD_GAP * cap_height)
+        raise SettingError(f"A line width of {line_width} px is too narrow for capitals {cap_height} px high.")
+    letter_gap, word_gap = LETTER_GAP * cap_height, WORD_GAP * cap_height
+    unknown_gap = round(GAP_FOR_UNKNOWN * cap_height)
+    ascent, descent = round(1.05 * cap_height), round(-DESCENDER * cap_height) + 2
+    rows, reach = ascent + descent + 2, max(1, round(0.12 * cap_height))
 
     sprites = iter(glyphs)
     unknown = "".join(dict.fromkeys(c for c in text if c not in CHARSET and c not in " \n\t\r"))
-    # Each word becomes a list of (char, sprite or None for a gap) before wrapping.
-    lines: list[list[tuple[str, np.ndarray | None]]] = [[]]
-    x = 0
 
-    def new_line():
-        nonlocal x
-        lines.append([])
-        x = 0
+    def new_profile() -> _Profile:
+        return _Profile(rows, ascent + 1, reach)
+
+    # Each line: a list of (char, sprite or None, x, top); x from the line's left edge,
+    # top in rows from the baseline (negative: above it).
+    lines: list[list[tuple[str, np.ndarray | None, int, int]]] = [[]]
+    profile, line_end = new_profile(), 0
+
+    def place_word(items, profile: _Profile, start_gap: float):
+        """The word's glyphs placed after `profile` -> (placed items, the word's right end)."""
+        placed, end, gap = [], 0, start_gap
+        for c, sprite in items:
+            if sprite is None:  # an unknown character: a blank of its own, which ink does not reach into
+                x = 0 if profile.box_right is None else int(round(profile.box_right + gap))
+                profile.right[:] = -np.inf
+                profile.box_right = x + unknown_gap
+                placed.append((c, None, x, 0))
+                end = x + unknown_gap
+            else:
+                top = -round(metrics(c)[0] * cap_height)
+                x = profile.place(sprite, top, gap)
+                profile.add(sprite, x, top)
+                placed.append((c, sprite, x, top))
+                end = max(end, x + sprite.shape[1])
+            gap = letter_gap
+        return placed, end
 
     for line_index, words in enumerate(_tokens(text.replace("\r", ""))):
         if line_index:
-            new_line()
+            lines.append([])
+            profile, line_end = new_profile(), 0
         for word in words:
-            items = []
-            for c in word:
-                if c in CHARSET:
-                    items.append((c, glyph_sprite(next(sprites), c, cap_height)))
-                else:
-                    items.append((c, None))
-            widths = [(s.shape[1] if s is not None else round(GAP_FOR_UNKNOWN * cap_height)) for _, s in items]
-            word_width = sum(widths) + letter_gap * (len(items) - 1)
-            if x and x + word_gap + word_width > usable:
-                new_line()
-            elif x:
-                lines[-1].append((" ", None))
-                x += word_gap
-            for (c, sprite), w in zip(items, widths):
-                if x and x + w > usable:  # only a word longer than the whole line gets here
-                    new_line()
-                lines[-1].append((c, sprite))
-                x += w + letter_gap
-            x -= letter_gap
+            items = [(c, glyph_sprite(next(sprites), c, cap_height) if c in CHARSET else None) for c in word]
+            trial = copy_profile(profile)
+            placed, end = place_word(items, trial, word_gap)
+            if lines[-1] and end > usable:  # wrap before the word
+                lines.append([])
+                profile = new_profile()
+                trial = copy_profile(profile)
+                placed, end = place_word(items, trial, word_gap)
+            if end > usable:  # a word longer than the whole line: break it between letters
+                profile, placed = new_profile(), []
+                for item in items:
+                    part, part_end = place_word([item], profile, letter_gap)
+                    if part_end > usable and (placed or lines[-1]):
+                        lines[-1].extend(placed)
+                        lines.append([])
+                        profile, placed = new_profile(), []
+                        part, part_end = place_word([item], profile, letter_gap)
+                    placed.extend(part)
+                    end = part_end
+                lines[-1].extend(placed)
+                continue
+            profile = trial
+            lines[-1].extend(placed)
 
     line_pitch = round(LINE_HEIGHT * cap_height)
-    ascent = round(1.05 * cap_height)
-    placed: list[PlacedGlyph] = []
-    ink_layer = np.zeros((margin * 2 + line_pitch * (len(lines) - 1) + ascent + round(-DESCENDER * cap_height) + 2,
-                          line_width), np.float32)
+    placed_glyphs: list[PlacedGlyph] = []
+    ink_layer = np.zeros((margin * 2 + line_pitch * (len(lines) - 1) + ascent + descent, line_width), np.float32)
     right_edge = 0
     for number, items in enumerate(lines):
         baseline = margin + ascent + number * line_pitch
-        x = margin
-        for c, sprite in items:
-            if c == " ":
-                x += word_gap - letter_gap
-                continue
+        for c, sprite, x, top in items:
             if sprite is None:
-                x += round(GAP_FOR_UNKNOWN * cap_height) + letter_gap
+                right_edge = max(right_edge, margin + x + unknown_gap)
                 continue
-            top = baseline - round(metrics(c)[0] * cap_height)
             h, w = sprite.shape
-            region = ink_layer[top:top + h, x:x + w]
+            x0, y0 = margin + x, baseline + top
+            region = ink_layer[y0:y0 + h, x0:x0 + w]
             np.maximum(region, sprite[:region.shape[0], :region.shape[1]], out=region)
-            placed.append(PlacedGlyph(c, number, (x, top, x + w, top + h), baseline))
-            x += w + letter_gap
-        right_edge = max(right_edge, x - letter_gap)
+            placed_glyphs.append(PlacedGlyph(c, number, (x0, y0, x0 + w, y0 + h), baseline))
+            right_edge = max(right_edge, x0 + w)
     # Trim the page to the longest line (a short note should not sit on a wide white sheet).
     width = min(line_width, max(right_edge + margin, 2 * margin + cap_height))
     alpha = ink_layer[:, :width, None]
     pixels = PAPER * (1 - alpha) + INK * alpha
-    return Page(Image.fromarray(np.uint8(np.round(pixels))), placed, unknown)
+    return Page(Image.fromarray(np.uint8(np.round(pixels))), placed_glyphs, unknown)
+
+
+def copy_profile(profile: _Profile) -> _Profile:
+    twin = _Profile(len(profile.right), profile.offset, profile.reach)
+    twin.right, twin.box_right = profile.right.copy(), profile.box_right
+    return twin

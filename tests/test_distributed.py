@@ -14,11 +14,10 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from test_train import glyphs
+from tiny_data import ROOT, glyphs
 from train import fit
 from train.distributed import World, launch_command, shard, usable_length
 
-ROOT = Path(__file__).resolve().parent.parent
 # 160 glyphs, 10% held out: 144 to train on, 4 full global batches of 32 and a last one of
 # 16 that splits 8 + 8. No augmentation and a model without sampling noise or dropout,
 # so one process and two must agree up to the order of float sums.

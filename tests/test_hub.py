@@ -15,12 +15,14 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
-def prepare_cache(cache: Path, repo_id: str, model: GlyphVAE, revision: str = "main") -> Path:
+def prepare_cache(cache: Path, repo_id: str, model: GlyphVAE, revision: str = "main", commit: str = COMMIT) -> Path:
+    """A Hugging Face cache as huggingface_hub leaves it: the model saved as one commit's
+    snapshot, and a ref naming that commit."""
     repo = cache / ("models--" + repo_id.replace("/", "--"))
-    snapshot = repo / "snapshots" / COMMIT
+    snapshot = repo / "snapshots" / commit
     model.save_pretrained(snapshot)
     (repo / "refs").mkdir(parents=True, exist_ok=True)
-    (repo / "refs" / revision).write_text(COMMIT)
+    (repo / "refs" / revision).write_text(commit)
     return snapshot
 
 
@@ -102,6 +104,39 @@ def test_hf_token_is_sent_for_private_repos(tmp_path):
                                 text=True, timeout=120)
     finally:
         server.shutdown()
-    repo_requests = [header for path, header in seen if path.startswith("/someone/private-glyphs/")]
+    repo_requests = [header for path, header in seen if "/someone/private-glyphs/" in path]
     assert repo_requests and all(header == "Bearer hf_private_test" for header in repo_requests), seen
     assert result.returncode != 0 and "could not download someone/private-glyphs" in result.stderr
+
+
+def test_config_weights_and_sidecars_come_from_one_revision(tmp_path, small_model):
+    """Two commits in the cache: v1 has the style axes, main (newer) has other weights and none.
+    Each load takes every file from its own commit, never a mix."""
+    cache = tmp_path / "hub"
+    bundled = GlyphVAE.from_pretrained()
+    prepare_cache(cache, "someone/glyph-vae", bundled, revision="v1", commit="1" * 40)
+    prepare_cache(cache, "someone/glyph-vae", small_model, revision="main", commit="2" * 40)
+    v1 = GlyphVAE.from_pretrained("someone/glyph-vae@v1", cache_dir=cache, local_files_only=True)
+    assert v1.config == bundled.config and len(v1.style_axes) == 4 and v1.load_warnings == []
+    main = GlyphVAE.from_pretrained("someone/glyph-vae", cache_dir=cache, local_files_only=True)
+    assert main.config.hidden == 16 and main.style_axes == []
+    assert "has no style_axes.json" in main.load_warnings[0]  # missing: said, not silently ignored
+
+
+def test_a_hub_load_is_one_snapshot_download_of_the_models_files(tmp_path, small_model, monkeypatch):
+    import huggingface_hub
+
+    snapshot = prepare_cache(tmp_path / "hub", "someone/glyph-vae", small_model)
+    calls = []
+
+    def fake_snapshot_download(repo_id, **kwargs):
+        calls.append((repo_id, kwargs))
+        return str(snapshot)
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_snapshot_download)
+    GlyphVAE.from_pretrained("someone/glyph-vae@v3", token="hf_x")
+    assert len(calls) == 1
+    repo_id, kwargs = calls[0]
+    assert repo_id == "someone/glyph-vae" and kwargs["revision"] == "v3" and kwargs["token"] == "hf_x"
+    assert set(kwargs["allow_patterns"]) == {"config.json", "model.safetensors", "README.md", "style_axes.json",
+                                             "training.json", "eval.json"}

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCAL = {"glyph_vae", "train", "bench", "harness", "tests", "app", "conftest"}
+# The project's own modules (and the test helpers beside the tests), not third-party packages.
+LOCAL = {"glyph_vae", "train", "bench", "harness", "tests", "app"} | {p.stem for p in (ROOT / "tests").glob("*.py")}
 # What installs what: the app (a Space installs requirements.txt alone); training (with
 # requirements-train.txt beside it); the tests and benchmarks (requirements-dev.txt).
 LAYERS = {

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
-from glyph_vae import CHARSET, GlyphVAE, GlyphVAEConfig, ModelLoadError, glyph_vae_loss
+from glyph_vae import CHARSET, GlyphVAE, GlyphVAEConfig, ModelLoadError, bundled_path, glyph_vae_loss, read
 
 
 @pytest.fixture
@@ -21,13 +21,13 @@ def test_charset_is_emnist_byclass_order():
     assert len(CHARSET) == 62 and CHARSET[:10] == "0123456789" and CHARSET[10] == "A" and CHARSET[36] == "a"
 
 
-def test_seed_architecture_shapes(model):
+def test_the_published_architectures_shapes(model):
     x = torch.rand(5, 1, 28, 28)
     logits, mu, logvar = model.encode(x)
     assert logits.shape == (5, 62) and mu.shape == (5, 64) and logvar.shape == (5, 64)
-    assert model.encoder(x).shape == (5, 32 * 7 * 7)  # the seed's 1568 features
+    assert model.encoder(x).shape == (5, 32 * 7 * 7)  # the published architecture's 1568 features
     assert model.decode(torch.arange(5), mu).shape == (5, 1, 28, 28)
-    # the seed's layer sizes
+    # its layer sizes
     assert model.class_head[0].in_features == 1568 and model.class_head[0].out_features == 128
     assert model.latent_head.out_features == 128
     assert model.z_to_features.in_features == 64 and model.z_to_features.out_features == 1568
@@ -85,8 +85,10 @@ def test_training_samples_and_eval_uses_the_mean(model):
 
 def test_save_and_load_round_trip(model, tmp_path):
     model.save_pretrained(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json", "model.safetensors"]
-    assert json.loads((tmp_path / "config.json").read_text())["latent_dim"] == 64
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "config.json", "model.safetensors"]
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["latent_dim"] == 64 and config["model_type"] == "glyph_vae"
+    assert "GlyphVAE.from_pretrained()" in (tmp_path / "README.md").read_text()  # a card from the template
     loaded = GlyphVAE.from_pretrained(tmp_path)
     x = torch.rand(3, 1, 28, 28)
     model.eval()
@@ -94,10 +96,11 @@ def test_save_and_load_round_trip(model, tmp_path):
     assert not loaded.training
 
 
-def test_default_loads_the_bundled_weights():
+def test_no_source_loads_the_bundled_weights_which_read_the_bundled_examples():
     bundled = GlyphVAE.from_pretrained()
-    assert bundled.config == GlyphVAEConfig(**json.loads(
-        (__import__("glyph_vae.hub").hub.ASSETS_DIR / "glyph_vae" / "config.json").read_text()))
+    assert (bundled.config.channels, bundled.config.hidden, bundled.config.encoder_sees_class) == (64, 512, 1)
+    for path in sorted(bundled_path("examples").glob("drawn_*.png")):
+        assert read(bundled, path).character == path.stem[-1], path.name
 
 
 def test_strict_loading_refuses_missing_and_unexpected_keys(model, tmp_path):
@@ -131,7 +134,7 @@ def test_unknown_config_key_is_refused(model, tmp_path):
 
 
 def test_pickles_are_never_loaded(model, tmp_path):
-    (tmp_path / "config.json").write_text(json.dumps({}))
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "glyph_vae"}))
     torch.save(model.state_dict(), tmp_path / "pytorch_model.bin")
     with pytest.raises(ModelLoadError, match="refused"):
         GlyphVAE.from_pretrained(tmp_path)
@@ -148,3 +151,45 @@ def test_truncated_weights_are_refused_by_name(model, tmp_path):
 def test_not_a_folder_nor_a_repo_id(tmp_path):
     with pytest.raises(ModelLoadError, match="neither a model folder nor a Hub repo id"):
         GlyphVAE.from_pretrained(tmp_path / "missing")
+
+
+def test_another_models_folder_is_refused_by_name(tmp_path):
+    from glyph_vae.muddle import MuddleAutoencoder
+
+    MuddleAutoencoder().save_pretrained(tmp_path)
+    with pytest.raises(ModelLoadError, match="holds a 'muddle' model, not 'glyph_vae'"):
+        GlyphVAE.from_pretrained(tmp_path)
+
+
+def test_model_type_dispatches_from_one_registry(tmp_path):
+    from glyph_vae.digits import DigitClassifier
+    from glyph_vae.hub import model_class, model_class_for
+    from glyph_vae.muddle import MuddleAutoencoder
+
+    assert model_class("glyph_vae") is GlyphVAE and model_class("muddle") is MuddleAutoencoder
+    assert model_class_for(bundled_path("digit_classifier")) is DigitClassifier
+    with pytest.raises(ModelLoadError, match="unknown model_type 'vit'"):
+        model_class("vit")
+
+
+def test_sidecars_travel_with_the_model(tmp_path):
+    bundled = GlyphVAE.from_pretrained()
+    assert {"style_axes.json", "training.json", "eval.json"} <= set(bundled.files)
+    bundled.save_pretrained(tmp_path)
+    again = GlyphVAE.from_pretrained(tmp_path)
+    assert [a.name for a in again.style_axes] == [a.name for a in bundled.style_axes]
+    assert (tmp_path / "training.json").read_bytes() == bundled_path("glyph_vae", "training.json").read_bytes()
+    assert again.load_warnings == []
+
+
+def test_a_missing_style_axes_file_is_a_warning_and_a_broken_one_an_error(model, tmp_path):
+    model.save_pretrained(tmp_path)
+    loaded = GlyphVAE.from_pretrained(tmp_path)
+    assert loaded.style_axes == [] and "has no style_axes.json" in loaded.load_warnings[0]
+    (tmp_path / "style_axes.json").write_text('{"axes": [{"name": "width", "label": "W", "scale": 1, '
+                                              '"direction": [1, 0]}]}')
+    with pytest.raises(ModelLoadError, match="axis 'width' has 2 numbers for a 64-d latent"):
+        GlyphVAE.from_pretrained(tmp_path)
+    (tmp_path / "style_axes.json").write_text("{not json")
+    with pytest.raises(ModelLoadError, match="style_axes.json is not a readable style axes file"):
+        GlyphVAE.from_pretrained(tmp_path)

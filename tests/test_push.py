@@ -14,8 +14,9 @@ import torch
 from safetensors.torch import load_file
 
 from glyph_vae import GlyphVAE
+from glyph_vae.hub import model_class_for
 from glyph_vae.muddle import MuddleAutoencoder
-from test_train import glyphs, run
+from tiny_data import glyphs, run
 from train import fit, push
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -36,6 +37,7 @@ def hub(tmp_path, monkeypatch):
 
     def create_repo(self, repo_id, **kwargs):
         record.calls.append(("create_repo", self.token, {"repo_id": repo_id, **kwargs}))
+        return SimpleNamespace(repo_id=repo_id)
 
     def create_branch(self, repo_id, **kwargs):
         record.calls.append(("create_branch", self.token, {"repo_id": repo_id, **kwargs}))
@@ -64,18 +66,19 @@ def test_training_with_push_uploads_a_complete_loadable_folder(npz, tmp_path, hu
     run(npz, out, "--epochs", "2", "--push-to-hub", "someone/tiny-glyph", "--hub-revision", "v1")
 
     names = [name for name, _, _ in hub.calls]
-    assert names == ["create_repo", "create_branch", "upload_folder"]
+    # The branch first (huggingface_hub's push_to_hub commits to an existing branch), then the mixin's push.
+    assert names == ["create_repo", "create_branch", "create_repo", "upload_folder"]
     assert all(token == "hf_test_token" for _, token, _ in hub.calls)
     repo = hub.calls[0][2]
     assert repo["repo_id"] == "someone/tiny-glyph" and repo["exist_ok"] is True
     assert hub.calls[1][2]["branch"] == "v1"
-    upload = hub.calls[2][2]
+    upload = hub.calls[3][2]
     assert upload["repo_id"] == "someone/tiny-glyph" and upload["revision"] == "v1"
     message = upload["commit_message"]
     assert "tiny-run" in message and "GlyphVAE" in message and "2 epochs" in message and "val_acc" in message
 
     files = {p.name for p in hub.uploaded.iterdir()}
-    assert {"config.json", "model.safetensors", "README.md", "metrics.jsonl", "command.txt"} <= files
+    assert files == {"config.json", "model.safetensors", "README.md", "metrics.jsonl", "command.txt", "training.json"}
     card = (hub.uploaded / "README.md").read_text()
     assert "python -m train --data" in card and "--push-to-hub someone/tiny-glyph" in card  # the command
     assert 'GlyphVAE.from_pretrained("someone/tiny-glyph")' in card
@@ -118,24 +121,28 @@ def test_push_command_evaluates_on_test_data_for_the_card(npz, tmp_path, hub):
     assert hub.calls[0][2]["private"] is True
     assert hub.calls[1][2]["commit_message"] == "first tiny model" and hub.calls[1][2]["revision"] is None
     card = (hub.uploaded / "README.md").read_text()
-    assert "## Evaluation (" in card and "MNIST test accuracy" in card and "## Validation" not in card
-    assert "test-set evaluation by `train.evaluate`" in card
+    assert "## Evaluation (" in card and "MNIST test read 62-way" in card and "## Validation" not in card
+    assert "the test evaluation of `train.evaluate`" in card
+    assert not (out / "model" / "eval.json").exists()  # measured for the push, not written into the run
     assert 'from_pretrained("someone/tiny")' in card and str(tmp_path) not in card.split("## Training")[0]
     assert (hub.uploaded / "eval.json").is_file()
     GlyphVAE.from_pretrained(hub.uploaded)
 
 
-def test_push_of_a_model_folder_keeps_its_evaluated_card(hub):
+def test_push_of_a_model_folder_renders_its_evaluated_card_for_the_repo(hub):
     folder = ASSETS / "muddle"
-    before = sorted(p.name for p in folder.iterdir())
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
     push.main([str(folder), "someone/muddle"])
-    assert sorted(p.name for p in folder.iterdir()) == before  # the source folder is left as it was
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # the source folder is left as it was
     message = hub.calls[-1][2]["commit_message"]
     assert "MuddleAutoencoder" in message
     card = (hub.uploaded / "README.md").read_text()
-    assert card.startswith((folder / "README.md").read_text().split("\n# ")[0])
-    assert "# The muddle autoencoder\n" in card and 'from_pretrained("someone/muddle")' in card
-    assert {p.name for p in hub.uploaded.iterdir()} == {"config.json", "model.safetensors", "README.md", "eval.json"}
+    bundled = (folder / "README.md").read_text()
+    assert card.split("\n---\n")[0] == bundled.split("\n---\n")[0]  # the same metadata
+    assert "# The muddle autoencoder\n" in card and "# The muddle autoencoder (bundled weights)" in bundled
+    assert 'from_pretrained("someone/muddle")' in card and "83.2 nats" in card  # its eval.json's figures
+    assert {p.name for p in hub.uploaded.iterdir()} == {"config.json", "model.safetensors", "README.md", "eval.json",
+                                                        "training.json"}
     uploaded = MuddleAutoencoder.from_pretrained(hub.uploaded)
     assert torch.equal(uploaded.centroids, MuddleAutoencoder.from_pretrained(folder).centroids)
 
@@ -163,16 +170,14 @@ def test_the_other_models_get_their_own_card_with_validation_figures(npz, tmp_pa
         assert 'from_pretrained("someone/muddle")' in card
     assert "(bundled weights)" not in card and "python -m train --model " + kind in card
     assert f"run `{kind}`: 1 epochs" in card
-    assert type(fit.MODELS[kind].from_pretrained(hub.uploaded)) is fit.MODELS[kind]
+    assert type(model_class_for(hub.uploaded).from_pretrained(hub.uploaded)).model_type == kind
 
 
-def test_push_of_the_bundled_glyph_vae_takes_its_style_axes_and_tuning_record(hub):
-    from glyph_vae.style import load_style_axes
-
+def test_push_of_the_bundled_glyph_vae_takes_its_style_axes_and_training_record(hub):
     folder = ASSETS / "glyph_vae"
     push.main([str(folder), "someone/glyph-vae"])
     uploaded = {p.name for p in hub.uploaded.iterdir()}
-    assert {"config.json", "model.safetensors", "README.md", "eval.json", "style_axes.json",
-            "decoder_tuning.json"} == uploaded
-    assert [a.name for a in load_style_axes(hub.uploaded)] == [a.name for a in load_style_axes(folder)]
-    assert "fine-tuned for 5 epochs" in (hub.uploaded / "README.md").read_text()
+    assert {"config.json", "model.safetensors", "README.md", "eval.json", "style_axes.json", "training.json"} == uploaded
+    for name in ("style_axes.json", "training.json", "eval.json", "model.safetensors"):
+        assert (hub.uploaded / name).read_bytes() == (folder / name).read_bytes(), name
+    assert "the decoder alone was fine-tuned for 5 epochs" in (hub.uploaded / "README.md").read_text()

@@ -9,37 +9,13 @@ import torch
 from safetensors.torch import load_file
 
 from glyph_vae import GlyphVAE
-from glyph_vae.preprocess import normalize_glyph
-from glyph_vae.strokes import render_drawing
 from train import fit
 from train.data import load_source, parse_label_map
-
-CHARS = "0123ABCD"
-
-
-def glyphs(n_per_char: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    images, labels = [], []
-    for i in range(n_per_char):
-        for label, char in enumerate(CHARS):
-            image = render_drawing(char, seed + 31 * i + label, canvas=96, brush=9)
-            images.append(np.uint8(normalize_glyph(image) * 255))
-            labels.append(label if label < 4 else 10 + label - 4)  # 0-3 and A-D in the 62-class set
-    return np.stack(images), np.array(labels, np.uint8)
-
+from tiny_data import run, write_npz
 
 @pytest.fixture(scope="module")
 def npz(tmp_path_factory):
-    path = tmp_path_factory.mktemp("data") / "tiny.npz"
-    x_train, y_train = glyphs(40, 0)
-    x_test, y_test = glyphs(5, 10_000)
-    np.savez_compressed(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
-    return path
-
-
-def run(npz, out, *extra):
-    return fit.main(["--data", str(npz), "--out", str(out), "--batch-size", "32", "--seed", "3",
-                     "--channels", "8", "--hidden", "32", "--latent-dim", "8", "--kl-warmup-steps", "20",
-                     "--val-fraction", "0.1", "--lr", "3e-3", "--threads", "1", *extra])
+    return write_npz(tmp_path_factory.mktemp("data") / "tiny.npz")
 
 
 def metrics(out):
@@ -180,9 +156,14 @@ def test_tune_decoder_makes_other_styles_legible_and_leaves_the_reader_alone(npz
     assert any(not torch.equal(old[k], new[k]) for k in drawer)
     # Glyphs drawn from z ~ N(0, I) read as the character asked for more often.
     assert tune_decoder.legibility(after, classes) > tune_decoder.legibility(before, classes) + 0.05
-    record = json.loads((tuned_dir / tune_decoder.TUNING_RECORD).read_text())  # for the model card
+    steps = json.loads((tuned_dir / "training.json").read_text())  # how the weights were made, for the card
+    assert [s["step"] for s in steps] == ["train", "tune_decoder"]
+    record = steps[-1]
     assert record["epochs"] == 4 and record["legibility_after"] > record["legibility_before"]
     assert record["command"].startswith("python -m train.tune_decoder ") and "--epochs 4" in record["command"]
+    card = (tuned_dir / "README.md").read_text()
+    assert "the decoder alone was fine-tuned for 4 epochs" in card and "--epochs 4" in card
+    assert "Not evaluated yet" in card  # the run's figures describe the weights before tuning
 
 
 def test_tune_decoder_accepts_the_readings_people_would_and_inks_like_the_app():
@@ -210,17 +191,24 @@ def test_tune_decoder_accepts_the_readings_people_would_and_inks_like_the_app():
     assert p.grad[1] > 0  # a faint pixel still learns it should be ink (the hard curve is flat there)
 
 
-def test_model_card_tells_whether_the_decoder_was_tuned(tmp_path):
-    from train.evaluate import decoder_tuning_text
-    from train.tune_decoder import TUNING_RECORD
+def test_the_card_tells_every_step_of_the_training_record(tmp_path):
+    from train.cards import write_card
 
-    assert decoder_tuning_text(tmp_path) == "Decoder: as trained with the ELBO."
-    (tmp_path / TUNING_RECORD).write_text(json.dumps(
-        {"command": "python -m train.tune_decoder m --epochs 3", "epochs": 3, "legibility_weight": 40.0,
-         "reader_augment": 0.8, "legibility_before": 0.611, "legibility_after": 0.962}))
-    text = decoder_tuning_text(tmp_path)
-    assert "fine-tuned for 3 epochs" in text and "61.1% before, 96.2% after" in text
-    assert "python -m train.tune_decoder m --epochs 3" in text
+    torch.manual_seed(0)
+    model = GlyphVAE(__import__("glyph_vae").GlyphVAEConfig(channels=4, hidden=8, latent_dim=4))
+    model.files = {"training.json": json.dumps([
+        {"step": "train", "command": "python -m train --out r --epochs 3", "epochs": 3, "seconds": 120.0,
+         "images_per_s": 900.0, "processes": 2, "recipe": "AdamW"},
+        {"step": "tune_decoder", "command": "python -m train.tune_decoder m --epochs 3", "epochs": 3,
+         "legibility_weight": 40.0, "legibility_before": 0.611, "legibility_after": 0.962}]).encode()}
+    text = write_card(model, tmp_path, model_id="someone/glyphs").read_text()
+    assert "3 epochs, 2 minutes on 2 processes (900 images/s median). AdamW." in text
+    assert "61.1% before, 96.2% after" in text and "python -m train.tune_decoder m --epochs 3" in text
+    assert 'GlyphVAE.from_pretrained("someone/glyphs")' in text and "{" not in text.split("```json")[0]
+    from huggingface_hub import ModelCard
+
+    data = ModelCard.load(tmp_path / "README.md").data  # the metadata parses as the Hub reads it
+    assert data.license == "mit" and data.library_name == "pytorch" and "emnist" in data.datasets
 
 
 def test_tune_head_changes_only_the_class_head(npz, tmp_path):

@@ -21,8 +21,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from conftest import ROOT
-from test_train import glyphs
+from tiny_data import ROOT, glyphs
 
 STEPS_PER_EPOCH = 72  # 288 training glyphs (320 less the 10% validation split) in batches of 4
 ARGS = ["--batch-size", "4", "--seed", "3", "--channels", "8", "--hidden", "32", "--latent-dim", "8",

@@ -12,7 +12,8 @@ from glyph_vae.measures import stroke_thickness, width
 from glyph_vae.preprocess import normalize_glyph
 from glyph_vae.strokes import render_drawing, style_example
 from glyph_vae import GlyphVAE
-from glyph_vae.style import (UnsupportedCharactersError, draw_glyphs, infer_style, load_style_axes, prior_style,
+from glyph_vae.errors import UserInputError, check_seed
+from glyph_vae.style import (UnsupportedCharactersError, draw_glyphs, infer_style, prior_style, read_style_axes,
                              slider_offset, slider_positions)
 from glyph_vae.writing import TextTooLongError, TooManyDrawingsError, glyphs_for, style_from_drawings, write
 
@@ -139,22 +140,26 @@ def test_bad_input_gets_specific_errors(model):
         glyphs_for(model, "a€", style)
     with pytest.raises(TextTooLongError, match="100,000"):
         write(model, "a" * 100_000, style)
-    with pytest.raises(ValueError, match="Type some text"):
+    with pytest.raises(UserInputError, match="Type some text"):
         write(model, " !? ", style)
-    for bad in (-0.1, 1.5, float("nan"), float("inf")):
-        with pytest.raises(ValueError, match="randomness"):
+    for bad in (-0.1, 1.5, float("nan"), float("inf"), "half", True):
+        with pytest.raises(UserInputError, match=f"Randomness must be between 0 and 1 .*, not {bad!r}"
+                           if isinstance(bad, str) else "Randomness must be between 0 and 1"):
             write(model, "a", style, randomness=bad)
-    for bad in (-1, 2**63, 1.5):
-        with pytest.raises(ValueError, match="seed"):
+    for bad in (-1, 2**63, 1.5, float("nan"), "7x", None, False):
+        with pytest.raises(UserInputError, match="The seed must be a whole number from 0 to 2\\^63-1"):
             write(model, "a", style, seed=bad)
+    assert check_seed(7.0) == 7 and check_seed("12") == 12 and check_seed(2**63 - 1) == 2**63 - 1
     with pytest.raises(TooManyDrawingsError, match="At most 16"):
         style_from_drawings(model, [None] * 100)
-    with pytest.raises(ValueError, match="Style drawing 2"):
+    with pytest.raises(UserInputError, match="Style drawing 2"):
         style_from_drawings(model, [None, b"not an image"])
+    for problem in (UnsupportedCharactersError, TextTooLongError, TooManyDrawingsError):
+        assert issubclass(problem, UserInputError)  # what the app shows as a message
 
 
 def test_style_axes_are_stored_with_the_model_and_move_one_coordinate(model):
-    axes = load_style_axes(None)
+    axes = model.style_axes
     assert len(axes) >= 4
     names = {a.name for a in axes}
     assert {"width", "stroke_thickness", "slant"} <= names
@@ -175,3 +180,36 @@ def test_glyphs_are_inked_not_blurred(model):
     grey = lambda g: ((g > 0.1) & (g < 0.9)).mean()  # noqa: E731
     assert grey(crisp) < 0.5 * grey(soft)  # strokes with thin edges, not a haze
     assert np.all((crisp > 0.5) == (soft > 0.45))  # the same strokes
+
+
+def ink_gap(a: np.ndarray, a_box, b: np.ndarray, b_box) -> float:
+    """The smallest horizontal distance between two placed sprites' ink, over the rows both have ink in."""
+    gaps = []
+    for y in range(max(a_box[1], b_box[1]), min(a_box[3], b_box[3])):
+        ra, rb = a[y - a_box[1]] > 0.2, b[y - b_box[1]] > 0.2
+        if ra.any() and rb.any():
+            gaps.append(b_box[0] + np.flatnonzero(rb)[0] - (a_box[0] + np.flatnonzero(ra)[-1]))
+    return min(gaps) if gaps else np.inf
+
+
+@pytest.mark.parametrize("style_name", ["italic", "wide", None])
+def test_a_word_space_stays_wider_than_the_space_between_letters(model, style_name):
+    """Slanted and wide glyphs have mostly empty boxes; spaced by their ink, the gap between
+    two words is still clearly wider than between two letters ("Hello World", not "Helloworld")."""
+    from glyph_vae.hub import bundled_path
+    from glyph_vae.layout import glyph_sprite
+
+    drawings = [bundled_path("style_examples", style_name, f"{c}.png") for c in "AGK47"] if style_name else []
+    style, _ = style_from_drawings(model, drawings)
+    text, cap = "Hello World quick brown", 48
+    page = write(model, text, style, 0.0, 0, cap_height=cap)
+    glyphs = draw_glyphs(model, text.replace(" ", ""), style, crisp=False)
+    sprites = [glyph_sprite(g, c, cap) for g, c in zip(glyphs, text.replace(" ", ""))]
+    word_starts = set(np.cumsum([len(w) for w in text.split()])[:-1].tolist())
+    within, between = [], []
+    for i in range(1, len(sprites)):
+        gap = ink_gap(sprites[i - 1], page.glyphs[i - 1].box, sprites[i], page.glyphs[i].box)
+        (between if i in word_starts else within).append(gap)
+    assert min(between) >= 0.45 * cap  # a word space, measured ink to ink
+    assert max(g for g in within if np.isfinite(g)) <= 0.3 * cap
+    assert min(between) > 2 * np.median(within)

@@ -7,8 +7,8 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from conftest import drawing_files
-from test_app import draw_character
+from harness.browser import draw_character
+from harness.drawings import drawing_files
 
 
 @pytest.fixture(scope="module")
@@ -44,35 +44,42 @@ def test_write_without_drawings_uses_the_average_style(client):
     assert ink_columns(path) > 50
 
 
-def test_write_errors_name_the_problem(client, drawings, tmp_path):
-    with pytest.raises(AppError, match="cannot draw"):
+def test_write_errors_name_the_problem_in_the_apps_words(client, drawings, tmp_path):
+    with pytest.raises(AppError, match="cannot draw '€'"):
         client.predict(drawings, "a€", 0.0, 0, api_name="/glyphs")
     with pytest.raises(AppError, match="at most 500"):
         client.predict([], "a" * 100_000, 0.0, 0, api_name="/write")
-    with pytest.raises(AppError, match="Randomness|less than minimum value 0"):  # ours or the slider's own check
+    with pytest.raises(AppError, match="Randomness must be between 0 and 1 .*not -1"):
         client.predict([], "abc", -1, 0, api_name="/write")
+    with pytest.raises(AppError, match="The seed must be a whole number from 0 to 2\\^63-1, not 1.5"):
+        client.predict([], "abc", 0.0, 1.5, api_name="/write")  # not silently rounded
     text = tmp_path / "note.png"
     text.write_text("not an image")
-    with pytest.raises(AppError, match="Style drawing 1"):
+    with pytest.raises(AppError, match="Style drawing 1: note.png is not an image"):
         client.predict([handle_file(str(text))], "abc", 0.0, 0, api_name="/write")
     # and the server still answers
     assert client.predict([], "ok", 0.0, 0, api_name="/write")
 
 
+# -- the page ---------------------------------------------------------------------------------
+
 @pytest.fixture
 def write_tab(browser, app_url):
-    """A fresh page on the Write like me tab, its first page (the average style) shown."""
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    """A fresh page on the Write like me tab, at a laptop's size, its first page (the average style) shown."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(app_url)
     page.get_by_role("tab", name="Write like me").click()
     page.wait_for_selector("#style-pad-1 canvas", timeout=30_000)
     page.wait_for_selector("#write-output img", timeout=30_000)
-    page.wait_for_timeout(800)
     yield page
     page.close()
 
 
-def wait_for_new_output(page, before: str, timeout: int) -> None:
+def output_src(page) -> str:
+    return page.locator("#write-output img").get_attribute("src")
+
+
+def wait_for_new_output(page, before: str, timeout: int = 30_000) -> None:
     page.wait_for_function(
         "(old) => { const img = document.querySelector('#write-output img'); return img && img.src !== old; }",
         arg=before, timeout=timeout)
@@ -80,26 +87,60 @@ def wait_for_new_output(page, before: str, timeout: int) -> None:
 
 def test_page_draw_two_characters_type_a_word_get_an_image(write_tab):
     page = write_tab
-    draw_character(page, "A", seed=2, pad="#style-pad-1", canvas_px=240)
+    draw_character(page, "A", seed=2, pad="#style-pad-1")
     page.wait_for_function("() => document.querySelector('#style-read-1').innerText.includes('read as')",
                            timeout=20_000)
-    draw_character(page, "K", seed=3, pad="#style-pad-2", canvas_px=240)
+    draw_character(page, "K", seed=3, pad="#style-pad-2")
     page.wait_for_function("() => document.querySelector('#style-read-2').innerText.includes('read as')",
                            timeout=20_000)
-    assert "2" in page.locator("#style-note").inner_text()  # style from 2 drawings
-    before = page.locator("#write-output img").get_attribute("src")
+    assert "Style from 2 drawings" in page.locator("#style-note").inner_text()
+    before = output_src(page)
     page.fill("#write-text textarea", "Gradio")
     page.click("#write-go")
-    wait_for_new_output(page, before, timeout=20_000)
+    wait_for_new_output(page, before)
     assert page.locator(".toast-body.error").count() == 0
 
 
-def test_page_example_style_loads_with_one_click(write_tab):
+def test_page_the_written_page_and_the_examples_are_in_view_while_drawing(write_tab):
     page = write_tab
-    before = page.locator("#write-output img").get_attribute("src")
-    page.get_by_role("button", name="Italic").click()
-    page.wait_for_function("() => /Style from 5 drawings/.test(document.querySelector('#style-note').innerText)",
+    viewport = page.viewport_size
+    for selector in ("#write-output img", "#style-pad-1 canvas", "#style-pad-6 canvas", "#style-example-bold"):
+        box = page.locator(selector).bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], (selector, box)
+
+
+def test_page_an_example_replaces_the_drawings_and_keeps_the_text(write_tab):
+    page = write_tab
+    draw_character(page, "R", seed=4, pad="#style-pad-6")
+    page.wait_for_function("() => document.querySelector('#style-read-6').innerText.includes('read as')",
+                           timeout=20_000)
+    page.fill("#write-text textarea", "My own words")
+    before = output_src(page)
+    page.click("#style-example-italic")
+    page.wait_for_function("() => /italic example: style from 5 drawings/.test("
+                           "document.querySelector('#style-note').innerText)", timeout=30_000)
+    assert page.input_value("#write-text textarea") == "My own words"  # the text is kept
+    assert page.locator("#style-read-6").inner_text() == "empty"  # the user's R is replaced, not added
+    for i in range(1, 6):  # the example's drawings are in the pads, where the user sees them
+        assert "read as" in page.locator(f"#style-read-{i}").inner_text()
+        page.wait_for_function(f"() => document.querySelector('#style-pad-{i} .pad-frame').classList.contains('inked')")
+    wait_for_new_output(page, before)
+    assert float(page.locator("#style-axis-2 input[type=number]").input_value()) > 0.5  # slant to the right
+
+
+def test_page_clear_all_clears_everything_it_says(write_tab):
+    page = write_tab
+    average = output_src(page)
+    page.click("#style-example-bold")
+    page.wait_for_function("() => /bold example/.test(document.querySelector('#style-note').innerText)",
                            timeout=30_000)
-    wait_for_new_output(page, before, timeout=30_000)
-    slant = page.locator("#style-axis-2 input[type=number]").input_value()
-    assert float(slant) > 0.5  # the italic drawings put the slant slider well to the right
+    wait_for_new_output(page, average)
+    before = output_src(page)
+    page.click("#style-clear")
+    page.wait_for_function("() => /average style/.test(document.querySelector('#style-note').innerText)",
+                           timeout=30_000)
+    for i in range(1, 7):
+        assert page.locator(f"#style-read-{i}").inner_text() == "empty"
+        assert not page.evaluate(f"() => document.querySelector('#style-pad-{i} .pad-frame').classList.contains('inked')")
+    wait_for_new_output(page, before)
+    assert output_src(page) == average  # the average style's page again, byte for byte

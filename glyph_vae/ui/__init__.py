@@ -40,7 +40,7 @@ THEME = gr.themes.Default(font=FONTS, font_mono=MONO)
 CSS = """
 .glyph-preview img { image-rendering: pixelated; }
 footer { visibility: hidden; }
-.load-warning { border-left: 4px solid #f59e0b; background: #fffbeb; padding: 6px 12px; border-radius: 4px; }
+.prose.load-warning { border-left: 4px solid #f59e0b; background: #fffbeb; padding: 6px 12px; border-radius: 4px; }
 """
 
 

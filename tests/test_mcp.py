@@ -1,0 +1,66 @@
+"""The app as an MCP server (`launch(mcp_server=True)`): an assistant lists its tools and
+calls them with the `mcp` Python SDK, over streamable HTTP, as an MCP client does."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import ast
+
+from PIL import Image
+
+from glyph_vae.hub import bundled_path
+
+
+def mcp_session(app_url: str, work):
+    """Run `work(session)` in an initialised MCP session with the running app."""
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    async def run():
+        async with streamable_http_client(f"{app_url}gradio_api/mcp/") as (read, write, _):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                return await work(session)
+
+    return asyncio.run(run())
+
+
+def data_url(path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
+
+
+def test_the_tools_are_the_endpoints_and_say_how_to_use_them(app_url):
+    async def work(session):
+        return (await session.list_tools()).tools
+
+    tools = {tool.name: tool for tool in mcp_session(app_url, work)}
+    assert {"classify", "write", "glyphs", "confuse", "health"} <= set(tools)
+    classify = tools["classify"]
+    assert classify.description.startswith("Read one handwritten character (0-9, A-Z or a-z) in an image.")
+    assert classify.inputSchema["required"] == ["image"]
+    assert "url to a file" in classify.inputSchema["properties"]["image"]["format"]  # a file, given as a URL
+    write = tools["write"].inputSchema["properties"]
+    assert set(write) == {"drawings", "text", "randomness", "seed"}
+    assert "up to 500 characters" in write["text"]["description"]
+    assert "byte for byte" in write["seed"]["description"]
+
+
+def test_an_assistant_reads_a_drawing_and_writes_a_note(app_url):
+    async def work(session):
+        read = await session.call_tool("classify", {"image": data_url(bundled_path("examples", "drawn_A.png"))})
+        style = [data_url(bundled_path("style_examples", "bold", f"{c}.png")) for c in "AK"]
+        written = await session.call_tool("write", {"drawings": style, "text": "Call me", "randomness": 0.0,
+                                                    "seed": 1})
+        refused = await session.call_tool("write", {"drawings": [], "text": "Hi", "randomness": 2, "seed": 1})
+        return read, written, refused
+
+    read, written, refused = mcp_session(app_url, work)
+    assert not read.isError
+    reading = ast.literal_eval(read.content[0].text)  # Gradio gives a dict output as its repr
+    assert reading["label"] == "A" and len(reading["confidences"]) == 5
+    assert not written.isError
+    image = next(c for c in written.content if c.type == "image")
+    page = Image.open(io.BytesIO(base64.b64decode(image.data)))
+    assert page.format == "PNG" and page.width > 100
+    assert refused.isError and "Randomness must be between 0 and 1" in refused.content[0].text
