@@ -6,7 +6,7 @@ For every digit, `--runs` muddles from random MNIST test images (each run its ow
 seed). A muddle is "between" when the independent classifier's two top digits are
 {d, e}, each with probability 0.3-0.7, together >= 0.9. Reports the share of
 muddles that are between, the share of runs whose path holds at least one such
-frame, and the same for the seed's plain method (the decoded midpoint, and a
+frame, and the same for mnistMuddle's plain method (the decoded midpoint, and a
 7-step path). Writes the "muddle" section of BENCHMARKS.md.
 """
 from __future__ import annotations
@@ -47,7 +47,7 @@ def run(runs: int, data_dir: Path, model: str | None = None) -> dict:
             hits += ok
             ours.append(ok)
             ours_path.append(any(is_between(p, d, e) for p in probs[1:]))
-            # The seed's method on the same digit and seed: a and b drawn the same way.
+            # mnistMuddle's method on the same digit and seed: a and b drawn the same way.
             plain = confuser.midpoint(d, seed)
             weights = np.linspace(0, 1, 7)
             with torch.no_grad():
@@ -81,7 +81,7 @@ judged by an independent CNN digit classifier (`bench/digit_classifier.py`, trai
 | method | muddles truly between | runs whose path has such a frame |
 | --- | --- | --- |
 | ours: {r['steps']}-step path, frame chosen by GlyphVAE's digit head and the app's digit CNN together, bisection in batches of 8 weights (up to 3 rounds) when needed | {r['ours']:.1%} (target >= 70%) | {r['ours_path']:.1%} (target >= 95%) |
-| the seed's plain midpoint (7-step path for the second column) | {r['midpoint']:.1%} | {r['midpoint_path7']:.1%} |
+| mnistMuddle's plain midpoint (7-step path for the second column) | {r['midpoint']:.1%} | {r['midpoint_path7']:.1%} |
 
 Per digit (ours): {digits}. Median time per muddle: {r['median_ms']:.0f} ms (1 thread).
 """

@@ -14,6 +14,11 @@ from harness.browser import chromium, draw_character
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def images_loaded(page) -> None:
+    """Every image on the page has arrived and been decoded."""
+    page.wait_for_function("() => [...document.images].every((img) => img.complete && img.naturalWidth > 0)")
+
+
 def main() -> None:
     with running_app(Path(tempfile.mkdtemp()) / "app.log") as url, chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 820})
@@ -32,7 +37,8 @@ def main() -> None:
         draw_character(page, "K", seed=3, pad="#style-pad-2")
         page.wait_for_function("() => document.querySelector('#style-read-2').innerText.includes('read as')")
         page.wait_for_function("(old) => document.querySelector('#write-output img').src !== old", arg=before)
-        page.wait_for_load_state("networkidle")
+        page.wait_for_function("() => !document.querySelector('#write-output').innerText.includes('processing')")
+        images_loaded(page)
         page.screenshot(path=str(ROOT / "assets" / "screenshot_write.png"))
 
         page.get_by_role("tab", name="Confuse this digit").click()
@@ -40,8 +46,8 @@ def main() -> None:
         page.fill("#confuse-seed input", "3")
         page.click("#confuse-go")
         page.wait_for_selector("#confuse-map img", timeout=60_000)
-        page.wait_for_load_state("networkidle")
-        page.screenshot(path=str(ROOT / "assets" / "screenshot_confuse.png"), full_page=True)
+        images_loaded(page)
+        page.screenshot(path=str(ROOT / "assets" / "screenshot_confuse.png"))
     print("wrote assets/screenshot_read.png, screenshot_write.png and screenshot_confuse.png")
 
 

@@ -67,21 +67,7 @@ def _shown(value) -> str:
 
 def check_seed(seed) -> int:
     """A seed as a whole number from 0 to 2^63-1; anything else (1.5, -1, "abc", NaN) is refused."""
-    message = f"The seed must be a whole number from 0 to 2^63-1, not {_shown(seed)}."
-    if isinstance(seed, bool) or seed is None:
-        raise SettingError(message)
-    if isinstance(seed, float):
-        if not math.isfinite(seed) or not seed.is_integer():
-            raise SettingError(message)
-        seed = int(seed)
-    if isinstance(seed, str):
-        try:
-            seed = int(seed.strip())
-        except ValueError:
-            raise SettingError(message) from None
-    if not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
-        raise SettingError(message)
-    return seed
+    return check_whole_number(seed, "The seed", 0, MAX_SEED, shown_range="0 to 2^63-1")
 
 
 def check_fraction(value, name: str, meaning: str) -> float:
@@ -99,15 +85,21 @@ def check_randomness(randomness) -> float:
     return check_fraction(randomness, "Randomness", "0: the style's mean, 1: a full sample")
 
 
-def check_whole_number(value, name: str, low: int, high: int) -> int:
-    """A whole number from `low` to `high` (page sizes, counts)."""
-    message = f"{name} must be a whole number from {low} to {high}, not {_shown(value)}."
+def check_whole_number(value, name: str, low: int, high: int, *, shown_range: str | None = None) -> int:
+    """A whole number from `low` to `high` (a seed, a page size, a count). A float that is whole
+    (7.0) or a numeral ("12") is taken; 1.5, NaN, True or None are refused, never rounded."""
+    message = f"{name} must be a whole number from {shown_range or f'{low} to {high}'}, not {_shown(value)}."
     if isinstance(value, bool) or value is None:
         raise SettingError(message)
     if isinstance(value, float):
         if not math.isfinite(value) or not value.is_integer():
             raise SettingError(message)
         value = int(value)
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise SettingError(message) from None
     if not isinstance(value, int) or not low <= value <= high:
         raise SettingError(message)
     return value

@@ -40,3 +40,25 @@ def files(tmp_path):
     from glyph_vae.serving import OutputFiles
 
     return OutputFiles(tmp_path / "outputs")
+
+
+@pytest.fixture
+def read_page(browser, app_url):
+    """A fresh page on the Read tab (the first one), at a laptop's size."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(app_url)
+    page.wait_for_selector("#read-pad canvas", timeout=30_000)
+    yield page
+    page.close()
+
+
+@pytest.fixture
+def write_page(browser, app_url):
+    """A fresh page on the Write like me tab, at a laptop's size, its first page (the average style) shown."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app_url)
+    page.get_by_role("tab", name="Write like me").click()
+    page.wait_for_selector("#style-pad-1 canvas", timeout=30_000)
+    page.wait_for_selector("#write-output img", timeout=30_000)
+    yield page
+    page.close()

@@ -49,20 +49,12 @@ def test_the_api_lists_exactly_the_documented_endpoints_and_inputs(client):
 
 # -- the Read tab ----------------------------------------------------------------------------
 
-@pytest.fixture
-def page(browser, app_url):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(app_url)
-    page.wait_for_selector("#read-pad canvas", timeout=30_000)
-    yield page
-    page.close()
-
-
 def top_prediction(page) -> str:
     return page.locator("#read-label h2, #read-label .output-class").first.inner_text().strip()
 
 
-def test_page_draw_with_the_mouse_read_clear_and_draw_again(page, tmp_path):
+def test_page_draw_with_the_mouse_read_clear_and_draw_again(read_page, tmp_path):
+    page = read_page
     assert "Draw a character" in page.locator("#read-hint").inner_text()  # friendly hint, no error
     draw_character(page, "7", seed=1)  # straight away: no tool to pick first
     page.wait_for_function("() => /7/.test(document.querySelector('#read-label').innerText)", timeout=20_000)
@@ -80,7 +72,8 @@ def test_page_draw_with_the_mouse_read_clear_and_draw_again(page, tmp_path):
         " return h && /^[Aa]$/.test(h.innerText.trim()); }", timeout=20_000)
 
 
-def test_page_upload_a_picture_instead_of_drawing(page):
+def test_page_upload_a_picture_instead_of_drawing(read_page):
+    page = read_page
     page.get_by_text("Or upload a picture of a character").click()
     page.locator("#read-upload input[type=file]").set_input_files(str(bundled_path("examples", "drawn_K.png")))
     page.wait_for_function("() => /%/.test(document.querySelector('#read-label').innerText)", timeout=20_000)
@@ -125,7 +118,8 @@ def test_confuse_with_a_drawing_and_bad_inputs(client, tmp_path):
     assert client.predict("3", None, 2, api_name="/confuse")[4]["digit"] == 3  # still answering
 
 
-def test_page_pick_a_digit_and_see_a_muddle_gif_map_and_verdict(page):
+def test_page_pick_a_digit_and_see_a_muddle_gif_map_and_verdict(read_page):
+    page = read_page
     page.get_by_role("tab", name="Confuse this digit").click()
     page.locator("#confuse-digit label", has_text="5").click()
     page.click("#confuse-go")
@@ -141,7 +135,8 @@ def test_page_pick_a_digit_and_see_a_muddle_gif_map_and_verdict(page):
     assert page.locator(".toast-body.error").count() == 0
 
 
-def test_page_a_drawn_letter_is_named_and_the_digit_radio_follows(page):
+def test_page_a_drawn_letter_is_named_and_the_digit_radio_follows(read_page):
+    page = read_page
     page.get_by_role("tab", name="Confuse this digit").click()
     page.get_by_text("Or draw your own digit").click()
     page.wait_for_selector("#confuse-pad canvas", state="visible")
@@ -155,7 +150,8 @@ def test_page_a_drawn_letter_is_named_and_the_digit_radio_follows(page):
                            arg=used, timeout=30_000)
 
 
-def test_the_title_and_the_tabs_fit_a_laptop_screen(page, tmp_path):
+def test_the_title_and_the_tabs_fit_a_laptop_screen(read_page, tmp_path):
+    page = read_page
     """The page's font has every capital (the title once rendered as 'GlyphVᴀE')."""
     font = page.evaluate("() => getComputedStyle(document.querySelector('h1')).fontFamily")
     assert font.split(",")[0].strip().strip('"') == "system-ui"

@@ -186,16 +186,6 @@ def test_health_names_the_models_and_versions(client):
 
 # -- the page ---------------------------------------------------------------------------
 
-@pytest.fixture
-def write_page(browser, app_url):
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.goto(app_url)
-    page.get_by_role("tab", name="Write like me").click()
-    page.wait_for_selector("#write-output img", timeout=30_000)
-    yield page
-    page.close()
-
-
 def new_image(page, old: str | None):
     page.wait_for_function(
         "(old) => { const img = document.querySelector('#write-output img'); return img && img.src !== old; }",

@@ -63,18 +63,6 @@ def test_write_errors_name_the_problem_in_the_apps_words(client, drawings, tmp_p
 
 # -- the page ---------------------------------------------------------------------------------
 
-@pytest.fixture
-def write_tab(browser, app_url):
-    """A fresh page on the Write like me tab, at a laptop's size, its first page (the average style) shown."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(app_url)
-    page.get_by_role("tab", name="Write like me").click()
-    page.wait_for_selector("#style-pad-1 canvas", timeout=30_000)
-    page.wait_for_selector("#write-output img", timeout=30_000)
-    yield page
-    page.close()
-
-
 def output_src(page) -> str:
     return page.locator("#write-output img").get_attribute("src")
 
@@ -85,8 +73,8 @@ def wait_for_new_output(page, before: str, timeout: int = 30_000) -> None:
         arg=before, timeout=timeout)
 
 
-def test_page_draw_two_characters_type_a_word_get_an_image(write_tab):
-    page = write_tab
+def test_page_draw_two_characters_type_a_word_get_an_image(write_page):
+    page = write_page
     draw_character(page, "A", seed=2, pad="#style-pad-1")
     page.wait_for_function("() => document.querySelector('#style-read-1').innerText.includes('read as')",
                            timeout=20_000)
@@ -101,16 +89,16 @@ def test_page_draw_two_characters_type_a_word_get_an_image(write_tab):
     assert page.locator(".toast-body.error").count() == 0
 
 
-def test_page_the_written_page_and_the_examples_are_in_view_while_drawing(write_tab):
-    page = write_tab
+def test_page_the_written_page_and_the_examples_are_in_view_while_drawing(write_page):
+    page = write_page
     viewport = page.viewport_size
     for selector in ("#write-output img", "#style-pad-1 canvas", "#style-pad-6 canvas", "#style-example-bold"):
         box = page.locator(selector).bounding_box()
         assert box and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], (selector, box)
 
 
-def test_page_an_example_replaces_the_drawings_and_keeps_the_text(write_tab):
-    page = write_tab
+def test_page_an_example_replaces_the_drawings_and_keeps_the_text(write_page):
+    page = write_page
     draw_character(page, "R", seed=4, pad="#style-pad-6")
     page.wait_for_function("() => document.querySelector('#style-read-6').innerText.includes('read as')",
                            timeout=20_000)
@@ -128,8 +116,8 @@ def test_page_an_example_replaces_the_drawings_and_keeps_the_text(write_tab):
     assert float(page.locator("#style-axis-2 input[type=number]").input_value()) > 0.5  # slant to the right
 
 
-def test_page_clear_all_clears_everything_it_says(write_tab):
-    page = write_tab
+def test_page_clear_all_clears_everything_it_says(write_page):
+    page = write_page
     average = output_src(page)
     page.click("#style-example-bold")
     page.wait_for_function("() => /bold example/.test(document.querySelector('#style-note').innerText)",

@@ -184,8 +184,8 @@ class WriteTab:
                     clear = gr.Button("Clear all drawings", size="sm", elem_id="style-clear")
                 gr.Markdown("**Styles to try** (each replaces the drawings with five of its own):")
                 with gr.Row(elem_id="style-examples"):
-                    example_buttons = [gr.Button(name.capitalize(), size="sm", elem_id=f"style-example-{name}")
-                                       for name in EXAMPLE_STYLES]
+                    example_buttons = [gr.Button(name.capitalize(), size="sm", min_width=60,
+                                                 elem_id=f"style-example-{name}") for name in EXAMPLE_STYLES]
                 with gr.Accordion("Or upload pictures of your writing (one character each)", open=False):
                     uploads = gr.File(label=f"Style drawings (up to {MAX_STYLE_DRAWINGS})", file_count="multiple",
                                       file_types=["image"], type="filepath", elem_id="style-files")

@@ -1,0 +1,109 @@
+"""Every training run behind the bundled models, the ones that lost too, as a table.
+
+    python -m bench.training_runs                      # write the "Training runs" section
+    python -m bench.training_runs add runs/big --note "wider encoder"   # record a run first
+
+Runs are recorded in bench/records/training_runs.jsonl, one JSON object per run, from what
+the run measured: `add` reads a run folder's metrics.jsonl (epochs, validation accuracy)
+and its model's eval.json (the test figures of `train.evaluate`). The section is written
+from those records alone.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from pathlib import Path
+
+from .report import write_section
+
+RECORDS = Path(__file__).resolve().parent / "records" / "training_runs.jsonl"
+
+
+def records() -> list[dict]:
+    return [json.loads(line) for line in RECORDS.read_text().splitlines() if line.strip()]
+
+
+def record_run(run: Path, note: str = "", config: str | None = None) -> dict:
+    """A reader run's record from its folder: metrics.jsonl and model/eval.json."""
+    lines = (run / "metrics.jsonl").read_text().splitlines()
+    done = [json.loads(line) for line in lines if line.strip() and json.loads(line).get("epoch_complete")]
+    evaluation = json.loads((run / "model" / "eval.json").read_text()) if (run / "model" / "eval.json").is_file() else {}
+    command = (run / "command.txt").read_text().strip() if (run / "command.txt").is_file() else ""
+    record = {"kind": "reader", "run": run.name, "date": date.today().isoformat(), "config": config or command,
+              "epochs": str(len(done)), "val_acc": done[-1].get("val_acc") if done else None,
+              "mnist_test_digits": evaluation.get("mnist_test_accuracy"),
+              "emnist_62": evaluation.get("emnist_test_accuracy"),
+              "emnist_casefold": evaluation.get("emnist_test_accuracy_casefold"),
+              "mouse_drawn_casefold": evaluation.get("mouse_drawn_accuracy_casefold"), "note": note}
+    with RECORDS.open("a") as fh:
+        fh.write(json.dumps(record) + "\n")
+    return record
+
+
+def cell(text: str) -> str:
+    return str(text).replace("|", "\\|")  # a | inside a cell would end it
+
+
+def pct(value) -> str:
+    return "" if value is None else f"{100 * value:.2f}%"
+
+
+def pair(values) -> str:
+    return "" if not values else f"{100 * values[0]:.1f}% / {100 * values[1]:.1f}%"
+
+
+def decoder_row(r: dict) -> str:
+    ratios = " / ".join(f"{v:.2f}" for v in r["style_ratio_narrow_bold_italic"])
+    recon = "" if r["test_recon_nats"] is None else f"{r['test_recon_nats']:.1f} nats"
+    return (f"| {cell(r['run'])} | {r['epochs']} | {pair(r['prior_z'])} | {pair(r['one_glyph'])} | {pair(r['style_sets'])} | "
+            f"{ratios} | {recon} | {cell(r['note'])} |")
+
+
+def section(rows: list[dict]) -> str:
+    readers = [r for r in rows if r["kind"] == "reader"]
+    decoders = [r for r in rows if r["kind"] == "decoder"]
+    reader_rows = "\n".join(
+        f"| {cell(r['run'])} | {cell(r['config'])} | {r['epochs']} | {pct(r['val_acc'])} | {pct(r['mnist_test_digits'])} | "
+        f"{pct(r['emnist_62'])} | {pct(r['emnist_casefold'])} | {pct(r['mouse_drawn_casefold'])} | {cell(r['note'])} |"
+        for r in readers)
+    decoder_rows = "\n".join(decoder_row(r) for r in decoders)
+    dates = sorted({r["date"] for r in rows})
+    return f"""## Training runs (`python -m bench.training_runs`)
+
+Every recorded run ({len(rows)}: {len(readers)} of the whole model, {len(decoders)} of the decoder alone), from
+`bench/records/training_runs.jsonl` ({dates[0]} to {dates[-1]}), losing runs included. "val" is the 3% validation
+split (digits and letters mixed); test figures are `train.evaluate`'s, on MNIST test and the EMNIST ByClass test split.
+
+| run | config | epochs | val acc | MNIST test (10-way) | EMNIST 62-way | EMNIST case-folded | mouse-drawn | note |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+{reader_rows}
+
+The decoder alone (`python -m train.tune_decoder`), from the run named in each record with its reader frozen, so
+the reading figures above do not change. Written glyphs as the independent judge of "Write like me" reads them
+(case-folded / with {{0,O,o}} and {{1,I,l}} merged):
+
+| decoder | epochs | prior z | z from one glyph of another character (r 0) | 5-glyph style sets | style ratio narrow / bold / italic | test reconstruction | note |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+{decoder_rows}
+"""
+
+
+def main(argv=None) -> str:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command")
+    add = sub.add_parser("add", help="record a run folder's figures")
+    add.add_argument("run", type=Path)
+    add.add_argument("--note", default="")
+    add.add_argument("--config", default=None, help="a short description (default: the run's command)")
+    args = p.parse_args(argv)
+    if args.command == "add":
+        print(record_run(args.run, args.note, args.config))
+    body = section(records())
+    write_section("runs", body)
+    print(body)
+    return body
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""The app's drawing pad in Chromium: drawn with the mouse and with a finger, cleared, undone,
+and set by the server, with the same reading as the same image sent as a file."""
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from glyph_vae import GlyphVAE, normalize_glyph, read
+from harness.browser import PHONE, draw_character, draw_with_finger
+
+
+def pad_png(page, pad: str) -> Image.Image:
+    """What the pad holds, as the PNG it sends."""
+    url = page.evaluate(f"() => document.querySelector('{pad} canvas').toDataURL('image/png')")
+    return Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+
+
+def wait_for_reading(page, pattern: str = "%") -> None:
+    page.wait_for_function(f"() => /{pattern}/.test(document.querySelector('#read-label').innerText)",
+                           timeout=20_000)
+
+
+def test_the_pad_reads_what_it_shows_as_the_server_reads_the_same_image(read_page):
+    page = read_page
+    draw_character(page, "5", seed=3)
+    wait_for_reading(page)
+    shown = page.locator("#read-label h2, #read-label .output-class").first.inner_text().strip()
+    # The canvas's own PNG, read in-process through the one normalisation: the same top reading.
+    assert read(GlyphVAE.from_pretrained(), pad_png(page, "#read-pad")).character == shown
+    canvas = page.locator("#read-pad canvas").bounding_box()
+    assert canvas["width"] == pytest.approx(canvas["height"], abs=1)  # a square, shown at full size
+    assert canvas["width"] == pytest.approx(400, abs=1)
+
+
+def test_clearing_right_after_the_pen_lifts_never_brings_the_old_reading_back(read_page):
+    page = read_page
+    """The reading still on its way when the pad is cleared is cancelled: after the clear the
+    label stays empty, whatever arrives later."""
+    page.evaluate("""() => {
+        window.readingsAfterClear = [];
+        const label = document.querySelector('#read-label');
+        document.querySelector('#read-pad .pad-clear').addEventListener('click', () => {
+            window.cleared = true;
+            new MutationObserver(() => {
+                const top = label.querySelector('.output-class, h2');
+                if (top && label.innerText.includes('%')) window.readingsAfterClear.push(top.innerText.trim());
+            })
+                .observe(label, {childList: true, subtree: true, characterData: true});
+        });
+    }""")
+    draw_character(page, "8", seed=1)
+    page.click("#read-pad .pad-clear")  # at once, before the reading is back
+    page.wait_for_function("() => document.querySelector('#read-hint').innerText.includes('Draw a character')")
+    assert not page.evaluate("() => document.querySelector('#read-pad .pad-frame').classList.contains('inked')")
+    # A later drawing's reading is answered after anything still on its way for the 8, so
+    # once it shows, every answer the 8 could have had has come (or was cancelled).
+    draw_character(page, "1", seed=2)
+    wait_for_reading(page)
+    page.wait_for_function("() => document.querySelector('#read-label .output-class, #read-label h2')"
+                           ".innerText.trim() === '1'", timeout=20_000)
+    shown = page.evaluate("window.readingsAfterClear")
+    assert shown and "8" not in shown, shown
+
+
+def test_undo_takes_back_the_last_stroke(read_page):
+    page = read_page
+    draw_character(page, "H", seed=2)  # three strokes
+    wait_for_reading(page)
+    before = np.asarray(pad_png(page, "#read-pad"))[..., 3]
+    page.click("#read-pad .pad-undo")
+    after = np.asarray(pad_png(page, "#read-pad"))[..., 3]
+    assert 0 < (after > 0).sum() < (before > 0).sum()
+    page.click("#read-pad .pad-undo")
+    page.click("#read-pad .pad-undo")  # nothing left to undo: no error
+    page.wait_for_function("() => document.querySelector('#read-hint').innerText.includes('Draw a character')")
+    assert page.locator(".toast-body.error").count() == 0
+
+
+def test_a_finger_draws_on_a_phone_and_the_page_does_not_scroll(browser, app_url, tmp_path):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(app_url)
+    page.wait_for_selector("#read-pad canvas", timeout=30_000)
+    page.locator("#read-pad canvas").scroll_into_view_if_needed()
+    scrolled = page.evaluate("() => window.scrollY")
+    assert page.evaluate("() => getComputedStyle(document.querySelector('#read-pad canvas')).touchAction") == "none"
+    draw_with_finger(page, "7", seed=1)
+    wait_for_reading(page)
+    assert page.evaluate("() => window.scrollY") == scrolled  # drawing moved the pen, not the page
+    box = page.locator("#read-pad canvas").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390  # the pad fits a 390 px wide screen
+    page.screenshot(path=str(tmp_path / "phone.png"))
+    context.close()
+
+
+def test_every_pad_is_labelled_for_screen_readers(read_page):
+    page = read_page
+    labels = page.evaluate("() => [...document.querySelectorAll('.glyph-pad canvas')].map(c => c.getAttribute('aria-label'))")
+    assert labels and all(label and label.endswith("drawing area") for label in labels)
+    buttons = page.evaluate("() => [...document.querySelectorAll('.glyph-pad button')].map(b => b.getAttribute('aria-label'))")
+    assert all(b and (b.startswith("Undo") or b.startswith("Clear")) for b in buttons)
+
+
+def test_a_drawing_sent_as_a_data_url_is_the_same_glyph_as_the_file(tmp_path):
+    """What a pad sends (a data: URL) and the same PNG as a file become the same glyph."""
+    from glyph_vae.strokes import render_drawing
+    from glyph_vae.ui.pad import image_value
+
+    path = tmp_path / "g.png"
+    render_drawing("G", 5, canvas=400, brush=20).save(path)
+    assert np.array_equal(normalize_glyph(image_value(path)), normalize_glyph(str(path)))
