@@ -1,13 +1,19 @@
 """How fast does the app answer over its API? Launches `python app.py` as a user would and
-calls every public endpoint through gradio_client on loopback.
+calls every public endpoint on loopback.
 
     python -m bench.api_latency [--n 100] [--clients 16] [--per-client 8] [--cold 5]
 
-- latency: p50/p95 of --n sequential calls per endpoint (one Client), against /health,
-  which only returns a dict made at start-up: the framework's own floor;
-- throughput: --clients threads, each with its own Client, --per-client calls each, per
-  endpoint: requests per second and errors;
-- cold start: from `python app.py` starting to the first answered /health call, median of --cold.
+- latency over the plain HTTP API (`POST /gradio_api/call/<name>`, then the event stream
+  read as it arrives): p50/p95 of --n sequential calls per endpoint, against /health (a
+  dict made at start-up: the framework's own floor) over the same transport. Input files
+  are uploaded once beforehand, so the figure is the app's answer, not the upload's;
+- the same through gradio_client (default, and with one shared SSL context), whose 50 ms
+  polling puts its figures on 50 ms steps;
+- throughput: --clients threads over the plain HTTP API, each with its own connection,
+  --per-client calls each, per endpoint, with the CPU's limit beside it (the handler's own
+  time in-process x the cores);
+- cold start: from `python app.py` starting to its first answered /health, median of
+  --cold, on a quiet machine and with 4 busy processes beside it.
 
 Writes the "api" section of BENCHMARKS.md.
 """
@@ -15,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
+import multiprocessing
 import os
 import statistics
 import sys
@@ -30,105 +38,106 @@ from harness.drawings import drawing_files
 
 from .report import machine, write_section
 
-TEXT_100 = ("The quick brown fox jumps over the lazy dog and then the dog chases the fox around the old barn okay")
+TEXT_100 = "The quick brown fox jumps over the lazy dog and then the dog chases the fox around the old barn okay"
 assert len(TEXT_100) == 100
+TARGETS = {"/classify": 1.5, "/write": 2.5, "/glyphs": 2.5, "/confuse": 4.0}
 
 
-def inputs(folder: Path) -> dict:
-    from gradio_client import handle_file
+def upload(http, path: str) -> dict:
+    """One file uploaded to the app, as the FileData an API call passes."""
+    with open(path, "rb") as fh:
+        response = http.post("/gradio_api/upload", files={"files": (Path(path).name, fh, "image/png")})
+    response.raise_for_status()
+    server_path = response.json()[0]
+    return {"path": server_path, "orig_name": Path(path).name, "meta": {"_type": "gradio.FileData"}}
 
+
+def calls(http, folder: Path) -> dict[str, tuple[str, list]]:
+    """(endpoint name, data) for each row of the benchmark, with its files uploaded."""
     paths = drawing_files(folder, "AK7", 40, canvas=320, brush=14)  # the drawings tests/test_write_app.py sends
-    drawings = [handle_file(p) for p in paths]
+    style = [upload(http, p) for p in paths]
     return {
-        "/health": ((), {}),
-        "/classify": ((handle_file(paths[2]),), {}),
-        "/confuse": (("3", None, 1), {}),
-        "/glyphs": ((drawings, "Hello", 0.3, 1), {}),
-        "/write": ((drawings, "Hello world", 0.3, 1), {}),
-        "/write 100 chars": ((drawings, TEXT_100, 0.3, 1), {}),
+        "/health": ("health", []),
+        "/classify": ("classify", [style[2]]),
+        "/write": ("write", [style, "Hello world", 0.3, 1]),
+        "/glyphs": ("glyphs", [style, "abc", 0.3, 1]),
+        "/confuse": ("confuse", ["3", None, 1]),
+        "/write 100 chars": ("write", [style, TEXT_100, 0.3, 1]),
     }
 
 
-def api_name(endpoint: str) -> str:
-    return endpoint.split()[0]
+def plain_call(http, name: str, data: list) -> float:
+    """ms for one call over the plain HTTP API, the event stream read as it arrives."""
+    start = time.perf_counter()
+    response = http.post(f"/gradio_api/call/{name}", json={"data": data})
+    response.raise_for_status()
+    event_id = response.json()["event_id"]
+    with http.stream("GET", f"/gradio_api/call/{name}/{event_id}") as stream:
+        for line in stream.iter_lines():
+            if line.startswith("event: error"):
+                raise RuntimeError(f"/{name} answered with an error")
+            if line.startswith("event: complete"):
+                break
+    return 1000 * (time.perf_counter() - start)
 
 
-def fast_client_kwargs() -> dict:
-    """Client(**these): one SSL context for all of the client's requests (see the README's
-    "Faster calls" note). gradio_client opens a new httpx client for every file it uploads
-    or downloads and for every call's queue join, and each new httpx client loads
-    certifi's CA bundle into a new SSL context (about 40 ms here), even for plain http."""
-    import ssl
-
-    import certifi
-
-    return {"ssl_verify": ssl.create_default_context(cafile=certifi.where())}
+def percentiles(times: list[float]) -> dict:
+    return {"p50": float(np.percentile(times, 50)), "p95": float(np.percentile(times, 95)), "n": len(times)}
 
 
-def latency(url: str, calls: dict, n: int, **client_kwargs) -> dict:
-    from gradio_client import Client
+def plain_latency(url: str, rows: dict, n: int) -> dict:
+    import httpx
 
+    out = {}
+    with httpx.Client(base_url=url.rstrip("/"), timeout=60) as http:
+        for row, (name, data) in rows.items():
+            for _ in range(3):  # warm-up
+                plain_call(http, name, data)
+            out[row] = percentiles([plain_call(http, name, data) for _ in range(n)])
+            print(f"{row}: p50 {out[row]['p50']:.1f} ms, p95 {out[row]['p95']:.1f} ms (plain HTTP)", file=sys.stderr)
+    return out
+
+
+def client_latency(url: str, folder: Path, n: int, **client_kwargs) -> dict:
+    """p50 through gradio_client, which uploads the files on every call as a client does."""
+    from gradio_client import Client, handle_file
+
+    paths = drawing_files(folder, "AK7", 40, canvas=320, brush=14)
+    style = [handle_file(p) for p in paths]
+    args = {"/health": (), "/classify": (handle_file(paths[2]),), "/write": (style, "Hello world", 0.3, 1),
+            "/glyphs": (style, "abc", 0.3, 1), "/confuse": ("3", None, 1)}
     client = Client(url, verbose=False, **client_kwargs)
     out = {}
-    for endpoint, (args, _) in calls.items():
-        for _ in range(3):  # warm-up
-            client.predict(*args, api_name=api_name(endpoint))
+    for endpoint, a in args.items():
+        for _ in range(2):
+            client.predict(*a, api_name=endpoint)
         times = []
         for _ in range(n):
             start = time.perf_counter()
-            client.predict(*args, api_name=api_name(endpoint))
+            client.predict(*a, api_name=endpoint)
             times.append(1000 * (time.perf_counter() - start))
-        out[endpoint] = {f"p{q}": float(np.percentile(times, q)) for q in (10, 50, 90, 95)}
-        print(f"{endpoint}: p50 {out[endpoint]['p50']:.0f} ms, p95 {out[endpoint]['p95']:.0f} ms "
-              f"({'shared SSL context' if client_kwargs else 'default Client'})", file=sys.stderr)
+        out[endpoint] = percentiles(times)
     return out
 
 
-def server_side(url: str, calls: dict, n: int) -> dict:
-    """p50 ms of the calls that send no files, read over the plain HTTP API with no client
-    library: `POST /gradio_api/call/<name>`, then its event stream read as it arrives, so
-    the figure is the server's own time (gradio_client polls for a result every 50 ms)."""
+def throughput(url: str, rows: dict, clients: int, per_client: int) -> dict:
     import httpx
 
-    http = httpx.Client(base_url=url.rstrip("/"), timeout=60)
-
-    def call(name: str, data: list) -> float:
-        start = time.perf_counter()
-        event = http.post(f"/gradio_api/call/{name}", json={"data": data}).json()["event_id"]
-        with http.stream("GET", f"/gradio_api/call/{name}/{event}") as response:
-            for line in response.iter_lines():
-                if line.startswith(("event: complete", "event: error")):
-                    break
-        return 1000 * (time.perf_counter() - start)
-
     out = {}
-    for endpoint in ("/health", "/confuse"):
-        name, data = endpoint.lstrip("/"), list(calls[endpoint][0])
-        for _ in range(3):  # warm-up
-            call(name, data)
-        out[endpoint] = float(np.median([call(name, data) for _ in range(n)]))
-        print(f"{endpoint}: p50 {out[endpoint]:.0f} ms over the plain HTTP API", file=sys.stderr)
-    return out
-
-
-def throughput(url: str, calls: dict, clients: int, per_client: int) -> dict:
-    from gradio_client import Client
-
-    pool = [Client(url, verbose=False) for _ in range(clients)]  # one Client per thread: a shared one cancels
-    out = {}
-    for endpoint, (args, _) in calls.items():
+    for row, (name, data) in rows.items():
         errors: list[str] = []
         barrier = threading.Barrier(clients + 1)
 
-        def work(client):
-            barrier.wait()
-            for _ in range(per_client):
-                try:
-                    client.predict(*args, api_name=api_name(endpoint))
-                except Exception as exc:  # noqa: BLE001 - counted and reported
-                    errors.append(f"{type(exc).__name__}: {exc}")
+        def work():
+            with httpx.Client(base_url=url.rstrip("/"), timeout=120) as http:
+                barrier.wait()
+                for _ in range(per_client):
+                    try:
+                        plain_call(http, name, data)
+                    except Exception as exc:  # noqa: BLE001 - counted and reported
+                        errors.append(f"{type(exc).__name__}: {exc}")
 
-        threads = [threading.Thread(target=work, args=(c,)) for c in pool]
+        threads = [threading.Thread(target=work) for _ in range(clients)]
         for t in threads:
             t.start()
         barrier.wait()
@@ -136,95 +145,167 @@ def throughput(url: str, calls: dict, clients: int, per_client: int) -> dict:
         for t in threads:
             t.join()
         wall = time.perf_counter() - start
-        out[endpoint] = {"rps": clients * per_client / wall, "errors": len(errors), "first_error": errors[:1]}
-        print(f"{endpoint}: {out[endpoint]['rps']:.1f} req/s, {len(errors)} errors", file=sys.stderr)
+        out[row] = {"rps": clients * per_client / wall, "errors": len(errors), "first_error": errors[:1]}
+        print(f"{row}: {out[row]['rps']:.1f} req/s with {clients} clients, {len(errors)} errors", file=sys.stderr)
     return out
 
 
-def cold_start(runs: int) -> list[float]:
-    """Seconds from starting `python app.py` to its first answered /health call."""
-    from gradio_client import Client
+def handler_ms(rows: dict, repeats: int = 30) -> dict:
+    """Median ms of each endpoint's own function, in-process, on one thread: what the CPU spends per call."""
+    import torch
 
+    from glyph_vae.loading import load_models
+    from glyph_vae.serving import OutputFiles
+    from glyph_vae.ui import build_demo
+
+    torch.set_num_threads(1)
+    models = load_models({})
+    demo = build_demo(models, OutputFiles(Path(tempfile.mkdtemp())))
+    functions = {fn.api_name: fn.fn for fn in demo.fns.values() if fn.api_name}
+    out = {}
+    for row, (name, data) in rows.items():
+        local = json.loads(json.dumps(data))  # the uploaded files are on this machine too
+        functions[name](*local)
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            functions[name](*local)
+            times.append(1000 * (time.perf_counter() - start))
+        out[row] = float(np.median(times))
+    return out
+
+
+def burn(stop) -> None:
+    while not stop.is_set():
+        sum(i * i for i in range(10_000))
+
+
+def cold_start(runs: int, busy: int = 0) -> list[float]:
+    """Seconds from starting `python app.py` to its first answered /health, with `busy`
+    CPU-bound processes running beside it."""
+    import httpx
+
+    stop = multiprocessing.Event()
+    burners = [multiprocessing.Process(target=burn, args=(stop,), daemon=True) for _ in range(busy)]
+    for b in burners:
+        b.start()
     times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        with running_app_process(Path(tempfile.mkdtemp()) / "app.log", poll_s=0.05) as (url, _):
-            Client(url, verbose=False).predict(api_name="/health")
-            times.append(time.perf_counter() - start)
-        print(f"cold start: {times[-1]:.1f} s", file=sys.stderr)
+    try:
+        for _ in range(runs):
+            start = time.perf_counter()
+            with running_app_process(Path(tempfile.mkdtemp()) / "app.log", poll_s=0.05) as (url, _):
+                with httpx.Client(base_url=url.rstrip("/"), timeout=60) as http:
+                    plain_call(http, "health", [])
+                times.append(time.perf_counter() - start)
+            print(f"cold start ({busy} busy processes beside it): {times[-1]:.1f} s", file=sys.stderr)
+    finally:
+        stop.set()
+        for b in burners:
+            b.join(5)
     return times
 
 
 def load_average() -> str:
-    try:
-        return ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    except OSError:
-        return "n/a"
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main(argv=None) -> dict:
+    import ssl
+
+    import certifi
+    import httpx
+
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--n", type=int, default=100, help="sequential calls per endpoint")
+    p.add_argument("--n", type=int, default=100, help="sequential calls per endpoint over plain HTTP")
+    p.add_argument("--client-n", type=int, default=30, help="sequential calls per endpoint through gradio_client")
     p.add_argument("--clients", type=int, default=16)
     p.add_argument("--per-client", type=int, default=8)
-    p.add_argument("--cold", type=int, default=5, help="cold starts (0 to skip)")
+    p.add_argument("--cold", type=int, default=5, help="cold starts of each kind (0 to skip)")
     p.add_argument("--url", help="measure an app that is already running instead of launching one")
     args = p.parse_args(argv)
     load_before = load_average()
     folder = Path(tempfile.mkdtemp())
-    calls = inputs(folder)
     with contextlib.nullcontext(args.url) if args.url else running_app(folder / "app.log") as url:
-        lat = latency(url, calls, args.n)
-        fast = latency(url, calls, args.n, **fast_client_kwargs())
-        raw = server_side(url, calls, args.n)
-        thr = throughput(url, calls, args.clients, args.per_client)
-    cold = cold_start(args.cold) if args.cold else []
+        with httpx.Client(base_url=url.rstrip("/"), timeout=60) as http:
+            rows = calls(http, folder)
+            upload_ms = statistics.median(
+                timed(lambda: upload(http, str(folder / "A.png"))) for _ in range(20))
+        plain = plain_latency(url, rows, args.n)
+        default_client = client_latency(url, folder, args.client_n)
+        shared_ssl = client_latency(url, folder, args.client_n,
+                                    ssl_verify=ssl.create_default_context(cafile=certifi.where()))
+        thr = throughput(url, rows, args.clients, args.per_client)
+        handlers = handler_ms(rows)
     load_after = load_average()
+    cold_quiet = cold_start(args.cold) if args.cold else []
+    cold_busy = cold_start(args.cold, busy=4) if args.cold else []
+    cores = os.cpu_count() or 1
 
-    def cells(measured: dict, endpoint: str) -> str:
-        target = 1.0 if endpoint == "/health" else (3.0 if "100" in endpoint else 1.5)
-        ratio = measured[endpoint]["p50"] / measured["/health"]["p50"]
-        met = "" if endpoint == "/health" else ("met" if ratio <= target else f"**missed** (target {target:g}x)")
-        return f"{measured[endpoint]['p50']:.0f} | {measured[endpoint]['p95']:.0f} | {ratio:.2f}x {met}"
+    floor = plain["/health"]["p50"]
 
-    rows = [f"| `{e}` | {cells(lat, e)} | {cells(fast, e)} | {thr[e]['rps']:.1f} | {thr[e]['errors']} |" for e in calls]
-    cold_line = (f"Cold start (`python app.py` started -> first /health answered), {len(cold)} runs: median "
-                 f"{statistics.median(cold):.1f} s (min {min(cold):.1f}, max {max(cold):.1f}); target <= 10 s."
-                 if cold else "Cold start not measured in this run.")
+    def cpu_limit(row: str) -> str:
+        return "" if row == "/health" else f"{cores * 1000 / handlers[row]:.0f}"
+
+    def verdict(row: str) -> str:
+        ratio = plain[row]["p50"] / floor
+        target = TARGETS.get(row)
+        return f"{ratio:.2f}x" + ("" if target is None else (" met" if ratio <= target else " **missed**")
+                                  + f" (target {target:g}x)")
+
+    rows_text = "\n".join(
+        f"| `{row}` | {plain[row]['p50']:.1f} | {plain[row]['p95']:.1f} | {verdict(row)} | {handlers[row]:.1f} | "
+        f"{thr[row]['rps']:.1f} | {thr[row]['errors']} | {cpu_limit(row)} |"
+        for row in rows)
+    client_rows = "\n".join(
+        f"| `{e}` | {default_client[e]['p50']:.0f} | {default_client[e]['p50'] / default_client['/health']['p50']:.2f}x | "
+        f"{shared_ssl[e]['p50']:.0f} | {shared_ssl[e]['p50'] / shared_ssl['/health']['p50']:.2f}x |"
+        for e in default_client)
+
+    def cold_text(times: list[float], what: str) -> str:
+        if not times:
+            return f"Cold start {what}: not measured in this run."
+        return (f"Cold start {what} (`python app.py` started -> first /health answered), {len(times)} runs: median "
+                f"{statistics.median(times):.1f} s (min {min(times):.1f}, max {max(times):.1f}); target <= 10 s.")
+
     body = f"""## API latency and throughput (`python -m bench.api_latency`)
 
-Machine: {machine()}. `python app.py` on loopback (queue size 64, 8 concurrent calls per endpoint),
-called through gradio_client {__import__('gradio_client').__version__}; files are uploaded on every call, as a
-client does. Load average (1/5/15 min) before: {load_before}, after: {load_after} (the run's own server and
-clients load both cores; a figure above 1 before it means other jobs shared them, and absolute times are
-then pessimistic, while the ratios to /health share the same noise).
+Machine: {machine()}. `python app.py` on loopback (queue size 64, 8 concurrent calls per endpoint).
+Load average (1/5/15 min) before: {load_before}, after: {load_after} (the run's own server and clients load
+both cores; a figure above 1 before it means other jobs shared them).
 
-Latency: {args.n} sequential calls per endpoint after 3 warm-up calls, one Client. The floor is `/health`,
-which returns a dict made at start-up. Two clients: gradio_client's default `Client(url)`, and
-`Client(url, ssl_verify=ssl.create_default_context(cafile=certifi.where()))`, which shares one SSL
-context between the client's requests (the README's "Faster calls" note; certificates are still checked
-on https). Throughput: {args.clients} threads, each with its own default Client, {args.per_client} calls each per endpoint.
+Over the plain HTTP API: `POST /gradio_api/call/<name>`, then its event stream read as it arrives, {args.n}
+sequential calls per endpoint after 3 warm-up calls. The input files (three drawings of A, K and 7) were
+uploaded once beforehand (an upload takes {upload_ms:.1f} ms median), so these are the app's own answers.
+The floor is `/health` over the same transport ({floor:.1f} ms). "Handler": the endpoint's own function
+in-process on one thread, median of 30 (the CPU time a call costs); "CPU limit": the cores ({cores}) divided by
+it, the most calls a second the machine could answer. Throughput: {args.clients} threads over the plain HTTP API,
+each with its own connection, {args.per_client} calls each.
 
-| endpoint | p50 ms | p95 ms | p50 / floor | p50 ms, shared SSL context | p95 ms | p50 / floor | req/s, {args.clients} clients | errors |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- |
-{chr(10).join(rows)}
+| endpoint | p50 ms | p95 ms | p50 / floor | handler ms | req/s, {args.clients} clients | errors | CPU limit, req/s |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+{rows_text}
 
-Why no endpoint that does real work can come within 1.5x of this floor through gradio_client:
-the client waits for a call's result by polling its message queue with a fixed 50 ms sleep
-(`time.sleep(0.05)` in `gradio_client.utils.get_pred_from_sse_v1plus`). So a call's time comes
-in steps of about 50 ms. /health lands on the first step (the {fast['/health']['p50']:.0f} ms floor). An endpoint whose
-server side takes more than about 30-40 ms lands on the second step, 2x the floor, before its
-downloads. Read over the plain HTTP API (`POST /gradio_api/call/<name>`, then its event stream
-read as it arrives), the server answers /health in {raw['/health']:.0f} ms and /confuse in {raw['/confuse']:.0f} ms (p50 of
-{args.n}). Through the shared-context client, /confuse's calls spread from {fast['/confuse']['p10']:.0f} ms (p10) to
-{fast['/confuse']['p90']:.0f} ms (p90): they fall on whole steps, one step apart depending on whether the server's
-answer beats the client's next look.
+Through gradio_client {__import__('gradio_client').__version__} ({args.client_n} calls each, files uploaded on
+every call, as a client does): it checks for a call's result every 50 ms (`time.sleep(0.05)` in
+`gradio_client.utils.get_pred_from_sse_v1plus`), so its figures fall on 50 ms steps; the default `Client` also
+opens a new HTTP client, and loads the CA bundle into a new SSL context, for every file it sends or fetches.
 
-{cold_line}
+| endpoint | p50 ms, default Client | / its /health | p50 ms, one shared SSL context | / its /health |
+| --- | --- | --- | --- | --- |
+{client_rows}
+
+{cold_text(cold_quiet, "on a quiet machine")}
+{cold_text(cold_busy, "with 4 CPU-bound processes beside it (load about 4)")}
 """
     write_section("api", body)
     print(body)
-    return {"latency": lat, "throughput": thr, "cold": cold, "server_side": raw}
+    return {"plain": plain, "handlers": handlers, "throughput": thr, "cold_quiet": cold_quiet, "cold_busy": cold_busy}
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return 1000 * (time.perf_counter() - start)
 
 
 if __name__ == "__main__":

@@ -53,10 +53,8 @@ def test_sigkill_mid_epoch_then_resume_equals_an_uninterrupted_run(npz, tmp_path
     killed = tmp_path / "killed"
     proc = train(npz, killed)
     checkpoint = killed / "checkpoint.pt"
-    deadline = time.time() + 300
-    while not checkpoint.exists():
+    while not checkpoint.exists():  # the first mid-epoch checkpoint; a run that ends without one fails
         assert proc.poll() is None, proc.stderr.read()[-3000:]
-        assert time.time() < deadline, "no checkpoint within 300 s"
         time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
