@@ -94,8 +94,7 @@ def test_read_a_drawing_shows_the_reading_the_glyph_and_its_redrawing(read_tab, 
 
 
 def test_read_a_blank_pad_asks_for_a_drawing(read_tab):
-    assert read_tab.read_drawing("") == (None, None, None, BLANK_HINT)
-    assert read_tab.cleared() == (None, None, None, BLANK_HINT)
+    assert read_tab.read_drawing("") == (None, None, None, BLANK_HINT)  # what a cleared pad sends
 
 
 def test_read_an_upload_that_is_not_an_image_names_it(read_tab, tmp_path):

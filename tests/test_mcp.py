@@ -5,11 +5,31 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+import threading
 import ast
 
 from PIL import Image
 
 from glyph_vae.hub import bundled_path
+
+
+def in_own_thread(coroutine_function):
+    """Run an async function to completion in a thread of its own (the browser tests keep an
+    event loop running in this one, where asyncio.run is refused)."""
+    result = {}
+
+    def run():
+        try:
+            result["value"] = asyncio.run(coroutine_function())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            result["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
 
 
 def mcp_session(app_url: str, work):
@@ -23,7 +43,7 @@ def mcp_session(app_url: str, work):
                 await session.initialize()
                 return await work(session)
 
-    return asyncio.run(run())
+    return in_own_thread(run)
 
 
 def data_url(path) -> str:

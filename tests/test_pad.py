@@ -38,8 +38,8 @@ def test_the_pad_reads_what_it_shows_as_the_server_reads_the_same_image(read_pag
 
 def test_clearing_right_after_the_pen_lifts_never_brings_the_old_reading_back(read_page):
     page = read_page
-    """The reading still on its way when the pad is cleared is cancelled: after the clear the
-    label stays empty, whatever arrives later."""
+    """A reading still on its way when the pad is cleared never shows: the clear's own answer
+    comes after it, and until then the page hides what was read from the drawing that is gone."""
     page.evaluate("""() => {
         window.readingsAfterClear = [];
         const label = document.querySelector('#read-label');
@@ -47,7 +47,8 @@ def test_clearing_right_after_the_pen_lifts_never_brings_the_old_reading_back(re
             window.cleared = true;
             new MutationObserver(() => {
                 const top = label.querySelector('.output-class, h2');
-                if (top && label.innerText.includes('%')) window.readingsAfterClear.push(top.innerText.trim());
+                if (top && label.innerText.includes('%') && getComputedStyle(top).visibility === 'visible')
+                    window.readingsAfterClear.push(top.innerText.trim());  // what a user can see
             })
                 .observe(label, {childList: true, subtree: true, characterData: true});
         });

@@ -76,8 +76,13 @@ def test_faster_calls_example_gives_the_same_answers(app_url, monkeypatch):
 
 
 def test_mcp_example_runs(app_url, capsys):
+    import threading
+
     code = block("streamable_http_client").replace("http://127.0.0.1:7860/", app_url)
-    exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+    # In a thread of its own: the browser tests keep an event loop running in this one.
+    thread = threading.Thread(target=exec, args=(compile(code, "README.md", "exec"), {"__name__": "readme"}))
+    thread.start()
+    thread.join()
     tools, contents = capsys.readouterr().out.strip().splitlines()
     assert "'write'" in tools and "'classify'" in tools
     assert contents.startswith("['image'")

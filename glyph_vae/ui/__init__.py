@@ -39,6 +39,9 @@ THEME = gr.themes.Default(font=FONTS, font_mono=MONO)
 
 CSS = """
 .glyph-preview img { image-rendering: pixelated; }
+/* A cleared Read pad: what was read from the drawing that is gone stays hidden until the pad's own answer. */
+.gradio-container:has(#read-pad [data-cleared]) :is(#read-label .container, #read-seen img, #read-redrawn img) {
+  visibility: hidden; }
 footer { visibility: hidden; }
 .prose.load-warning { border-left: 4px solid #f59e0b; background: #fffbeb; padding: 6px 12px; border-radius: 4px; }
 """

@@ -8,11 +8,15 @@ a finger draws), an Undo and a Clear button, and nothing else.
 
 Its value is the drawing as a PNG `data:` URL ("" when empty): the canvas's own pixels,
 black ink on a transparent background, which the server turns into a glyph with
-`normalize_glyph` like every other image. Events:
-- `input`: the user lifted the pen (or undid a stroke): the value is the drawing;
-- `clear`: the user cleared the pad (or undid its last stroke): the value is "".
-A value set by the server (an example drawing, or "" to empty it) is drawn into the
-canvas and fires neither, so handlers never run twice for one change.
+`normalize_glyph` like every other image. One event, `input`, fires for every change the
+user makes (a stroke ends, a stroke is undone, the pad is cleared), so a listener with
+trigger_mode="always_last" answers them in order and the last answer is the one shown. A
+value set by the server (an example drawing, or "" to empty it) is drawn into the canvas
+and fires nothing, so handlers never run twice for one change.
+
+While a cleared pad waits for its answer the pad carries `data-cleared`, so the page can
+hide what was read from the drawing that is gone (see glyph_vae.ui.CSS): an answer still on
+its way for it may arrive first, and must not show.
 """
 import gradio as gr
 
@@ -78,6 +82,7 @@ const send = (event) => {
 canvas.addEventListener('pointerdown', (e) => {
   if (e.pointerType === 'mouse' && e.button !== 0) return;
   e.preventDefault();
+  delete element.dataset.cleared;
   canvas.setPointerCapture(e.pointerId);
   current = [at(e)];
   strokes.push(current);
@@ -96,12 +101,14 @@ canvas.addEventListener('pointermove', (e) => {
 const lift = () => { if (!current) return; current = null; send('input'); };
 canvas.addEventListener('pointerup', lift);
 canvas.addEventListener('pointercancel', lift);
+const emptied = () => { element.dataset.cleared = '1'; send('input'); };
 element.querySelector('.pad-clear').addEventListener('click', () => {
-  strokes = []; base = null; redraw(); send('clear');
+  strokes = []; base = null; redraw(); emptied();
 });
 element.querySelector('.pad-undo').addEventListener('click', () => {
   if (!strokes.length) return;
-  strokes.pop(); redraw(); send(inked() ? 'input' : 'clear');
+  strokes.pop(); redraw();
+  if (inked()) send('input'); else emptied();
 });
 // A value from the server replaces the drawing (and is not sent back).
 watch('value', () => {

@@ -46,10 +46,6 @@ class ReadTab:
         return (reading.top(TOP), self.files.png(glyph_image(reading.glyph, PREVIEW), "glyph"),
                 self.files.png(glyph_image(reading.reconstruction, PREVIEW), "redrawn"), READ_HINT)
 
-    @staticmethod
-    def cleared():
-        return None, None, None, BLANK_HINT
-
     @user_errors
     def classify(self, image: FileData) -> dict:
         """Read one handwritten character (0-9, A-Z or a-z) in an image.
@@ -78,9 +74,11 @@ class ReadTab:
                 label = gr.Label(num_top_classes=TOP, label="What it reads", elem_id="read-label")
                 with gr.Row():
                     seen = gr.Image(label="What the model saw (28×28)", interactive=False, height=PREVIEW + 40,
-                                    buttons=["download"], elem_classes=["glyph-preview"], format="png")
+                                    buttons=["download"], elem_classes=["glyph-preview"], format="png",
+                                    elem_id="read-seen")
                     redrawn = gr.Image(label="How it redraws it", interactive=False, height=PREVIEW + 40,
-                                       buttons=["download"], elem_classes=["glyph-preview"], format="png")
+                                       buttons=["download"], elem_classes=["glyph-preview"], format="png",
+                                       elem_id="read-redrawn")
                 with gr.Accordion("Or upload a picture of a character", open=False):
                     # a File, not an Image: Gradio would decode an Image before our checks
                     # and turn a bad file into a vague error
@@ -90,10 +88,9 @@ class ReadTab:
                                 inputs=upload, outputs=[label, seen, redrawn, hint], fn=self.read_drawing,
                                 run_on_click=True, cache_examples=False, label="Drawings to try (click one)")
         outputs = [label, seen, redrawn, hint]
-        reading = pad.input(self.read_drawing, pad, outputs, show_progress="hidden", trigger_mode="always_last",
-                            api_visibility="private")
-        # A reading still on its way when the pad is cleared is cancelled, so it cannot
-        # bring the old answer back after the clear.
-        pad.clear(self.cleared, None, outputs, api_visibility="private", queue=False, cancels=[reading])
+        # One listener for drawing and clearing, answered in order (always_last): the answer
+        # to a clear always comes after any reading still on its way, so it is the one left.
+        pad.input(self.read_drawing, pad, outputs, show_progress="hidden", trigger_mode="always_last",
+                  api_visibility="private")
         upload.upload(self.read_drawing, upload, outputs, api_visibility="private")
         gr.api(self.classify, api_name="classify")

@@ -221,11 +221,10 @@ class WriteTab:
         style_outputs = [style_state, style_note, *reads, *sliders]
         quiet = dict(api_visibility="private")
         for pad in pads:
-            # The user drew or cleared; values the server sets (an example, clearing) fire neither.
-            for event in (pad.input, pad.clear):
-                event(self.update_style, [uploads, *pads, style_state, *sliders], style_outputs,
+            # The user drew, undid or cleared; values the server sets (an example, clearing) do not fire it.
+            pad.input(self.update_style, [uploads, *pads, style_state, *sliders], style_outputs,
                       trigger_mode="always_last", show_progress="hidden", **quiet).then(
-                    self.write_ui, page_inputs, page, show_progress="minimal", **quiet)
+                self.write_ui, page_inputs, page, show_progress="minimal", **quiet)
         # The user's own uploads and removals; values the server sets do not re-trigger these.
         for event in (uploads.upload, uploads.clear, uploads.delete):
             event(self.update_style, [uploads, *pads, style_state, *sliders], style_outputs, **quiet).then(
