@@ -68,11 +68,9 @@ def ink_extent(glyph: np.ndarray) -> tuple[int, int, int, int]:
     return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
-def glyph_sprite(glyph: np.ndarray, char: str, cap_height: int) -> np.ndarray:
-    """The decoder's glyph (pixel probabilities) cropped and scaled to its height on
-    the line -> float alpha (h, w). Upscaling the probabilities smoothly and then
-    inking them (style.ink) gives crisp strokes with edges smoother than 28x28 allows.
-    """
+def scaled_probabilities(glyph: np.ndarray, char: str, cap_height: int) -> np.ndarray:
+    """The decoder's glyph (pixel probabilities) cropped to its ink and scaled to its height
+    on the line -> float (h, w), smoothly (bicubic), not yet inked."""
     top, bottom, left, right = ink_extent(glyph)
     crop = glyph[top:bottom, left:right]
     char_top, char_bottom = metrics(char)
@@ -80,7 +78,14 @@ def glyph_sprite(glyph: np.ndarray, char: str, cap_height: int) -> np.ndarray:
     scale = height / crop.shape[0]
     width = max(2, round(crop.shape[1] * scale))
     big = Image.fromarray(np.float32(crop)).resize((width, height), Image.BICUBIC)
-    return ink(np.asarray(big, np.float32))
+    return np.asarray(big, np.float32)
+
+
+def glyph_sprite(glyph: np.ndarray, char: str, cap_height: int) -> np.ndarray:
+    """The glyph at its height on the line, inked -> float alpha (h, w). Upscaling the
+    probabilities smoothly and then inking them (style.ink) gives crisp strokes with edges
+    smoother than 28x28 allows."""
+    return ink(scaled_probabilities(glyph, char, cap_height))
 
 
 def _tokens(text: str) -> list[list[str]]:
