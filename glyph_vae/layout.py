@@ -57,6 +57,7 @@ class Page:
     image: Image.Image
     glyphs: list[PlacedGlyph] = field(default_factory=list)
     unknown: str = ""  # characters left as gaps, once each, in order of appearance
+    sources: list[np.ndarray] = field(default_factory=list)  # the glyph drawn at each of `glyphs`, as given
 
 
 def ink_extent(glyph: np.ndarray) -> tuple[int, int, int, int]:
@@ -241,7 +242,7 @@ def layout_text(text: str, glyphs: list[np.ndarray], *, cap_height: int = 48,
     width = min(line_width, max(right_edge + margin, 2 * margin + cap_height))
     alpha = ink_layer[:, :width, None]
     pixels = PAPER * (1 - alpha) + INK * alpha
-    return Page(Image.fromarray(np.uint8(np.round(pixels))), placed_glyphs, unknown)
+    return Page(Image.fromarray(np.uint8(np.round(pixels))), placed_glyphs, unknown, list(glyphs))
 
 
 def copy_profile(profile: _Profile) -> _Profile:

@@ -28,10 +28,19 @@ class Style:
     mean: np.ndarray  # (latent_dim,) float32
     std: np.ndarray  # (latent_dim,) float32
     count: int  # drawings it was inferred from; 0 means the prior, the average writer
+    # How much one drawing leaves z open: the geometric mean of the drawings' own posterior
+    # spreads (None: the style's spread). The style's `std` shrinks as drawings are added,
+    # since they agree on the writer; a writer's glyphs still differ from one another by
+    # about this much (see glyph_vae.font's alternates).
+    variation: np.ndarray | None = None
+
+    @property
+    def hand_variation(self) -> np.ndarray:
+        return self.std if self.variation is None else self.variation
 
     def shifted(self, offset: np.ndarray) -> "Style":
         """The same belief moved by `offset` (the latent sliders), its spread kept."""
-        return Style(np.float32(self.mean + offset), self.std, self.count)
+        return Style(np.float32(self.mean + offset), self.std, self.count, self.variation)
 
 
 def prior_style(latent_dim: int) -> Style:
@@ -67,7 +76,9 @@ def combine_posteriors(mu: torch.Tensor, logvar: torch.Tensor) -> Style:
     # posterior is wider than N(0, 1) and the subtraction would go below it.
     total = torch.clamp(precision.sum(0) - (len(mu) - 1), min=1.0)
     mean = (precision * mu).sum(0) / total
-    return Style(mean.numpy().astype(np.float32), total.rsqrt().numpy().astype(np.float32), len(mu))
+    variation = torch.exp(0.5 * logvar.mean(0))  # the drawings' spreads, geometric mean
+    return Style(mean.numpy().astype(np.float32), total.rsqrt().numpy().astype(np.float32), len(mu),
+                 variation.numpy().astype(np.float32))
 
 
 def check_characters(characters: str) -> None:
@@ -76,8 +87,10 @@ def check_characters(characters: str) -> None:
         raise UnsupportedCharactersError("".join(bad))
 
 
-def style_latents(style: Style, count: int, randomness: float, seed: int) -> torch.Tensor:
-    """`count` latents: the style's mean plus randomness x its spread x N(0, I) noise.
+def style_latents(style: Style, count: int, randomness: float, seed: int, *,
+                  spread: np.ndarray | None = None) -> torch.Tensor:
+    """`count` latents: the style's mean plus randomness x a spread x N(0, I) noise; the
+    spread is the style's own (`std`) unless another is given.
 
     Each glyph gets its own draw, as a hand never makes two letters alike; the
     noise comes from one seeded generator, so the same seed gives the same glyphs.
@@ -85,7 +98,8 @@ def style_latents(style: Style, count: int, randomness: float, seed: int) -> tor
     randomness, seed = check_randomness(randomness), check_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     noise = torch.randn(count, len(style.mean), generator=generator)
-    return torch.from_numpy(style.mean)[None] + randomness * torch.from_numpy(style.std)[None] * noise
+    spread = style.std if spread is None else spread
+    return torch.from_numpy(style.mean)[None] + randomness * torch.from_numpy(np.float32(spread))[None] * noise
 
 
 # The ink curve: no ink below the floor, full ink a span above it (through 0.45 at half ink).
@@ -106,11 +120,12 @@ def ink(probabilities: np.ndarray) -> np.ndarray:
 
 @torch.no_grad()
 def draw_glyphs(model: GlyphVAE, characters: str, style: Style, randomness: float = 0.0,
-                seed: int = 0, *, crisp: bool = True) -> np.ndarray:
+                seed: int = 0, *, crisp: bool = True, spread: np.ndarray | None = None) -> np.ndarray:
     """One 28x28 glyph in [0, 1] (white ink on black) per character of `characters`:
-    inked (see `ink`), or with crisp=False the decoder's raw probabilities."""
+    inked (see `ink`), or with crisp=False the decoder's raw probabilities. `spread`: what
+    randomness scales (default the style's std; see style_latents)."""
     check_characters(characters)
-    z = style_latents(style, len(characters), randomness, seed)
+    z = style_latents(style, len(characters), randomness, seed, spread=spread)
     if not characters:
         return np.zeros((0, 28, 28), np.float32)
     classes = torch.tensor([CHARSET.index(c) for c in characters])

@@ -14,10 +14,12 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import numpy as np
+from PIL import Image
 
 from .layout import Page, layout_text
 from .model import CHARSET, GlyphVAE
-from .errors import BlankDrawingError, GlyphError, NoTextError, TextTooLongError, TooManyDrawingsError
+from .errors import (BlankDrawingError, GlyphError, NoTextError, SettingError, TextTooLongError,
+                     TooManyDrawingsError)
 from .preprocess import normalize_glyph
 from .reading import Reading, read_glyphs_and_posteriors
 from .style import Style, check_characters, combine_posteriors, draw_glyphs, prior_style
@@ -84,3 +86,38 @@ def glyphs_for(model: GlyphVAE, characters: str, style: Style, randomness: float
         raise TextTooLongError(f"{len(characters):,} characters asked for; at most {MAX_TEXT_LENGTH} at once.")
     check_characters(characters)
     return characters, draw_glyphs(model, characters, style, randomness, seed)
+
+
+SVG_KINDS = ("outline", "single_line")
+PRINT_SCALE = 2.48  # the default 1000 px line as the width of an A4 page at 300 dpi (2,480 px)
+
+
+def page_shapes(page: Page, kind: str = "outline") -> list:
+    """One vector shape per placed glyph of a page: its outline, or its centre lines."""
+    from .vector import TRACE_CAP, centre_lines, outline
+
+    if kind not in SVG_KINDS:
+        raise SettingError(f"The kind of SVG must be one of {', '.join(SVG_KINDS)}, not {kind!r}.")
+    make = outline if kind == "outline" else centre_lines
+    return [make(glyph, placed.char, TRACE_CAP) for glyph, placed in zip(page.sources, page.glyphs)]
+
+
+def write_svg(model: GlyphVAE, text: str, style: Style, randomness: float = 0.0, seed: int = 0, *,
+              kind: str = "outline", cap_height: int = 48, line_width: int = 1000) -> tuple[Page, str]:
+    """The page `write` lays out, as SVG: filled outlines ("outline") or open centre-line
+    strokes for pen plotters ("single_line"), one path per glyph, a group per line."""
+    from .vector import svg_page
+
+    page = write(model, text, style, randomness, seed, cap_height=cap_height, line_width=line_width)
+    return page, svg_page(page, page_shapes(page, kind))
+
+
+def write_print(model: GlyphVAE, text: str, style: Style, randomness: float = 0.0, seed: int = 0, *,
+                cap_height: int = 48, line_width: int = 1000, scale: float = PRINT_SCALE) -> Image.Image:
+    """The page drawn from its outlines at print resolution (300 dpi when the line is an A4 page wide)."""
+    from .vector import render_page
+
+    page = write(model, text, style, randomness, seed, cap_height=cap_height, line_width=line_width)
+    image = render_page(page, page_shapes(page, "outline"), scale)
+    image.info["dpi"] = (300, 300)
+    return image

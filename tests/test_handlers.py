@@ -63,7 +63,7 @@ def test_the_app_builds_with_its_queue_and_every_endpoint(models, files):
     assert demo.enable_queue
     assert demo._queue.max_size == 64 and demo._queue.default_concurrency_limit == 8
     public = {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"}
-    assert public == {"classify", "write", "glyphs", "confuse", "health"}
+    assert public == {"classify", "write", "glyphs", "confuse", "health", "font", "write_svg"}
 
 
 def test_user_errors_become_messages_and_faults_stay_faults():

@@ -11,6 +11,7 @@ from ..serving import OutputFiles
 from ..style import Style, prior_style, slider_offset, slider_positions
 from ..writing import FULL_CHARACTER_SET, MAX_STYLE_DRAWINGS, MAX_TEXT_LENGTH, glyphs_for, style_from_drawings, write
 from .common import file_data, user_errors, warn
+from .downloads import Downloads
 from .pad import drawing_pad, image_value
 
 STYLE_PADS = 6
@@ -99,27 +100,29 @@ class WriteTab:
         return self.start_positions(style)
 
     # -- the page ----------------------------------------------------------------------
-    def page(self, style: Style, text, randomness, seed, *, line_width=1000, size=48,
-             offset: np.ndarray | None = None) -> str:
+    def page(self, style: Style, text, randomness, seed, *, line_width=1000, size=48) -> str:
         """-> path of the page's PNG. Characters outside 0-9, A-Z, a-z become gaps and a warning."""
         if text is None:
             raise NoTextError("Type some text to write.")
         randomness, seed = check_randomness(randomness), check_seed(seed)
         line_width = check_whole_number(line_width, "The line width", *LINE_WIDTHS)
         size = check_whole_number(size, "The capital height", *CAP_HEIGHTS)
-        if offset is not None:
-            style = style.shifted(offset)
         page = write(self.model, str(text), style, randomness, seed, cap_height=size, line_width=line_width)
         if page.unknown:
             warn("Left as gaps (not in 0-9, A-Z, a-z): " + " ".join(repr(c) for c in page.unknown[:20]))
         return self.files.png(page.image, f"glyphvae_{seed}")
 
+    def styled(self, style: Style | None, sliders) -> Style:
+        """The style as the page draws it: moved as far as the sliders were moved from its own place."""
+        style = style if style is not None else self.prior()
+        if not self.axes:
+            return style
+        return style.shifted(slider_offset(self.axes, self.start_positions(style), list(sliders)))
+
     @user_errors
     def write_ui(self, style, text, randomness, seed, line_width, size, *sliders) -> str:
-        """The tab's page: the style, moved as far as the sliders were moved from its own place."""
-        style = style if style is not None else self.prior()
-        offset = slider_offset(self.axes, self.start_positions(style), list(sliders)) if self.axes else None
-        return self.page(style, text, randomness, seed, line_width=line_width, size=size, offset=offset)
+        """The tab's page, in the style as the sliders have moved it."""
+        return self.page(self.styled(style, sliders), text, randomness, seed, line_width=line_width, size=size)
 
     # -- the API -------------------------------------------------------------------------
     @user_errors
@@ -168,6 +171,7 @@ class WriteTab:
     def render(self, demo: gr.Blocks) -> None:
         gr.Markdown("Draw a few characters in your own hand (any of 0-9, A-Z, a-z, one per box; empty boxes "
                     "are ignored), or pick a style to try. GlyphVAE infers the style and writes any text in it.")
+        style_state = gr.State()
         with gr.Row(equal_height=False):
             with gr.Column(scale=5, min_width=340):
                 pads, reads = [], []
@@ -215,9 +219,9 @@ class WriteTab:
                                          elem_id=f"style-axis-{k}")
                                for k, (axis, p) in enumerate(zip(self.axes, self.start_positions(None)))]
                     reset = gr.Button("Reset to my style", size="sm", elem_id="style-reset")
-        style_state = gr.State()
+                page_inputs = [style_state, text, randomness, seed, line_width, size, *sliders]
+                Downloads(self, self.files).render(page_inputs[:6], sliders)
 
-        page_inputs = [style_state, text, randomness, seed, line_width, size, *sliders]
         style_outputs = [style_state, style_note, *reads, *sliders]
         quiet = dict(api_visibility="private")
         for pad in pads:

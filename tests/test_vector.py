@@ -1,0 +1,128 @@
+"""Glyphs as vectors: traced outlines, centre lines, and SVG pages in the PNG's layout."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+from glyph_vae import GlyphVAE
+from glyph_vae.layout import ink_extent
+from glyph_vae.model import CHARSET
+from glyph_vae.style import draw_glyphs, prior_style
+from glyph_vae.vector import (INK_LEVEL, _signed_area, centre_lines, flatten, outline, rasterize, iou)
+from glyph_vae.writing import write, write_print, write_svg
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return GlyphVAE.from_pretrained()
+
+
+@pytest.fixture(scope="module")
+def glyphs(model):
+    return draw_glyphs(model, CHARSET, prior_style(model.config.latent_dim), 1.0, 3, crisp=False)
+
+
+def segments_cross(polygon: np.ndarray) -> bool:
+    """Whether any two non-adjacent edges of a closed polygon intersect."""
+    a, b = polygon, np.roll(polygon, -1, axis=0)
+    n = len(a)
+
+    def orient(p, q, r):
+        return np.sign((q[..., 0] - p[..., 0]) * (r[..., 1] - p[..., 1]) - (q[..., 1] - p[..., 1]) * (r[..., 0] - p[..., 0]))
+
+    for i in range(n):
+        j = np.arange(i + 2, n if i else n - 1)
+        if not len(j):
+            continue
+        d1, d2 = orient(a[i], b[i], a[j]), orient(a[i], b[i], b[j])
+        d3, d4 = orient(a[j], b[j], a[i]), orient(a[j], b[j], b[i])
+        if np.any((d1 * d2 < 0) & (d3 * d4 < 0)):
+            return True
+    return False
+
+
+def test_outlines_match_the_glyph_they_were_traced_from(glyphs):
+    scores = []
+    for glyph, char in zip(glyphs, CHARSET):
+        shape = outline(glyph, char)
+        top, bottom, left, right = ink_extent(glyph)
+        crop = glyph[top:bottom, left:right]
+        back = rasterize(shape.contours, crop.shape[1], crop.shape[0], scale=crop.shape[0] / shape.height, supersample=8)
+        scores.append(iou(back, (crop > INK_LEVEL).astype(float)))
+    assert np.median(scores) >= 0.9 and np.percentile(scores, 5) >= 0.85, sorted(scores)[:5]
+
+
+def test_outlines_are_closed_simple_and_oriented_for_the_non_zero_rule(glyphs):
+    for glyph, char in zip(glyphs[:20], CHARSET[:20]):
+        shape = outline(glyph, char)
+        assert shape.contours
+        for contour in shape.contours:
+            assert not segments_cross(flatten(contour, steps=4)), char
+        # The largest contour is outside everything: clockwise on screen (y down).
+        largest = max(shape.contours, key=lambda c: abs(_signed_area(c)))
+        assert _signed_area(largest) > 0, char
+    zero = outline(glyphs[0], "0")  # a ring: its hole runs the other way
+    assert len(zero.contours) == 2 and np.sign(_signed_area(zero.contours[0])) != np.sign(_signed_area(zero.contours[1]))
+
+
+def test_centre_lines_stroked_cover_the_ink(glyphs):
+    from PIL import Image, ImageDraw
+
+    scores = []
+    for glyph, char in zip(glyphs, CHARSET):
+        lines = centre_lines(glyph, char)
+        image = Image.new("L", (lines.width, lines.height), 0)
+        draw = ImageDraw.Draw(image)
+        for line in lines.lines:
+            draw.line([tuple(p) for p in line], fill=255, width=max(1, round(lines.stroke)), joint="curve")
+        from glyph_vae.layout import scaled_probabilities
+        from glyph_vae.vector import trace_sprite
+
+        ink = trace_sprite(scaled_probabilities(glyph, char, 160)) > INK_LEVEL
+        scores.append(iou(np.asarray(image) / 255.0, ink.astype(float)))
+    assert np.median(scores) >= 0.75, sorted(scores)[:5]
+
+
+def test_the_outline_svg_has_one_path_per_glyph_in_the_pngs_layout(model):
+    style = prior_style(model.config.latent_dim)
+    page, svg = write_svg(model, "Hello world\nagain", style, 0.3, 1, kind="outline")
+    assert page.image.size == write(model, "Hello world\nagain", style, 0.3, 1).image.size
+    root = ET.fromstring(svg)
+    assert (root.get("width"), root.get("height")) == tuple(str(v) for v in page.image.size)
+    groups = root.findall(f".//{SVG}g[@class='line']")
+    paths = root.findall(f".//{SVG}path")
+    assert len(groups) == 2 and len(paths) == len("Helloworldagain") == len(page.glyphs)
+    assert [p.get("data-char") for p in paths] == list("Helloworldagain")
+    assert all(p.get("d").count("Z") >= 1 for p in paths)  # filled, closed shapes
+    assert root.find(f"{SVG}g").get("fill") not in (None, "none")
+
+
+def test_the_single_line_svg_is_open_strokes_with_no_fill(model):
+    page, svg = write_svg(model, "Plot me", prior_style(model.config.latent_dim), 0.3, 1, kind="single_line")
+    root = ET.fromstring(svg)
+    paths = root.findall(f".//{SVG}path")
+    assert len(paths) == 6 and all("Z" not in p.get("d") and float(p.get("stroke-width")) > 0 for p in paths)
+    outer = root.find(f"{SVG}g")
+    assert outer.get("fill") == "none" and outer.get("stroke-linecap") == "round"
+    assert all(p.get("fill") in (None, "none") for p in paths)
+
+
+def test_the_print_png_is_the_page_drawn_from_its_outlines(model):
+    style = prior_style(model.config.latent_dim)
+    page = write(model, "Sharp", style, 0.0, 2)
+    printed = write_print(model, "Sharp", style, 0.0, 2)
+    assert printed.info["dpi"] == (300, 300)
+    assert printed.size == (round(page.image.width * 2.48), round(page.image.height * 2.48))
+    small = np.asarray(printed.convert("L").resize(page.image.size)) < 128
+    assert iou(small.astype(float), (np.asarray(page.image.convert("L")) < 128).astype(float)) > 0.7
+
+
+def test_svg_kind_and_text_are_checked(model):
+    from glyph_vae.errors import UserInputError
+
+    with pytest.raises(UserInputError, match="kind of SVG must be one of outline, single_line, not 'fill'"):
+        write_svg(model, "a", prior_style(model.config.latent_dim), kind="fill")
