@@ -199,7 +199,7 @@ def build_font(model: GlyphVAE, style: Style, *, name: str = DEFAULT_NAME, alter
     for k, probabilities in enumerate(variants):
         for char, base, glyph in zip(CHARSET, base_names, probabilities):
             gname = base if k == 0 else f"{base}.alt{k}"
-            shape = outline(glyph, char, TRACE_CAP)
+            shape = outline(glyph, char, TRACE_CAP, fit_to_metrics=True)
             glyphs[gname], advances[gname] = ttglyph(to_units(shape, metrics(char)[0]), gap, ink_sides(shape))
             order.append(gname)
             if k == 0:

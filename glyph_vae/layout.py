@@ -60,19 +60,20 @@ class Page:
     sources: list[np.ndarray] = field(default_factory=list)  # the glyph drawn at each of `glyphs`, as given
 
 
-def ink_extent(glyph: np.ndarray) -> tuple[int, int, int, int]:
+def ink_extent(glyph: np.ndarray, threshold: float = INK_THRESHOLD) -> tuple[int, int, int, int]:
     """(top, bottom, left, right) rows/columns of a 28x28 glyph's ink, end-exclusive."""
-    ink = glyph > INK_THRESHOLD
+    ink = glyph > threshold
     if not ink.any():
         return 0, glyph.shape[0], 0, glyph.shape[1]
     rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
     return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
-def scaled_probabilities(glyph: np.ndarray, char: str, cap_height: int) -> np.ndarray:
-    """The decoder's glyph (pixel probabilities) cropped to its ink and scaled to its height
-    on the line -> float (h, w), smoothly (bicubic), not yet inked."""
-    top, bottom, left, right = ink_extent(glyph)
+def scaled_probabilities(glyph: np.ndarray, char: str, cap_height: int,
+                         threshold: float = INK_THRESHOLD) -> np.ndarray:
+    """The decoder's glyph (pixel probabilities) cropped to its ink (what is above `threshold`)
+    and scaled to its height on the line -> float (h, w), smoothly (bicubic), not yet inked."""
+    top, bottom, left, right = ink_extent(glyph, threshold)
     crop = glyph[top:bottom, left:right]
     char_top, char_bottom = metrics(char)
     height = max(2, round((char_top - char_bottom) * cap_height))

@@ -94,3 +94,26 @@ def test_the_layout_table_names_what_is_there():
         assert (ROOT / path).exists(), path
     for name in re.findall(r"\(`([a-z_]+\.py)`", table):
         assert list(ROOT.rglob(name)), name
+
+
+def test_font_and_vector_python_example_runs(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    exec(compile(block("from glyph_vae.writing import glyphs_for"), "README.md", "exec"), namespace)
+    exec(compile(block("from glyph_vae.font import build_font"), "README.md", "exec"), namespace)
+    from fontTools.ttLib import TTFont
+
+    assert TTFont(tmp_path / "my-hand.ttf")["name"].getDebugName(1) == "My Hand"
+    assert (tmp_path / "hello-plotter.svg").read_text().startswith("<?xml")
+    from PIL import Image
+
+    assert round(Image.open(tmp_path / "hello-300dpi.png").info["dpi"][0]) == 300  # PNG stores dots per metre
+
+
+def test_font_and_svg_api_example_runs(app_url, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    namespace = client_setup(app_url)
+    exec(compile(block('api_name="/write"'), "README.md", "exec"), namespace)
+    capsys.readouterr()
+    exec(compile(block('api_name="/font"'), "README.md", "exec"), namespace)
+    assert capsys.readouterr().out.strip() == "True <?xml"

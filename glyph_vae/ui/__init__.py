@@ -43,6 +43,14 @@ CSS = """
 .gradio-container:has(#read-pad [data-cleared]) :is(#read-label .container, #read-seen img, #read-redrawn img) {
   visibility: hidden; }
 footer { visibility: hidden; }
+/* A phone: every tab in view (not behind "..."), a shorter header, the reading close under the pad. */
+@media (max-width: 640px) {
+  .tab-wrapper .tab-container button { padding: 6px 4px; font-size: 12.5px; }
+  #app-title h1 { font-size: 1.5rem; margin-bottom: 0; }
+  #app-title p { font-size: 0.85rem; margin-top: 2px; }
+  #read-pad .pad-frame, #read-pad .pad-tools, #confuse-pad .pad-frame, #confuse-pad .pad-tools {
+    max-width: min(100%, 300px) !important; }
+}
 .prose.load-warning { border-left: 4px solid #f59e0b; background: #fffbeb; padding: 6px 12px; border-radius: 4px; }
 """
 
@@ -70,7 +78,7 @@ def build_demo(models: AppModels, files: OutputFiles | None = None) -> gr.Blocks
                              muddle=models.muddle.model, digits=models.digits.model)
     with gr.Blocks(title="GlyphVAE: read and write handwriting", delete_cache=DELETE_CACHE) as demo:
         gr.Markdown("# GlyphVAE\nA variational autoencoder that reads what you draw, writes like you, "
-                    "and makes digits nobody can tell apart.")
+                    "and makes digits nobody can tell apart.", elem_id="app-title")
         if models.warnings:
             # One box (gr.HTML: no border of its own), one paragraph per warning.
             gr.HTML("".join(f"<p>⚠️ {html.escape(w)}</p>" for w in models.warnings),

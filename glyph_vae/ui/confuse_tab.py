@@ -146,6 +146,9 @@ class ConfuseTab:
         outputs = [a, b, muddle, gif, details, state, digit]
         go.click(self.confuse_ui, [digit, pad, seed], outputs, **quiet).success(
             self.details, state, [strip, latent, verdict], **quiet)
+        # A drawn digit is confused as soon as the pen lifts (the last stroke's answer is shown).
+        pad.input(self.confuse_ui, [digit, pad, seed], outputs, trigger_mode="always_last", show_progress="minimal",
+                  **quiet).success(self.details, state, [strip, latent, verdict], **quiet)
         again.click(self.new_seed, None, seed, queue=False, **quiet).then(
             self.confuse_ui, [digit, pad, seed], outputs, **quiet).success(
             self.details, state, [strip, latent, verdict], **quiet)

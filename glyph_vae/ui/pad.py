@@ -9,7 +9,8 @@ a finger draws), an Undo and a Clear button, and nothing else.
 Its value is the drawing as a PNG `data:` URL ("" when empty): the canvas's own pixels,
 black ink on a transparent background, which the server turns into a glyph with
 `normalize_glyph` like every other image. One event, `input`, fires for every change the
-user makes (a stroke ends, a stroke is undone, the pad is cleared), so a listener with
+user makes (a stroke ends, a stroke is undone, the pad is cleared; on a live pad also every
+`live_ms` while a stroke is drawn), so a listener with
 trigger_mode="always_last" answers them in order and the last answer is the one shown. A
 value set by the server (an example drawing, or "" to empty it) is drawn into the canvas
 and fires nothing, so handlers never run twice for one change.
@@ -89,6 +90,7 @@ canvas.addEventListener('pointerdown', (e) => {
   dot(current[0]);
   frame.classList.add('inked');
 });
+let lastLive = 0;
 canvas.addEventListener('pointermove', (e) => {
   if (!current) return;
   e.preventDefault();
@@ -96,6 +98,12 @@ canvas.addEventListener('pointermove', (e) => {
     const p = at(ev);
     segment(current[current.length - 1], p);
     current.push(p);
+  }
+  // Live pads send the drawing while the pen moves too, every `live` ms at most; the
+  // listener's trigger_mode="always_last" keeps one request on its way, never a pile.
+  if (props.live > 0 && performance.now() - lastLive >= props.live) {
+    lastLive = performance.now();
+    send('input');
   }
 });
 const lift = () => { if (!current) return; current = null; send('input'); };
@@ -123,12 +131,14 @@ watch('value', () => {
 """
 
 
-def drawing_pad(*, label: str, canvas: int, brush: int, elem_id: str, extra_classes: tuple[str, ...] = ()) -> gr.HTML:
+def drawing_pad(*, label: str, canvas: int, brush: int, elem_id: str, extra_classes: tuple[str, ...] = (),
+                live_ms: int = 0) -> gr.HTML:
     """A pad `canvas` px square (drawn at that resolution, shown at most that wide) with a
-    round pen of radius `brush` px."""
+    round pen of radius `brush` px; with `live_ms` > 0 it also sends the drawing while the
+    pen moves, every `live_ms` ms at most."""
     return gr.HTML(value="", html_template=TEMPLATE, css_template=CSS, js_on_load=JS, elem_id=elem_id,
                    elem_classes=["glyph-pad", *extra_classes], title=label, size=canvas, brush=brush,
-                   apply_default_css=True)
+                   live=live_ms, apply_default_css=True)
 
 
 def image_value(path) -> str:

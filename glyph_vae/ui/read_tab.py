@@ -15,8 +15,9 @@ CANVAS = 400  # px; big enough to draw with a mouse, small enough for a phone
 BRUSH_RADIUS = 14  # px: a felt-tip pen on a 400 px canvas (a 28 px wide stroke)
 PREVIEW = 168  # px: the 28x28 glyphs are shown at 6x, pixel for pixel
 TOP = 5  # characters shown with their probabilities
+LIVE_MS = 100  # the reading follows the pen while it draws, this often at most
 
-BLANK_HINT = "✏️ **Draw a character** (0-9, A-Z, a-z) on the canvas. It is read when you lift the pen."
+BLANK_HINT = "✏️ **Draw a character** (0-9, A-Z, a-z) on the canvas. It is read as you draw."
 READ_HINT = ("Not what you meant? Below is the 28×28 glyph the model saw. Clear the canvas and try again: "
              "some pairs (0/O, 1/I/l, 5/S) look alike even to people.")
 
@@ -68,10 +69,12 @@ class ReadTab:
     def render(self) -> None:
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
-                pad = drawing_pad(label="Draw one character", canvas=CANVAS, brush=BRUSH_RADIUS, elem_id="read-pad")
+                pad = drawing_pad(label="Draw one character", canvas=CANVAS, brush=BRUSH_RADIUS, elem_id="read-pad",
+                                  live_ms=LIVE_MS)
             with gr.Column(scale=2, min_width=280):
-                hint = gr.Markdown(BLANK_HINT, elem_id="read-hint")
+                # The reading first: on a phone the columns stack, and it must show under the pad.
                 label = gr.Label(num_top_classes=TOP, label="What it reads", elem_id="read-label")
+                hint = gr.Markdown(BLANK_HINT, elem_id="read-hint")
                 with gr.Row():
                     seen = gr.Image(label="What the model saw (28×28)", interactive=False, height=PREVIEW + 40,
                                     buttons=["download"], elem_classes=["glyph-preview"], format="png",
