@@ -48,6 +48,11 @@ footer { visibility: hidden; }
   .tab-wrapper .tab-container button { padding: 6px 4px; font-size: 12.5px; }
   #app-title h1 { font-size: 1.5rem; margin-bottom: 0; }
   #app-title p { font-size: 0.85rem; margin-top: 2px; }
+  .style-pad-row { flex-wrap: nowrap !important; gap: 6px !important; }  /* three pads to a row */
+  .style-pad-row > div { min-width: 0 !important; }
+  .style-pad .pad-tools { gap: 3px !important; }
+  .style-pad .pad-tools button { padding: 3px 0 !important; font-size: 11px !important; min-width: 0 !important; }
+  .style-pad .pad-hint { font-size: 11px !important; }
   #read-pad .pad-frame, #read-pad .pad-tools, #confuse-pad .pad-frame, #confuse-pad .pad-tools {
     max-width: min(100%, 300px) !important; }
 }

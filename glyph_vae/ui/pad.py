@@ -42,7 +42,7 @@ canvas { width: 100%; height: 100%; display: block; touch-action: none; cursor: 
             color: #b8b8b8; pointer-events: none; font-size: 14px; }
 .pad-frame.inked .pad-hint { display: none; }
 .pad-tools { display: flex; gap: 6px; margin-top: 6px; max-width: ${size}px; }
-.pad-tools button { flex: 1; padding: 4px 8px; font-size: 13px; border-radius: var(--radius-sm);
+.pad-tools button { flex: 1; margin: 0; padding: 4px 8px; font-size: 13px; line-height: 1.3; border-radius: var(--radius-sm);
                     border: 1px solid var(--border-color-primary); background: var(--button-secondary-background-fill);
                     color: var(--button-secondary-text-color); cursor: pointer; }
 """

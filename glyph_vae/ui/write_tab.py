@@ -176,9 +176,9 @@ class WriteTab:
             with gr.Column(scale=5, min_width=340):
                 pads, reads = [], []
                 for row in range(0, STYLE_PADS, STYLE_PADS_PER_ROW):
-                    with gr.Row(equal_height=False):
+                    with gr.Row(equal_height=False, elem_classes=["style-pad-row"]):
                         for i in range(row + 1, row + STYLE_PADS_PER_ROW + 1):
-                            with gr.Column(min_width=150):
+                            with gr.Column(min_width=100):  # three to a row on a phone too
                                 pads.append(drawing_pad(label=f"Character {i}", canvas=STYLE_CANVAS,
                                                         brush=STYLE_BRUSH, elem_id=f"style-pad-{i}",
                                                         extra_classes=("style-pad",)))
