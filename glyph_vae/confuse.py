@@ -44,7 +44,7 @@ def frame_glyphs(glyphs: np.ndarray) -> torch.Tensor:
 
 def glyph_vae_digit_probabilities(model) -> DigitPredictor:
     """GlyphVAE's class head restricted to the ten digits."""
-    return lambda x: model.encode(x)[0][:, :10].softmax(dim=1)
+    return lambda x: model.read_logits(x)[:, :10].softmax(dim=1)
 
 
 def digit_classifier_probabilities(model) -> DigitPredictor:

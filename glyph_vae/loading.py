@@ -14,6 +14,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Mapping
 
+import torch
+
 from .digits import DigitClassifier
 from .hub import HubModel, ModelLoadError
 from .model import GlyphVAE
@@ -75,7 +77,18 @@ def load_one(cls: type[HubModel], env_name: str, environ: Mapping[str, str]) -> 
     if model is None:
         model, source = cls.from_pretrained(), bundled
     warnings.extend(model.load_warnings)
-    return LoadedModel(cls.__name__, source, model, tuple(warnings))
+    return LoadedModel(cls.__name__, source, for_serving(model), tuple(warnings))
+
+
+def for_serving(model: HubModel) -> HubModel:
+    """The model in evaluation mode with its conv weights stored channels-last (NHWC).
+
+    On the CPU, oneDNN's convolutions and max-pooling run on NHWC without reordering;
+    in NCHW the pooling alone took a third of the digit classifier's time. Measured on one
+    thread for a batch of 21 (the Confuse tab's path): digit classifier 6.2 -> 3.5 ms,
+    muddle decoder 3.1 -> 1.9 ms, GlyphVAE decoder of 62 glyphs 37 -> 24 ms; the outputs
+    agree to 2e-5. (save_pretrained still writes the usual contiguous tensors.)"""
+    return model.eval().to(memory_format=torch.channels_last)
 
 
 def load_models(environ: Mapping[str, str] | None = None) -> AppModels:

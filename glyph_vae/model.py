@@ -102,12 +102,20 @@ class GlyphVAE(HubModel, nn.Module):
         y (class indices) is what the posterior is conditioned on when the config
         has encoder_sees_class; None means the class the encoder reads."""
         h = self.encoder(x)
-        logits = self.class_head(h) + self.class_prior_shift
+        logits = self._read(h)
         if self.config.encoder_sees_class:
             y = logits.argmax(dim=1) if y is None else y
             h = torch.cat([h, F.one_hot(y.long(), self.config.num_classes).to(h.dtype)], dim=1)
         mu, logvar = self.latent_head(h).chunk(2, dim=1)
         return logits, mu, logvar
+
+    def _read(self, h: torch.Tensor) -> torch.Tensor:
+        return self.class_head(h) + self.class_prior_shift
+
+    def read_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (B, 1, 28, 28) -> class logits alone, without the posterior encode() also
+        computes (for scoring many glyphs, as the muddle search does)."""
+        return self._read(self.encoder(x))
 
     def decode(self, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """y: (B,) class indices or (B, C) one-hot; z: (B, latent) -> pixel logits."""
@@ -180,7 +188,7 @@ class GlyphVAE(HubModel, nn.Module):
     @torch.no_grad()
     def classify(self, x: torch.Tensor) -> torch.Tensor:
         """Class probabilities for a batch of glyphs."""
-        return self.encode(x)[0].softmax(dim=1)
+        return self.read_logits(x).softmax(dim=1)
 
     @torch.no_grad()
     def reconstruct(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:

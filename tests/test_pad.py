@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from glyph_vae import GlyphVAE, normalize_glyph, read
+from glyph_vae.strokes import place_strokes
 from harness.browser import PHONE, draw_character, draw_with_finger
 
 
@@ -114,3 +115,83 @@ def test_a_drawing_sent_as_a_data_url_is_the_same_glyph_as_the_file(tmp_path):
     path = tmp_path / "g.png"
     render_drawing("G", 5, canvas=400, brush=20).save(path)
     assert np.array_equal(normalize_glyph(image_value(path)), normalize_glyph(str(path)))
+
+
+@pytest.mark.parametrize("name", ["3", "5", "7", "A", "K", "R"])
+def test_an_example_goes_into_the_pad_and_reads_as_its_file(read_page, name):
+    """A bundled example drawing, clicked, is what the pad holds, pixel for pixel the same glyph
+    as the file, and the page shows the file's reading (the one normalisation)."""
+    from glyph_vae.ui.read_tab import EXAMPLES
+
+    page = read_page
+    page.get_by_role("button", name=f"Example drawing of {name}").click()
+    wait_for_reading(page)
+    page.wait_for_function("() => document.querySelector('#read-pad .pad-frame').classList.contains('inked')")
+    assert np.array_equal(normalize_glyph(pad_png(page, "#read-pad")), normalize_glyph(EXAMPLES[name]))
+    shown = page.locator("#read-label h2, #read-label .output-class").first.inner_text().strip()
+    assert shown == read(GlyphVAE.from_pretrained(), EXAMPLES[name]).character
+    # Drawing over the example reads the pad's new drawing, not the example.
+    page.click("#read-pad .pad-clear")
+    page.wait_for_function("() => document.querySelector('#read-hint').innerText.includes('Draw a character')")
+
+
+@pytest.fixture
+def slow_read_app(tmp_path, models):
+    """The app in-process with a reader that takes 1.5 s a drawing (slower than strokes come),
+    counting its calls and the most that ran at once."""
+    import threading
+    import time
+
+    from glyph_vae.serving import OutputFiles
+    from glyph_vae.ui import build_demo, launch_options
+    from glyph_vae.ui import read_tab
+
+    stats = {"calls": 0, "running": 0, "most_at_once": 0}
+    lock = threading.Lock()
+    real_read = read_tab.read
+
+    def slow_read(model, drawing):
+        with lock:
+            stats["calls"] += 1
+            stats["running"] += 1
+            stats["most_at_once"] = max(stats["most_at_once"], stats["running"])
+        try:
+            time.sleep(1.5)
+            return real_read(model, drawing)
+        finally:
+            with lock:
+                stats["running"] -= 1
+
+    read_tab.read = slow_read
+    demo = build_demo(models, OutputFiles(tmp_path / "outputs"))
+    options = launch_options()
+    options.pop("mcp_server")
+    _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **options)
+    try:
+        yield url, stats
+    finally:
+        demo.close()
+        read_tab.read = real_read
+
+
+def test_strokes_faster_than_answers_do_not_pile_up_and_the_last_answer_shows(browser, slow_read_app):
+    url, stats = slow_read_app
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url)
+    page.wait_for_selector("#read-pad canvas", timeout=30_000)
+    # Stroke after stroke, each ending (and the live pad sending while it moves) faster than
+    # the 1.5 s answer comes back.
+    characters = "EW17LH"
+    for i, char in enumerate(characters):
+        draw_character(page, char, seed=i, every=3)
+    strokes = sum(len(place_strokes(c, np.random.default_rng(i), 400)) for i, c in enumerate(characters))
+    final = read(GlyphVAE.from_pretrained(), pad_png(page, "#read-pad")).top(5)
+    # The page ends on the reading of the drawing as it is now: its top five as gr.Label shows them.
+    expected = [f"{c}\n{p:.0%}" for c, p in final.items()]
+    page.wait_for_function("""(expected) => {
+        const rows = [...document.querySelectorAll('#read-label .confidence-set')].map(r => r.innerText.trim());
+        return JSON.stringify(rows.map(r => r.replace(/\\s+/g, ' '))) === JSON.stringify(expected.map(e => e.replace(/\\s+/g, ' ')));
+    }""", arg=expected, timeout=30_000)
+    assert stats["most_at_once"] == 1, stats  # one request on its way at a time, never a pile
+    assert 1 <= stats["calls"] < strokes, stats  # later strokes' requests replaced waiting ones
+    page.close()

@@ -147,3 +147,49 @@ def image_value(path) -> str:
     from pathlib import Path
 
     return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode()
+
+
+EXAMPLES_TEMPLATE = """
+<div class="examples-title">${title}</div>
+<div class="examples-row">
+{{#each examples}}<button type="button" class="example" data-name="{{this.name}}" aria-label="{{this.label}}" title="{{this.label}}"><img src="{{this.src}}" alt=""></button>{{/each}}
+</div>
+"""
+
+EXAMPLES_CSS = """
+.examples-title { font-size: var(--block-label-text-size); color: var(--block-label-text-color); margin: 0 0 4px; }
+.examples-row { display: flex; flex-wrap: wrap; gap: 6px; }
+.example { width: ${thumb}px; height: ${thumb}px; padding: 2px; background: #fff; cursor: pointer;
+           border: 1px solid var(--border-color-primary); border-radius: var(--radius-sm); }
+.example:hover, .example:focus-visible { border-color: var(--color-accent); }
+.example img { width: 100%; height: 100%; display: block; }
+@media (max-width: 640px) { .examples-row { flex-wrap: nowrap; } .example { flex: 1; width: auto; height: auto; aspect-ratio: 1; min-width: 0; } }
+"""
+
+EXAMPLES_JS = """
+element.addEventListener('click', (e) => {
+  const button = e.target.closest('button.example');
+  if (button) trigger('click', {name: button.dataset.name});
+});
+"""
+
+
+def example_strip(drawings: dict[str, str], *, title: str, elem_id: str, thumb: int = 64) -> gr.HTML:
+    """A row of example drawings to click, each a button named for screen readers
+    ("Example drawing of K"). Its click event's data has the drawing's `name` (a key of
+    `drawings`, which maps names to PNG files); the thumbnails are inlined at `thumb` px."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    def thumbnail(path: str) -> str:
+        image = Image.open(path).convert("L").resize((2 * thumb, 2 * thumb), Image.LANCZOS)  # sharp at 2x DPI
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", optimize=True)
+        return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+    examples = [{"name": name, "label": f"Example drawing of {name}", "src": thumbnail(path)}
+                for name, path in drawings.items()]
+    return gr.HTML(value="", html_template=EXAMPLES_TEMPLATE, css_template=EXAMPLES_CSS, js_on_load=EXAMPLES_JS,
+                   elem_id=elem_id, elem_classes=["example-strip"], title=title, examples=examples, thumb=thumb)

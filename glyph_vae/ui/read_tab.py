@@ -9,13 +9,15 @@ from ..reading import Reading, read
 from ..render import glyph_image
 from ..serving import OutputFiles
 from .common import user_errors
-from .pad import drawing_pad
+from .pad import drawing_pad, example_strip, image_value
 
 CANVAS = 400  # px; big enough to draw with a mouse, small enough for a phone
 BRUSH_RADIUS = 14  # px: a felt-tip pen on a 400 px canvas (a 28 px wide stroke)
 PREVIEW = 168  # px: the 28x28 glyphs are shown at 6x, pixel for pixel
 TOP = 5  # characters shown with their probabilities
 LIVE_MS = 100  # the reading follows the pen while it draws, this often at most
+# The bundled example drawings, by the character each shows.
+EXAMPLES = {p.stem.removeprefix("drawn_"): str(p) for p in sorted(bundled_path("examples").glob("drawn_*.png"))}
 
 BLANK_HINT = "✏️ **Draw a character** (0-9, A-Z, a-z) on the canvas. It is read as you draw."
 READ_HINT = ("Not what you meant? Below is the 28×28 glyph the model saw. Clear the canvas and try again: "
@@ -47,6 +49,13 @@ class ReadTab:
         return (reading.top(TOP), self.files.png(glyph_image(reading.glyph, PREVIEW), "glyph"),
                 self.files.png(glyph_image(reading.reconstruction, PREVIEW), "redrawn"), READ_HINT)
 
+    def read_example(self, event: gr.EventData):
+        """An example drawing clicked: it goes into the pad (to look at, or to draw over) and is read."""
+        name = getattr(event, "name", None)
+        if name not in EXAMPLES:
+            raise gr.Error(f"There is no example drawing {name!r}.", print_exception=False)
+        return (image_value(EXAMPLES[name]), *self.read_drawing(EXAMPLES[name]))
+
     @user_errors
     def classify(self, image: FileData) -> dict:
         """Read one handwritten character (0-9, A-Z or a-z) in an image.
@@ -71,6 +80,8 @@ class ReadTab:
             with gr.Column(scale=3, min_width=320):
                 pad = drawing_pad(label="Draw one character", canvas=CANVAS, brush=BRUSH_RADIUS, elem_id="read-pad",
                                   live_ms=LIVE_MS)
+                examples = example_strip(EXAMPLES, title="Or try a drawing (it goes into the pad)",
+                                         elem_id="read-examples")
             with gr.Column(scale=2, min_width=280):
                 # The reading first: on a phone the columns stack, and it must show under the pad.
                 label = gr.Label(num_top_classes=TOP, label="What it reads", elem_id="read-label")
@@ -87,10 +98,8 @@ class ReadTab:
                     # and turn a bad file into a vague error
                     upload = gr.File(label="Picture (PNG, JPEG, WebP...)", file_types=["image"], type="filepath",
                                      elem_id="read-upload")
-                    gr.Examples(examples=sorted(str(p) for p in bundled_path("examples").glob("drawn_*.png")),
-                                inputs=upload, outputs=[label, seen, redrawn, hint], fn=self.read_drawing,
-                                run_on_click=True, cache_examples=False, label="Drawings to try (click one)")
         outputs = [label, seen, redrawn, hint]
+        examples.click(self.read_example, None, [pad, *outputs], api_visibility="private")
         # One listener for drawing and clearing, answered in order (always_last): the answer
         # to a clear always comes after any reading still on its way, so it is the one left.
         pad.input(self.read_drawing, pad, outputs, show_progress="hidden", trigger_mode="always_last",
