@@ -243,7 +243,6 @@ def main(argv=None) -> dict:
     folder = Path(tempfile.mkdtemp())
     checked, passed, calt_ok = 0, 0, 0
     legibility = {"font": [], "page": []}
-    targets_all, per_char = [], {"font": [], "page": []}
     outline_scores, chain_scores, line_scores, line_glyphs, line_targets = [], [], [], [], []
     for name, style in all_styles.items():
         for alternates in (1, 3, 5):

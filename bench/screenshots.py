@@ -19,6 +19,18 @@ def images_loaded(page) -> None:
     page.wait_for_function("() => [...document.images].every((img) => img.complete && img.naturalWidth > 0)")
 
 
+def settled(page, selector: str, quiet_ms: int = 800) -> None:
+    """`selector` shows no progress and its image has not changed for `quiet_ms` (a page
+    rewritten after each drawing may be rewritten once more)."""
+    page.wait_for_function("""([selector, quiet]) => {
+        const el = document.querySelector(selector), img = el.querySelector('img');
+        const key = (img ? img.src : '') + (el.innerText.includes('processing') ? '|busy' : '');
+        const now = performance.now();
+        if (window.__settledKey !== key) { window.__settledKey = key; window.__settledAt = now; return false; }
+        return !key.endsWith('|busy') && now - window.__settledAt >= quiet;
+    }""", arg=[selector, quiet_ms], polling=100, timeout=60_000)
+
+
 def main() -> None:
     with running_app(Path(tempfile.mkdtemp()) / "app.log") as url, chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 820})
@@ -37,7 +49,7 @@ def main() -> None:
         draw_character(page, "K", seed=3, pad="#style-pad-2")
         page.wait_for_function("() => document.querySelector('#style-read-2').innerText.includes('read as')")
         page.wait_for_function("(old) => document.querySelector('#write-output img').src !== old", arg=before)
-        page.wait_for_function("() => !document.querySelector('#write-output').innerText.includes('processing')")
+        settled(page, "#write-output")
         images_loaded(page)
         page.screenshot(path=str(ROOT / "assets" / "screenshot_write.png"))
 

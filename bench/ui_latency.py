@@ -125,7 +125,7 @@ def main(argv=None) -> dict:
         phone = context.new_page()
         phone.goto(url)
         phone.wait_for_selector("#read-pad canvas")
-        results["phone"] = measure(phone, max(10, args.n // 3), lambda page, c, s: draw_with_finger(page, c, s),
+        results["phone"] = measure(phone, args.n, lambda page, c, s: draw_with_finger(page, c, s),
                                    clear_read, "#read-label")
         context.close()
     load_after = ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -153,7 +153,9 @@ and with touch events on a 390 px phone page. Time from lifting the pen to the a
 
 Reading one 400x400 drawing in-process (normalisation, encoder, decoder) takes {model_ms:.1f} ms (median of
 200, 1 thread). The drawing surface is the app's own canvas on `gr.HTML` (`glyph_vae/ui/pad.py`): it sends
-its PNG (a few KB) when the pen lifts; the rest of each figure is the round trip and the page's update.
+its PNG (a few KB) when the pen lifts, and the Read pad also every 100 ms while the pen moves, one request
+on its way at a time (`trigger_mode="always_last"`); the rest of each figure is the round trip and the
+page's update.
 """
     write_section("ui", body)
     print(body)

@@ -173,7 +173,7 @@ def layout_text(text: str, glyphs: list[np.ndarray], *, cap_height: int = 48,
     # Each line: a list of (char, sprite or None, x, top); x from the line's left edge,
     # top in rows from the baseline (negative: above it).
     lines: list[list[tuple[str, np.ndarray | None, int, int]]] = [[]]
-    profile, line_end = new_profile(), 0
+    profile = new_profile()
 
     def place_word(items, profile: _Profile, start_gap: float):
         """The word's glyphs placed after `profile` -> (placed items, the word's right end)."""
@@ -197,7 +197,7 @@ def layout_text(text: str, glyphs: list[np.ndarray], *, cap_height: int = 48,
     for line_index, words in enumerate(_tokens(text.replace("\r", ""))):
         if line_index:
             lines.append([])
-            profile, line_end = new_profile(), 0
+            profile = new_profile()
         for word in words:
             items = [(c, glyph_sprite(next(sprites), c, cap_height) if c in CHARSET else None) for c in word]
             trial = copy_profile(profile)

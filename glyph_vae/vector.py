@@ -26,10 +26,14 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .layout import scaled_probabilities
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 TRACE_CAP = 160  # px per capital height the glyphs are traced at
 INK_LEVEL = 0.38  # the decoder probability the outline follows (style.ink lays a third of full ink there)

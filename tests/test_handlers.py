@@ -62,6 +62,8 @@ def test_the_app_builds_with_its_queue_and_every_endpoint(models, files):
     demo = build_demo(models, files)
     assert demo.enable_queue
     assert demo._queue.max_size == 64 and demo._queue.default_concurrency_limit == 8
+    # Gradio's traffic summary is recomputed once every 1,000 events, not after each one.
+    assert demo._queue.ANAYLTICS_CACHE_FREQUENCY == 1000
     public = {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"}
     assert public == {"classify", "write", "glyphs", "confuse", "health", "font", "write_svg"}
 

@@ -13,8 +13,8 @@ from glyph_vae.preprocess import normalize_glyph
 from glyph_vae.strokes import render_drawing, style_example
 from glyph_vae import GlyphVAE
 from glyph_vae.errors import UserInputError, check_seed
-from glyph_vae.style import (UnsupportedCharactersError, draw_glyphs, infer_style, prior_style, read_style_axes,
-                             slider_offset, slider_positions)
+from glyph_vae.style import (UnsupportedCharactersError, draw_glyphs, infer_style, prior_style, slider_offset,
+                             slider_positions)
 from glyph_vae.writing import TextTooLongError, TooManyDrawingsError, glyphs_for, style_from_drawings, write
 
 

@@ -9,6 +9,7 @@ loaded models, testable without a browser) and a `render()` that builds its part
 page and declares its API endpoints with `gr.api`.
 """
 import html
+import os
 
 import gradio as gr
 import numpy as np
@@ -27,6 +28,11 @@ from .write_tab import WriteTab
 MAX_FILE_SIZE = "10mb"
 QUEUE_SIZE = 64
 CONCURRENCY = 8
+# Gradio recomputes a traffic summary (a pandas table of the last 10,000 events, for its
+# /monitoring page) after every event: 2.5 ms of CPU a request, 7 ms once 10,000 have been
+# served. Once every 1,000 events is enough for that page; measured over plain HTTP,
+# /health then answers in 10.8 ms instead of 13.1 and /write in 26.4 instead of 30.3.
+ANALYTICS_EVERY = "1000"
 # Gradio's own copies of the files the app answers with: every half hour, those older
 # than an hour go (a long-running Space would otherwise fill its disk).
 DELETE_CACHE = (1800, 3600)
@@ -95,6 +101,7 @@ def build_demo(models: AppModels, files: OutputFiles | None = None) -> gr.Blocks
         with gr.Tab("Confuse this digit", id="confuse"):
             ConfuseTab(confuser, models.glyph_vae.model, files).render()
         gr.api(Health(models).health, api_name="health")
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", ANALYTICS_EVERY)  # read when the queue is made
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
     return demo
 

@@ -14,7 +14,6 @@ from gradio.data_classes import FileData
 
 from ..errors import NoTextError, SettingError, check_randomness, check_seed
 from ..font import DEFAULT_NAME, MAX_ALTERNATES, MAX_NAME_LENGTH, build_font, check_font_name
-from ..model import GlyphVAE
 from ..serving import OutputFiles
 from ..style import Style
 from ..writing import SVG_KINDS, write_print, write_svg
