@@ -143,3 +143,28 @@ def measure_all(glyphs: np.ndarray) -> dict[str, np.ndarray]:
     """All four measures, one (N,) array each, keyed by name (see MEASURES)."""
     g = _batch(glyphs)
     return {"width": width(g), "height": height(g), "stroke_thickness": stroke_thickness(g), "slant": slant(g)}
+
+
+def ink_fill(glyphs: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """Share of each glyph's ink box (the rows and columns with ink above `threshold`)
+    that is ink; 1 for a glyph with no ink (nothing a person would call a letter)."""
+    ink = _batch(glyphs) > threshold
+    rows, cols = ink.any(2), ink.any(1)
+    def extent(mask: np.ndarray) -> np.ndarray:
+        idx = np.arange(mask.shape[1])
+        first = np.where(mask.any(1), np.where(mask, idx, mask.shape[1]).min(1), 0)
+        last = np.where(mask.any(1), np.where(mask, idx, -1).max(1), -1)
+        return last - first + 1
+    box = extent(rows) * extent(cols)
+    return np.where(box > 0, ink.sum((1, 2)) / np.maximum(box, 1), 1.0)
+
+
+def fill_limits(glyphs: np.ndarray, labels: np.ndarray, num_classes: int = 62, quantile: float = 0.99) -> np.ndarray:
+    """(num_classes,) the ink fill (`ink_fill`) that only 1 - `quantile` of real glyphs of each
+    class exceed: a generated glyph above its class's limit is a blob, not a letter (a
+    ring-shaped 0 fills far more of its 28x28 box than a slanted l, so one limit for all
+    characters would not do). A class with no glyphs gets 1 (never a blob)."""
+    fill = ink_fill(glyphs)
+    labels = np.asarray(labels)
+    return np.array([float(np.quantile(fill[labels == c], quantile)) if (labels == c).any() else 1.0
+                     for c in range(num_classes)])

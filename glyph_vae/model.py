@@ -36,6 +36,29 @@ class GlyphVAEConfig:
     # > 0: class and z meet in an MLP of this width before the deconvolutions
     # instead of being summed, so what a style dimension does can depend on the class.
     decoder_hidden: int = 0
+    # > 0: the class head reads from a trunk of its own (a VGG-style CNN whose first
+    # block has this many channels) instead of the two convolutions it shares with the
+    # posterior over z. The shared trunk is shaped as much by reconstruction as by
+    # reading; a reader of its own reads 62-way as well as a dedicated classifier does,
+    # and the posterior, the decoder and every style stay as they were.
+    reader_channels: int = 0
+
+
+def reader_trunk(channels: int) -> tuple[nn.Sequential, int]:
+    """A VGG-style reader at glyph scale (Simonyan & Zisserman 2015): blocks of 3x3
+    convolutions with batch norm, each halving the image, 28 -> 14 -> 7 -> 3; returns
+    the trunk and the width of its flattened output."""
+
+    def block(cin: int, cout: int, convs: int) -> list[nn.Module]:
+        layers: list[nn.Module] = []
+        for k in range(convs):
+            layers += [nn.Conv2d(cin if k == 0 else cout, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout),
+                       nn.ReLU()]
+        return layers + [nn.MaxPool2d(2)]
+
+    c = channels
+    trunk = nn.Sequential(*block(1, c, 2), *block(c, 2 * c, 2), *block(2 * c, 4 * c, 1), nn.Flatten())
+    return trunk, 4 * c * 3 * 3
 
 
 STYLE_AXES_NAME = "style_axes.json"  # the latent sliders' directions; written by `python -m train.style_axes`
@@ -67,9 +90,16 @@ class GlyphVAE(HubModel, nn.Module):
             nn.Conv2d(c, c, 4, stride=2, padding=1), nn.ReLU(),
             nn.Flatten(),
         )
-        self.class_head = nn.Sequential(
-            nn.Linear(flat, config.hidden), nn.ReLU(), nn.Linear(config.hidden, config.num_classes)
-        )
+        if config.reader_channels:
+            self.reader, read_width = reader_trunk(config.reader_channels)
+            # Dropout against the reader memorising the training glyphs (it has no other regulariser).
+            self.class_head = nn.Sequential(nn.Linear(read_width, config.hidden), nn.ReLU(), nn.Dropout(0.3),
+                                            nn.Linear(config.hidden, config.num_classes))
+        else:
+            self.reader = None
+            self.class_head = nn.Sequential(
+                nn.Linear(flat, config.hidden), nn.ReLU(), nn.Linear(config.hidden, config.num_classes)
+            )
         self.latent_head = nn.Linear(flat + (config.num_classes if config.encoder_sees_class else 0),
                                      2 * config.latent_dim)
 
@@ -102,20 +132,31 @@ class GlyphVAE(HubModel, nn.Module):
         y (class indices) is what the posterior is conditioned on when the config
         has encoder_sees_class; None means the class the encoder reads."""
         h = self.encoder(x)
-        logits = self._read(h)
+        logits = self._read(x, h)
         if self.config.encoder_sees_class:
             y = logits.argmax(dim=1) if y is None else y
             h = torch.cat([h, F.one_hot(y.long(), self.config.num_classes).to(h.dtype)], dim=1)
         mu, logvar = self.latent_head(h).chunk(2, dim=1)
         return logits, mu, logvar
 
-    def _read(self, h: torch.Tensor) -> torch.Tensor:
-        return self.class_head(h) + self.class_prior_shift
+    def _read(self, x: torch.Tensor, shared: torch.Tensor | None = None) -> torch.Tensor:
+        """Class logits from the reader's own trunk, or from the shared trunk's features."""
+        if self.reader is not None:
+            features = self.reader(x)
+        else:
+            features = self.encoder(x) if shared is None else shared
+        return self.class_head(features) + self.class_prior_shift
 
     def read_logits(self, x: torch.Tensor) -> torch.Tensor:
         """x: (B, 1, 28, 28) -> class logits alone, without the posterior encode() also
         computes (for scoring many glyphs, as the muddle search does)."""
-        return self._read(self.encoder(x))
+        return self._read(x)
+
+    def reading_parameters(self) -> list[nn.Parameter]:
+        """Every parameter the class logits depend on that nothing else uses: the reader's own
+        trunk (if any) and the class head."""
+        parts = ([self.reader] if self.reader is not None else []) + [self.class_head]
+        return [p for part in parts for p in part.parameters()]
 
     def decode(self, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """y: (B,) class indices or (B, C) one-hot; z: (B, latent) -> pixel logits."""

@@ -1,11 +1,14 @@
-"""Pen-stroke skeletons of 0-9 and A-Z, and a renderer that draws them like a mouse user.
+"""Pen-stroke skeletons of 0-9, A-Z and a-z, and a renderer that draws them like a mouse user.
 
 A user draws on a white canvas with a round brush of fixed width, anywhere and
 at any size, often slanted. `render_drawing` makes such a picture from a
 skeleton; the benchmark's mouse-drawn test set, the bundled examples and the
 browser tests (which replay the same strokes with a real mouse) all come from here.
 
-Coordinates are in a unit box, x to the right and y downwards.
+Coordinates are in a unit box, x to the right and y downwards. A lower-case skeleton fills
+its box from the top of its ascender (or its x-height) to the end of its descender (or the
+baseline): a drawing is cropped to its ink before it is read, so only the shape counts. The
+dots of i and j are strokes of their own, as a pen makes them.
 """
 from __future__ import annotations
 
@@ -64,6 +67,33 @@ SKELETONS: dict[str, list[Stroke]] = {
     "X": [[(0.12, 0.0), (0.88, 1.0)], [(0.88, 0.0), (0.12, 1.0)]],
     "Y": [[(0.12, 0.0), (0.5, 0.5), (0.88, 0.0)], [(0.5, 0.5), (0.5, 1.0)]],
     "Z": [[(0.12, 0.0), (0.88, 0.0), (0.12, 1.0), (0.88, 1.0)]],
+    "a": [arc(0.45, 0.55, 0.36, 0.45, -40, -400), [(0.82, 0.08), (0.84, 1.0)]],
+    "b": [[(0.2, 0.0), (0.2, 1.0)], arc(0.5, 0.72, 0.3, 0.28, 180, 540)],
+    "c": [arc(0.55, 0.5, 0.42, 0.5, -40, -320)],
+    "d": [arc(0.48, 0.72, 0.3, 0.28, 0, 360), [(0.78, 0.0), (0.78, 1.0)]],
+    "e": [[(0.12, 0.52), (0.88, 0.52)] + arc(0.5, 0.52, 0.38, 0.46, 0, -310)],
+    "f": [arc(0.62, 0.2, 0.25, 0.2, -10, -180) + [(0.37, 1.0)], [(0.1, 0.42), (0.72, 0.42)]],
+    "g": [arc(0.46, 0.3, 0.32, 0.3, -40, -400), [(0.78, 0.04), (0.78, 0.8)] + arc(0.5, 0.8, 0.28, 0.2, 0, 160)],
+    "h": [[(0.2, 0.0), (0.2, 1.0)], arc(0.5, 0.62, 0.3, 0.24, 180, 360) + [(0.8, 1.0)]],
+    "i": [[(0.5, 0.32), (0.5, 1.0)], [(0.5, 0.04), (0.51, 0.07)]],
+    "j": [[(0.62, 0.32), (0.62, 0.8)] + arc(0.4, 0.8, 0.22, 0.2, 0, 160), [(0.62, 0.04), (0.63, 0.07)]],
+    "k": [[(0.2, 0.0), (0.2, 1.0)], [(0.78, 0.42), (0.2, 0.76)], [(0.4, 0.65), (0.82, 1.0)]],
+    "l": [[(0.5, 0.0), (0.5, 1.0)]],
+    "m": [[(0.08, 1.0), (0.08, 0.1)] + arc(0.29, 0.32, 0.21, 0.24, 180, 360) + [(0.5, 1.0), (0.5, 0.32)]
+          + arc(0.71, 0.32, 0.21, 0.24, 180, 360) + [(0.92, 1.0)]],
+    "n": [[(0.15, 1.0), (0.15, 0.08)] + arc(0.5, 0.36, 0.35, 0.28, 180, 360) + [(0.85, 1.0)]],
+    "o": [arc(0.5, 0.5, 0.42, 0.5, -90, 270)],
+    "p": [[(0.2, 0.0), (0.2, 1.0)], arc(0.5, 0.28, 0.3, 0.28, 180, 540)],
+    "q": [arc(0.46, 0.28, 0.3, 0.28, 0, 360), [(0.78, 0.0), (0.78, 1.0), (0.92, 0.9)]],
+    "r": [[(0.2, 1.0), (0.2, 0.05)], arc(0.58, 0.4, 0.38, 0.33, 180, 300)],
+    "s": [arc(0.5, 0.25, 0.32, 0.25, -20, -270) + arc(0.5, 0.75, 0.33, 0.25, -90, 160)],
+    "t": [[(0.45, 0.0), (0.45, 0.82)] + arc(0.63, 0.82, 0.18, 0.16, 180, 60), [(0.12, 0.3), (0.8, 0.3)]],
+    "u": [[(0.15, 0.0), (0.15, 0.65)] + arc(0.5, 0.65, 0.35, 0.35, 180, 0), [(0.85, 0.0), (0.85, 1.0)]],
+    "v": [[(0.08, 0.0), (0.5, 1.0), (0.92, 0.0)]],
+    "w": [[(0.04, 0.0), (0.27, 1.0), (0.5, 0.35), (0.73, 1.0), (0.96, 0.0)]],
+    "x": [[(0.12, 0.0), (0.88, 1.0)], [(0.88, 0.0), (0.12, 1.0)]],
+    "y": [[(0.12, 0.0), (0.52, 0.55)], [(0.88, 0.0), (0.35, 1.0)]],
+    "z": [[(0.12, 0.0), (0.88, 0.0), (0.12, 1.0), (0.88, 1.0)]],
 }
 
 
@@ -119,7 +149,7 @@ def render_strokes(strokes: list[np.ndarray], canvas: int, brush: float) -> Imag
 
 def render_drawing(char: str, seed: int, *, canvas: int | None = None, brush: float | None = None,
                    **shape: float) -> Image.Image:
-    """One mouse-style drawing of `char` (0-9, A-Z), reproducible from the seed;
+    """One mouse-style drawing of `char` (0-9, A-Z, a-z), reproducible from the seed;
     `shape` may fix place_strokes' height, slant or aspect (width / height)."""
     rng = np.random.default_rng(seed)
     canvas = canvas or int(rng.integers(280, 513))
@@ -143,7 +173,14 @@ def style_example(style: str, char: str, seed: int, canvas: int = 400) -> Image.
     return render_drawing(char, seed, canvas=canvas, brush=brush, **shape)
 
 
-def drawing_set(chars: str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", per_char: int = 10,
-                seed: int = 2026) -> list[tuple[str, Image.Image]]:
-    """The mouse-drawn test set: `per_char` drawings of each character."""
+ALL_CHARACTERS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+# The mouse-drawn test set's seed. Nothing that trains or tunes a model draws with it: a
+# step that wants mouse-style drawings takes another (`drawing_set(seed=...)`).
+TEST_SEED = 2026
+
+
+def drawing_set(chars: str = ALL_CHARACTERS, per_char: int = 20,
+                seed: int = TEST_SEED) -> list[tuple[str, Image.Image]]:
+    """Mouse-style drawings, `per_char` of each character; with the default seed, the
+    mouse-drawn test set (1,240 drawings)."""
     return [(c, render_drawing(c, seed * 1000 + i * 97 + ord(c))) for c in chars for i in range(per_char)]

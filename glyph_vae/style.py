@@ -145,6 +145,10 @@ class StyleAxis:
     label: str  # for people, e.g. "Slant (upright → italic)"
     direction: np.ndarray  # (latent_dim,) unit vector, oriented so + increases the measure
     scale: float  # standard deviation of the training posterior means along it
+    # How far the slider goes, in those standard deviations: where glyphs stop being
+    # letters (train.style_axes measures it), or +-3 for a file that does not say.
+    low: float = -3.0
+    high: float = 3.0
 
 
 def read_style_axes(path, latent_dim: int) -> list[StyleAxis]:
@@ -158,7 +162,8 @@ def read_style_axes(path, latent_dim: int) -> list[StyleAxis]:
 
     try:
         raw = json.loads(Path(path).read_text())
-        axes = [StyleAxis(str(a["name"]), str(a["label"]), np.asarray(a["direction"], np.float32), float(a["scale"]))
+        axes = [StyleAxis(str(a["name"]), str(a["label"]), np.asarray(a["direction"], np.float32), float(a["scale"]),
+                          *(float(v) for v in a.get("range", (-3.0, 3.0))))
                 for a in raw["axes"]]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{path} is not a readable style axes file: {type(exc).__name__}: {exc}") from None
@@ -168,6 +173,8 @@ def read_style_axes(path, latent_dim: int) -> list[StyleAxis]:
                              f"{latent_dim}-d latent")
         if not (np.isfinite(axis.direction).all() and np.isfinite(axis.scale) and axis.scale > 0):
             raise ValueError(f"{path}: axis {axis.name!r} has non-finite numbers or a scale <= 0")
+        if not (np.isfinite(axis.low) and np.isfinite(axis.high) and axis.low < 0 < axis.high):
+            raise ValueError(f"{path}: axis {axis.name!r} has a range that does not go either way of 0")
     return axes
 
 

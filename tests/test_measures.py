@@ -146,3 +146,27 @@ def test_transfer_ratio_and_frechet_distance():
     assert frechet_distance(a, a + [3.0, 0, 0]) == pytest.approx(9.0, rel=1e-6)
     # N(0, I) against N(0, 4I) in 3-d: 3 * (1 + 4 - 2 * 2) = 3.
     assert frechet_distance(a, 2 * a) == pytest.approx(3.0, rel=0.1)
+
+
+def test_ink_fill_is_the_inked_share_of_the_ink_box():
+    from glyph_vae.measures import ink_fill
+
+    square = render(bar(10, 10))  # fills its own box
+    h = render(letter_h(2.0))
+    blank = np.zeros((28, 28), np.float32)
+    fill = ink_fill(np.stack([square, h, blank]))
+    assert fill[0] == pytest.approx(1.0) and 0.25 < fill[1] < 0.5 and fill[2] == 1.0
+    thick = ink_fill(render(letter_h(5.0))[None])[0]
+    assert thick > fill[1]  # heavier strokes fill more of the same box
+
+
+def test_fill_limits_are_per_class_quantiles_of_real_glyphs():
+    from glyph_vae.measures import fill_limits, ink_fill
+
+    thin = [render(letter_h(s)) for s in (1.5, 2.0, 2.5)]
+    rings = [render(ring(8, s)) for s in (2.0, 3.0, 4.0)]
+    glyphs, labels = np.stack(thin + rings), np.array([17] * 3 + [0] * 3)
+    limits = fill_limits(glyphs, labels, quantile=1.0)
+    fill = ink_fill(glyphs)
+    assert limits.shape == (62,) and limits[17] == pytest.approx(fill[:3].max())
+    assert limits[0] == pytest.approx(fill[3:].max()) and limits[5] == 1.0  # no glyphs of 5: never a blob

@@ -193,3 +193,61 @@ def test_a_missing_style_axes_file_is_a_warning_and_a_broken_one_an_error(model,
     (tmp_path / "style_axes.json").write_text("{not json")
     with pytest.raises(ModelLoadError, match="style_axes.json is not a readable style axes file"):
         GlyphVAE.from_pretrained(tmp_path)
+
+
+def test_a_reader_of_its_own_reads_beside_the_unchanged_posterior():
+    torch.manual_seed(0)
+    config = GlyphVAEConfig(channels=8, hidden=16, latent_dim=8, reader_channels=4)
+    model = GlyphVAE(config).eval()
+    x = torch.rand(3, 1, 28, 28)
+    features = model.reader[:-1](x)  # the VGG-style blocks halve 28 -> 14 -> 7 -> 3
+    assert features.shape == (3, 16, 3, 3) and model.class_head[0].in_features == 16 * 9
+    logits, mu, _ = model.encode(x)
+    assert logits.shape == (3, 62) and mu.shape == (3, 8)
+    assert torch.equal(model.read_logits(x), logits)
+    # the posterior does not depend on the reader: change every reading weight and it stays
+    with torch.no_grad():
+        for p in model.reading_parameters():
+            p.add_(1.0)
+    assert torch.equal(model.encode(x)[1], mu) and not torch.equal(model.read_logits(x), logits)
+    reading = {id(p) for p in model.reading_parameters()}
+    assert reading == {id(p) for p in [*model.reader.parameters(), *model.class_head.parameters()]}
+
+
+def test_the_default_config_has_no_reader_and_reads_from_the_shared_trunk(model):
+    assert model.config.reader_channels == 0 and model.reader is None
+    assert {id(p) for p in model.reading_parameters()} == {id(p) for p in model.class_head.parameters()}
+    x = torch.rand(2, 1, 28, 28)
+    model.eval()
+    assert torch.equal(model.read_logits(x), model.class_head(model.encoder(x)) + model.class_prior_shift)
+
+
+def test_a_reader_config_saves_and_loads(tmp_path):
+    torch.manual_seed(0)
+    model = GlyphVAE(GlyphVAEConfig(channels=8, hidden=16, latent_dim=8, reader_channels=4)).eval()
+    model.save_pretrained(tmp_path)
+    assert json.loads((tmp_path / "config.json").read_text())["reader_channels"] == 4
+    assert any(k.startswith("reader.") and k.endswith("running_mean") for k in load_file(tmp_path / "model.safetensors"))
+    loaded = GlyphVAE.from_pretrained(tmp_path)
+    x = torch.rand(3, 1, 28, 28)
+    assert loaded.reader is not None and torch.equal(loaded.read_logits(x), model.read_logits(x))
+    # a reader's weights under the default config are keys it does not expect: refused by name
+    config = json.loads((tmp_path / "config.json").read_text())
+    config["reader_channels"] = 0
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelLoadError, match="reader"):
+        GlyphVAE.from_pretrained(tmp_path)
+
+
+def test_style_axes_ranges_are_read_and_checked(model, tmp_path):
+    model.save_pretrained(tmp_path)
+    axis = {"name": "width", "label": "W", "scale": 1.0, "direction": [1.0] + [0.0] * 63}
+    (tmp_path / "style_axes.json").write_text(json.dumps({"axes": [axis]}))
+    assert (GlyphVAE.from_pretrained(tmp_path).style_axes[0].low,
+            GlyphVAE.from_pretrained(tmp_path).style_axes[0].high) == (-3.0, 3.0)  # a file without ranges
+    (tmp_path / "style_axes.json").write_text(json.dumps({"axes": [{**axis, "range": [-2.25, 1.5]}]}))
+    loaded = GlyphVAE.from_pretrained(tmp_path).style_axes[0]
+    assert (loaded.low, loaded.high) == (-2.25, 1.5)
+    (tmp_path / "style_axes.json").write_text(json.dumps({"axes": [{**axis, "range": [0.5, 1.5]}]}))
+    with pytest.raises(ModelLoadError, match="range that does not go either way of 0"):
+        GlyphVAE.from_pretrained(tmp_path)

@@ -180,3 +180,15 @@ def test_animated_gif_uses_the_first_frame(tmp_path):
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=100, loop=0)
     assert load_image(path).n_frames == 2
     assert close_to_reference(normalize_glyph(path), tol=0.08)
+
+
+def test_the_mouse_drawn_test_set_covers_all_62_characters_and_dots_are_strokes_of_their_own():
+    from glyph_vae.model import CHARSET
+    from glyph_vae.strokes import ALL_CHARACTERS, SKELETONS, drawing_set
+
+    assert ALL_CHARACTERS == CHARSET and set(SKELETONS) == set(CHARSET)
+    drawings = drawing_set(per_char=2)
+    assert len(drawings) == 124 and [c for c, _ in drawings[::2]] == list(CHARSET)
+    for dotted in "ij":
+        stem, dot = SKELETONS[dotted][0], SKELETONS[dotted][-1]
+        assert len(SKELETONS[dotted]) == 2 and max(y for _, y in dot) < min(y for _, y in stem)

@@ -222,3 +222,31 @@ def test_tune_head_changes_only_the_class_head(npz, tmp_path):
     after = GlyphVAE.from_pretrained(tmp_path).state_dict()
     changed = {k for k in before if not torch.equal(before[k], after[k])}
     assert changed and all(k.startswith("class_head.") for k in changed)
+
+
+def test_tune_head_with_a_reader_of_its_own_keeps_every_other_weight_and_resumes(npz, tmp_path):
+    from glyph_vae import GlyphVAEConfig
+    from train import tune_head
+
+    torch.manual_seed(0)
+    GlyphVAE(GlyphVAEConfig(channels=4, hidden=8, latent_dim=4)).save_pretrained(tmp_path / "m")
+    before = GlyphVAE.from_pretrained(tmp_path / "m").state_dict()
+    common = ["--data", str(npz), "--batch-size", "32", "--lr", "1e-2", "--threads", "1",
+              "--reader-channels", "4", "--checkpoint", str(tmp_path / "head.pt")]
+    tune_head.main([str(tmp_path / "m"), "--epochs", "1", *common])
+    one_epoch = torch.load(tmp_path / "head.pt", weights_only=True)
+    assert one_epoch["epoch"] == 1 and len(one_epoch["history"]) == 1
+
+    tune_head.main([str(tmp_path / "m"), "--epochs", "2", "--resume", *common])
+    model = GlyphVAE.from_pretrained(tmp_path / "m")
+    assert model.config.reader_channels == 4 and model.reader is not None
+    after = model.state_dict()
+    for key, value in before.items():
+        if not key.startswith("class_head."):
+            assert torch.equal(value, after[key]), key  # the posterior and the decoder stay
+    record = json.loads((tmp_path / "m" / "training.json").read_text())[-1]
+    assert record["step"] == "tune_head" and record["reader_channels"] == 4
+    # the resumed run carried the first epoch's record on and added the second
+    assert [h["epoch"] for h in record["history"]] == [1, 2]
+    assert record["history"][0] == one_epoch["history"][0]
+    assert all(0 <= h["val_accuracy"] <= 1 for h in record["history"])

@@ -7,7 +7,8 @@ The app's latent sliders move a writer's style along these axes: for each style
 measure (glyph_vae.measures: width, stroke weight, slant, height), the direction of
 the posterior means over training glyphs that covaries most with it (partial least
 squares' first component), made orthogonal to the axes before it, computed once here
-rather than at every start-up, oriented so that moving right increases it.
+rather than at every start-up, oriented so that moving right increases it. Each axis
+also gets its range: how far its slider goes before the glyphs stop being letters.
 """
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from glyph_vae.measures import measure_all
+from glyph_vae.measures import fill_limits, ink_fill, measure_all
 from glyph_vae.model import CHARSET, STYLE_AXES_NAME, GlyphVAE
+from glyph_vae.style import ink
 
 from .data import concat, load_source
 from .fine_tune import save_step
@@ -59,6 +61,42 @@ def name_axis(model: GlyphVAE, direction: np.ndarray, scale: float, spread: dict
     return name, relative[name], relative
 
 
+RANGE_STEP = 0.25  # standard deviations between the positions tried
+MAX_RANGE = 3.0
+
+
+@torch.no_grad()
+def letter_range(model: GlyphVAE, direction: np.ndarray, scale: float, blob_fill: np.ndarray
+                 ) -> tuple[float, float]:
+    """How far the slider may go each way: the average style moved along the axis, every
+    character drawn at randomness 0 and inked as the page inks it; a position is inside
+    while the model's reader still reads at least 90% of what it reads at 0 (a reading
+    people would accept: train.tune_decoder's ACCEPTED) and at most 5% of the glyphs are
+    blobs (more ink in their box than `blob_fill`, per class: measures.fill_limits of real
+    glyphs). The range stops before the first position that fails, at most MAX_RANGE."""
+    from .tune_decoder import ACCEPTED
+
+    classes = torch.arange(len(CHARSET))
+
+    def letters_at(position: float) -> tuple[float, float]:
+        z = torch.from_numpy(np.float32(position * scale * direction))[None].repeat(len(classes), 1)
+        glyphs = ink(torch.sigmoid(model.decode(classes, z))[:, 0].numpy())
+        read = model.read_logits(torch.from_numpy(glyphs)[:, None]).argmax(1)
+        return float(ACCEPTED[classes, read].float().mean()), float((ink_fill(glyphs) > blob_fill).mean())
+
+    legible_at_zero = letters_at(0.0)[0]
+    ends = []
+    for sign in (-1.0, 1.0):
+        end = 0.0
+        for step in np.arange(RANGE_STEP, MAX_RANGE + 1e-9, RANGE_STEP):
+            legible, blobs = letters_at(sign * step)
+            if legible < 0.9 * legible_at_zero or blobs > 0.05:
+                break
+            end = sign * float(step)
+        ends.append(end if end != 0.0 else sign * RANGE_STEP)  # a slider always moves a little
+    return ends[0], ends[1]
+
+
 def class_relative(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Standardise a measure within each class: an l is narrow, but a wide l is wide for an l."""
     out = np.zeros_like(values, dtype=np.float64)
@@ -80,6 +118,7 @@ def compute_axes(model: GlyphVAE, images: np.ndarray, labels: np.ndarray) -> lis
     glyphs = images.astype(np.float32) / 255
     measured = measure_all(glyphs)
     spread = {k: float(np.std(v)) or 1.0 for k, v in measured.items()}
+    blob_fill = fill_limits(glyphs, labels)
     axes, found = [], []
     for name in LABELS:
         target = class_relative(measured[name], labels)
@@ -95,7 +134,8 @@ def compute_axes(model: GlyphVAE, images: np.ndarray, labels: np.ndarray) -> lis
         _, _, relative = name_axis(model, direction.astype(np.float32), scale, spread)
         if relative[name] < 0:
             direction = -direction
-        axes.append({"name": name, "label": LABELS[name], "scale": scale,
+        low, high = letter_range(model, direction.astype(np.float32), scale, blob_fill)
+        axes.append({"name": name, "label": LABELS[name], "scale": scale, "range": [low, high],
                      "direction": direction.astype(np.float32).tolist(),
                      "correlation": round(float(abs(np.corrcoef(centred @ direction, target)[0, 1])), 3),
                      "change_per_4_sd": {m: round(abs(v), 3) for m, v in relative.items()}})
@@ -118,7 +158,8 @@ def main(argv: list[str] | None = None) -> Path:
             "python -m train.style_axes.")
     model.files[STYLE_AXES_NAME] = (json.dumps({"note": note, "axes": axes}, indent=1) + "\n").encode()
     for a in axes:
-        print(f"{a['label']:<32} scale {a['scale']:.3f}  r {a['correlation']}  changes {a['change_per_4_sd']}")
+        print(f"{a['label']:<32} scale {a['scale']:.3f}  range {a['range']}  r {a['correlation']}  "
+              f"changes {a['change_per_4_sd']}")
     save_step(model, Path(args.model), {"step": "style_axes", "command": this_command("python -m train.style_axes", argv)},
               weights_changed=False)
     return Path(args.model) / STYLE_AXES_NAME

@@ -1,16 +1,24 @@
-"""Fine-tune only GlyphVAE's class head, with everything else frozen.
+"""Train GlyphVAE's reading half alone, with everything else frozen.
 
     python -m train.tune_head runs/glyph_vae/model --data ../shared/data/mnist.npz \
         --data ../shared/data/emnist_byclass_test.npz --epochs 2
+    python -m train.tune_head runs/glyph_vae/model --reader-channels 32 --epochs 15 \
+        --data ../shared/data/mnist.npz --data ../shared/data/emnist_byclass_test.npz
 
 The encoder trunk is shared by the class head and the posterior over z, and the
-full loss spends much of its effort on reconstruction. A few epochs of
-cross-entropy on the head alone (same data and augmentation as training) sharpen
-the reading without moving z, the decoder, or anything a style depends on. Run it
-before `python -m train.prior`, which then corrects the head's class prior.
+full loss spends much of its effort on reconstruction. Cross-entropy on the head alone
+(same data and augmentation as training) sharpens the reading without moving z, the
+decoder, or anything a style depends on. With --reader-channels the head gets a trunk
+of its own (a VGG-style CNN, `glyph_vae.model.reader_trunk`), trained from scratch
+here: the model's config gains `reader_channels`, and the old head is replaced.
+
+Each epoch ends with the accuracy on a held-out share of the training data and a
+checkpoint (`--checkpoint`, default MODEL/../tune_head.pt); `--resume` continues from
+it. Run this before `python -m train.prior`, which then corrects the head's class prior.
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -18,31 +26,90 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from glyph_vae.model import GlyphVAE
+
 from . import fine_tune
 from .data import train_tensors
 from .records import this_command
 
 
+def with_reader(model: GlyphVAE, channels: int) -> GlyphVAE:
+    """A copy of `model` whose class head reads from a fresh trunk of its own; every other
+    weight (the posterior's trunk, the decoder) is carried over. The class prior shift
+    starts at zero again: it corrected the old head (`train.prior` corrects the new one)."""
+    config = dataclasses.replace(model.config, reader_channels=channels)
+    new = GlyphVAE(config)
+    reading = ("class_head.", "reader.", "class_prior_shift")
+    kept = {k: v for k, v in model.state_dict().items() if not k.startswith(reading)}
+    missing, unexpected = new.load_state_dict(kept, strict=False)
+    assert not unexpected and all(k.startswith(reading) for k in missing), (missing, unexpected)
+    new.files = dict(model.files)
+    new.style_axes = model.style_axes
+    return new
+
+
+@torch.no_grad()
+def accuracy(model: GlyphVAE, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 2048) -> float:
+    model.eval()
+    correct = 0
+    for i in range(0, len(labels), batch_size):
+        x = images[i:i + batch_size].float().div(255).unsqueeze(1)
+        correct += int((model.read_logits(x).argmax(1) == labels[i:i + batch_size]).sum())
+    return correct / max(1, len(labels))
+
+
 def main(argv: list[str] | None = None) -> Path:
-    args = fine_tune.parser("python -m train.tune_head", __doc__, model_help="model folder, updated in place",
-                            epochs=2, lr=5e-4).parse_args(argv)
+    p = fine_tune.parser("python -m train.tune_head", __doc__, model_help="model folder, updated in place",
+                         epochs=2, lr=5e-4)
+    p.add_argument("--reader-channels", type=int, default=0,
+                   help="give the head a trunk of its own with this many channels in its first block (0: keep)")
+    p.add_argument("--val-fraction", type=float, default=0.03, help="share of the training data held out")
+    p.add_argument("--checkpoint", default=None, help="per-epoch checkpoint (default: MODEL/../tune_head.pt)")
+    p.add_argument("--resume", action="store_true", help="continue from the checkpoint")
+    args = p.parse_args(argv)
     model = fine_tune.start(args)
-    if model.class_prior_shift.abs().sum() > 0:
+    if args.reader_channels and args.reader_channels != model.config.reader_channels:
+        model = with_reader(model, args.reader_channels)
+    elif model.class_prior_shift.abs().sum() > 0:
         raise SystemExit(f"{args.model} already has a class prior shift: tune the head before python -m train.prior")
+    checkpoint = Path(args.checkpoint or Path(args.model).resolve().parent / "tune_head.pt")
+
     images, labels = train_tensors(args.data)
-    head = model.class_head
-    optimizer, schedule = fine_tune.adam_cosine(list(head.parameters()), args, labels)
+    held_out = torch.randperm(len(labels), generator=torch.Generator().manual_seed(args.seed + 1))
+    n_val = int(round(args.val_fraction * len(labels)))
+    val_images, val_labels = images[held_out[:n_val]], labels[held_out[:n_val]]
+    images, labels = images[held_out[n_val:]], labels[held_out[n_val:]]
+
+    params = model.reading_parameters()
+    optimizer, schedule = fine_tune.adam_cosine(params, args, labels)
     generator = torch.Generator().manual_seed(args.seed)
-    model.eval()  # no dropout or batch norm anywhere; only the head's weights change
-    with fine_tune.only_training(model, head.parameters()):
-        for epoch in range(args.epochs):
+    first_epoch, history = 0, []
+    if args.resume:
+        # weights_only: our own checkpoint, but never run pickled code.
+        state = torch.load(checkpoint, weights_only=True)
+        if state["config"] != dataclasses.asdict(model.config):
+            raise SystemExit(f"--resume: {checkpoint} is of another config ({state['config']})")
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        # A resumed run may be given more epochs than it started with: the cosine then
+        # stretches over the longer run from where it is.
+        schedule.T_max = args.epochs * fine_tune.batches_per_epoch(labels, args)
+        generator.set_state(state["generator"])
+        first_epoch, history = state["epoch"], state["history"]
+        print(f"resumed from {checkpoint} after epoch {first_epoch}", file=sys.stderr)
+
+    with fine_tune.only_training(model, params):
+        for epoch in range(first_epoch, args.epochs):
+            model.eval()  # the posterior's trunk and the decoder have no dropout or batch norm to switch
+            model.class_head.train()
+            if model.reader is not None:
+                model.reader.train()
             bar = tqdm(fine_tune.shuffled_batches(images, labels, args, generator),
                        total=fine_tune.batches_per_epoch(labels, args), desc=f"head epoch {epoch + 1}/{args.epochs}")
             correct = seen = 0
             for x, y in bar:
-                with torch.no_grad():
-                    features = model.encoder(x)
-                logits = head(features)
+                logits = model.read_logits(x)
                 loss = F.cross_entropy(logits, y)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -51,10 +118,17 @@ def main(argv: list[str] | None = None) -> Path:
                 correct += int((logits.argmax(1) == y).sum())
                 seen += len(y)
                 bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{correct / seen:.4f}")
-            print(f"epoch {epoch + 1}: train accuracy {correct / seen:.4f}", file=sys.stderr)
+            history.append({"epoch": epoch + 1, "train_accuracy": round(correct / max(1, seen), 4),
+                            "val_accuracy": round(accuracy(model, val_images, val_labels), 4)})
+            print(f"epoch {epoch + 1}: train accuracy {history[-1]['train_accuracy']:.4f}, "
+                  f"held-out {history[-1]['val_accuracy']:.4f}", file=sys.stderr)
+            torch.save({"config": dataclasses.asdict(model.config), "model": model.state_dict(),
+                        "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
+                        "generator": generator.get_state(), "epoch": epoch + 1, "history": history}, checkpoint)
+    model.eval()
     return fine_tune.save_step(model, Path(args.model), {
         "step": "tune_head", "command": this_command("python -m train.tune_head", argv), "epochs": args.epochs,
-        "train_accuracy_last_epoch": round(correct / max(1, seen), 4)})
+        "reader_channels": model.config.reader_channels, "history": history})
 
 
 if __name__ == "__main__":

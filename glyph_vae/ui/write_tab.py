@@ -18,7 +18,6 @@ STYLE_PADS = 6
 STYLE_PADS_PER_ROW = 3
 STYLE_CANVAS = 200  # px: big enough to draw a character with the mouse, three to a row beside the page
 STYLE_BRUSH = 8  # px radius: the Read tab's pen, scaled to the smaller canvas
-SLIDER_RANGE = 3.0  # standard deviations of the training styles either way
 DEFAULT_TEXT = "The quick brown fox\njumps over the lazy dog"
 LINE_WIDTHS = (400, 1600)  # px
 CAP_HEIGHTS = (24, 96)  # px
@@ -64,13 +63,13 @@ class WriteTab:
     def start_positions(self, style: Style | None) -> list[float]:
         """Where the sliders stand for a style left as it is: its place on each axis."""
         style = style if style is not None else self.prior()
-        return [round(float(np.clip(p, -SLIDER_RANGE, SLIDER_RANGE)), 2) for p in slider_positions(style, self.axes)]
+        return [round(float(np.clip(p, a.low, a.high)), 2) for p, a in zip(slider_positions(style, self.axes), self.axes)]
 
     def carried_sliders(self, old: Style | None, new: Style, sliders) -> list[float]:
         """Slider positions for `new` that keep the user's moves made on `old`."""
         before, after = self.start_positions(old), self.start_positions(new)
         moved = [float(s) - b if s is not None else 0.0 for s, b in zip(sliders, before)]
-        return [round(float(np.clip(a + m, -SLIDER_RANGE, SLIDER_RANGE)), 2) for a, m in zip(after, moved)]
+        return [round(float(np.clip(a + m, axis.low, axis.high)), 2) for a, m, axis in zip(after, moved, self.axes)]
 
     @user_errors
     def update_style(self, files, *rest):
@@ -215,7 +214,7 @@ class WriteTab:
                 with gr.Accordion("Fine-tune the style", open=bool(self.axes)):
                     if not self.axes:
                         gr.Markdown("This model has no style axes (style_axes.json), so there are no sliders.")
-                    sliders = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=p, step=0.05, label=axis.label,
+                    sliders = [gr.Slider(axis.low, axis.high, value=p, step=0.05, label=axis.label,
                                          elem_id=f"style-axis-{k}")
                                for k, (axis, p) in enumerate(zip(self.axes, self.start_positions(None)))]
                     reset = gr.Button("Reset to my style", size="sm", elem_id="style-reset")
