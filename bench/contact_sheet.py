@@ -11,6 +11,7 @@ Shape checks, per character and style:
 - i, j: a dot apart from the stem (two pieces of ink, the smaller above the larger);
 - every glyph: one piece of ink for characters drawn in one stroke, and not a blob (no more
   of its box inked than 99% of real test glyphs of the character: `glyph_vae.measures.fill_limits`).
+Pieces are counted on the glyph as the page inks it at the sheet's size.
 Writes the sheet and the "contact_sheet" section of BENCHMARKS.md.
 """
 from __future__ import annotations
@@ -61,28 +62,33 @@ def styles(model: GlyphVAE) -> dict:
     return out
 
 
-def pieces(glyph: np.ndarray, threshold: float = 0.5) -> list[np.ndarray]:
-    """The connected pieces of ink (8-connected), largest first, each as a boolean mask."""
-    labels, n = ndimage.label(glyph > threshold, structure=np.ones((3, 3)))
+def pieces(ink: np.ndarray, threshold: float = 0.5, smallest: int = 1) -> list[np.ndarray]:
+    """The connected pieces of ink (8-connected) of at least `smallest` pixels, largest first,
+    each as a boolean mask."""
+    labels, n = ndimage.label(ink > threshold, structure=np.ones((3, 3)))
     masks = [labels == k for k in range(1, n + 1)]
-    return sorted(masks, key=lambda m: -m.sum())
+    return sorted((m for m in masks if m.sum() >= smallest), key=lambda m: -m.sum())
 
 
 def shape_checks(char: str, glyph: np.ndarray, blob_fill: float) -> dict[str, bool]:
-    """The checks that apply to `char`, each True when the glyph passes; `blob_fill`: the
-    ink fill of its box that real glyphs of the character stay under (measures.fill_limits)."""
-    parts = pieces(glyph)
-    ink = glyph > 0.5
+    """The checks that apply to `char`, each True when the glyph passes. The pieces of ink
+    are counted on what the page draws (the glyph inked at the sheet's cap height,
+    `glyph_sprite`), where a stroke that the 28x28 probabilities barely join may break;
+    `blob_fill` is the ink fill of its 28x28 box that real glyphs of the character stay
+    under (measures.fill_limits)."""
+    sprite = glyph_sprite(glyph, char, CAP)
+    speck = (CAP / 20) ** 2 * 3  # a piece under 3 pixels of a 28x28 glyph is a speck, not a stroke
+    parts = pieces(sprite, smallest=int(speck))
     checks = {"not a blob": bool(ink_fill(glyph)[0] <= blob_fill)}
     if char in ONE_PIECE:
-        checks["one piece"] = len([p for p in parts if p.sum() >= 3]) == 1
+        checks["one piece"] = len(parts) == 1
     if char == "l":
+        ink = sprite > 0.5
         spans = ink.sum(1)[ink.any(1)]
         checks["no flag or foot"] = len(parts) >= 1 and spans.max() <= 1.8 * np.median(spans)
     if char in "ij":
-        big = [p for p in parts if p.sum() >= 2]
-        checks["a dot apart"] = (len(big) == 2 and np.flatnonzero(big[1].any(1)).max()
-                                 < np.flatnonzero(big[0].any(1)).min())
+        checks["a dot apart"] = (len(parts) == 2 and np.flatnonzero(parts[1].any(1)).max()
+                                 < np.flatnonzero(parts[0].any(1)).min())
     return checks
 
 

@@ -2,6 +2,7 @@
 
     python -m bench.training_runs                      # write the "Training runs" section
     python -m bench.training_runs add runs/big --note "wider encoder"   # record a run first
+    python -m bench.training_runs add-reader runs/reader32/model --note "..."  # a train.tune_head run
 
 Runs are recorded in bench/records/training_runs.jsonl, one JSON object per run, from what
 the run measured: `add` reads a run folder's metrics.jsonl (epochs, validation accuracy)
@@ -41,6 +42,30 @@ def record_run(run: Path, note: str = "", config: str | None = None) -> dict:
     return record
 
 
+def record_reader_run(model: Path, name: str, note: str = "", config: str | None = None) -> dict:
+    """A `train.tune_head` run's record from its model folder: the step's held-out history
+    (training.json) and the model's eval.json, with the figures as /classify reads."""
+    steps = json.loads((model / "training.json").read_text())
+    head = [s for s in steps if s["step"] == "tune_head"]
+    step = head[-1] if head else {}
+    history = step.get("history", [])
+    evaluation = json.loads((model / "eval.json").read_text())
+    record = {"kind": "reader_head", "run": name, "date": date.today().isoformat(),
+              "config": config or step.get("command", ""), "reader_channels": step.get("reader_channels", 0),
+              "epochs": str(step.get("epochs", "")),
+              "val_acc": history[-1]["val_accuracy"] if history else None,
+              "minutes_per_epoch": (round(sum(h["seconds"] for h in history) / 60 / len(history), 1)
+                                    if history and all("seconds" in h for h in history) else None),
+              "mnist_62_sent": evaluation.get("mnist_classify_62way"),
+              "emnist_62_sent": evaluation.get("emnist_classify_62way"),
+              "emnist_casefold_sent": evaluation.get("emnist_classify_casefold"),
+              "drawn_upper": evaluation.get("mouse_drawn_accuracy_casefold"),
+              "drawn_lower": evaluation.get("mouse_drawn_accuracy_casefold_lower"), "note": note}
+    with RECORDS.open("a") as fh:
+        fh.write(json.dumps(record) + "\n")
+    return record
+
+
 def cell(text: str) -> str:
     return str(text).replace("|", "\\|")  # a | inside a cell would end it
 
@@ -63,6 +88,12 @@ def decoder_row(r: dict) -> str:
 def section(rows: list[dict]) -> str:
     readers = [r for r in rows if r["kind"] == "reader"]
     decoders = [r for r in rows if r["kind"] == "decoder"]
+    heads = [r for r in rows if r["kind"] == "reader_head"]
+    head_rows = "\n".join(
+        f"| {cell(r['run'])} | {cell(r['config'])} | {r['epochs']} | "
+        f"{'' if r['minutes_per_epoch'] is None else r['minutes_per_epoch']} | {pct(r['val_acc'])} | "
+        f"{pct(r['mnist_62_sent'])} | {pct(r['emnist_62_sent'])} | {pct(r['emnist_casefold_sent'])} | "
+        f"{pct(r['drawn_upper'])} | {pct(r['drawn_lower'])} | {cell(r['note'])} |" for r in heads)
     reader_rows = "\n".join(
         f"| {cell(r['run'])} | {cell(r['config'])} | {r['epochs']} | {pct(r['val_acc'])} | {pct(r['mnist_test_digits'])} | "
         f"{pct(r['emnist_62'])} | {pct(r['emnist_casefold'])} | {pct(r['mouse_drawn_casefold'])} | {cell(r['note'])} |"
@@ -71,13 +102,23 @@ def section(rows: list[dict]) -> str:
     dates = sorted({r["date"] for r in rows})
     return f"""## Training runs (`python -m bench.training_runs`)
 
-Every recorded run ({len(rows)}: {len(readers)} of the whole model, {len(decoders)} of the decoder alone), from
+Every recorded run ({len(rows)}: {len(readers)} of the whole model, {len(heads)} of the reader alone,
+{len(decoders)} of the decoder alone), from
 `bench/records/training_runs.jsonl` ({dates[0]} to {dates[-1]}), losing runs included. "val" is the 3% validation
 split (digits and letters mixed); test figures are `train.evaluate`'s, on MNIST test and the EMNIST ByClass test split.
 
 | run | config | epochs | val acc | MNIST test (10-way) | EMNIST 62-way | EMNIST case-folded | mouse-drawn | note |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 {reader_rows}
+
+The reader alone (`python -m train.tune_head`), on the whole model's posterior and decoder, which do not move.
+Figures as a user meets them: every test image sent as a PNG and read as `/classify` reads it, the top label of
+62; mouse-drawn: the 1,240-drawing test set (20 of each character, a seed no training step draws with),
+case-folded. "val": the held-out share of the training data after the last epoch.
+
+| run | command | epochs | minutes per epoch (2 cores) | val acc | MNIST 62-way | EMNIST 62-way | EMNIST case-folded | drawn 0-9, A-Z | drawn a-z | note |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+{head_rows}
 
 The decoder alone (`python -m train.tune_decoder`), from the run named in each record with its reader frozen, so
 the reading figures above do not change. Written glyphs as the independent judge of "Write like me" reads them
@@ -96,9 +137,16 @@ def main(argv=None) -> str:
     add.add_argument("run", type=Path)
     add.add_argument("--note", default="")
     add.add_argument("--config", default=None, help="a short description (default: the run's command)")
+    head = sub.add_parser("add-reader", help="record a train.tune_head run from its model folder")
+    head.add_argument("model", type=Path)
+    head.add_argument("--name", required=True)
+    head.add_argument("--note", default="")
+    head.add_argument("--config", default=None)
     args = p.parse_args(argv)
     if args.command == "add":
         print(record_run(args.run, args.note, args.config))
+    elif args.command == "add-reader":
+        print(record_reader_run(args.model, args.name, args.note, args.config))
     body = section(records())
     write_section("runs", body)
     print(body)

@@ -5,6 +5,7 @@ import io
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from glyph_vae.layout import X_HEIGHT, layout_text
@@ -12,6 +13,7 @@ from glyph_vae.measures import stroke_thickness, width
 from glyph_vae.preprocess import normalize_glyph
 from glyph_vae.strokes import render_drawing, style_example
 from glyph_vae import GlyphVAE
+from glyph_vae.model import CHARSET
 from glyph_vae.errors import UserInputError, check_seed
 from glyph_vae.style import (UnsupportedCharactersError, draw_glyphs, infer_style, prior_style, slider_offset,
                              slider_positions)
@@ -180,6 +182,38 @@ def test_glyphs_are_inked_not_blurred(model):
     grey = lambda g: ((g > 0.1) & (g < 0.9)).mean()  # noqa: E731
     assert grey(crisp) < 0.5 * grey(soft)  # strokes with thin edges, not a haze
     assert np.all((crisp > 0.5) == (soft > 0.45))  # the same strokes
+
+
+def test_faint_glyphs_are_brought_to_full_strength_and_sure_ones_left_alone():
+    from scipy import ndimage
+
+    from glyph_vae.style import FULL_STRENGTH, MAX_INK_GAIN, full_strength, ink, ink_gain
+
+    stroke = np.zeros((28, 28), np.float32)
+    stroke[4:24, 12:15] = 1.0
+    blur = ndimage.gaussian_filter(stroke, 1.2)
+    top = np.quantile(blur, 0.98)
+    sure = np.clip(blur / top * 0.95, 0, 1)  # its strongest 2% of pixels at 0.95
+    # a light style's stroke, surest at the top and fading to 0.35 at the foot: the ink
+    # curve (half ink at 0.45) would cut off its lower part
+    faint = blur / top * np.linspace(0.6, 0.35, 28, dtype=np.float32)[:, None]
+    out = full_strength(np.stack([sure, faint, np.zeros((28, 28), np.float32)]))
+    assert np.array_equal(out[0], sure)  # already at full strength: untouched
+    assert np.quantile(out[1], 0.98) == pytest.approx(FULL_STRENGTH, abs=0.01)
+    rows = lambda g: int((ink(g) > 0.5).any(1).sum())  # noqa: E731
+    assert rows(faint) < 16 and rows(out[1]) == rows(sure) == 20  # the stroke is whole again
+    assert np.array_equal(out[1] > 0.05, faint > 0.05 / ink_gain(faint)[0, 0])  # the same shape, scaled
+    assert not out[2].any() and ink_gain(np.zeros((2, 28, 28)))[0, 0, 0] == MAX_INK_GAIN  # blank stays blank
+
+
+def test_written_glyphs_start_from_full_strength(model):
+    from glyph_vae.style import full_strength, style_latents
+
+    style = prior_style(model.config.latent_dim)
+    z = style_latents(style, 3, 0.0, 0)
+    with torch.no_grad():
+        raw = torch.sigmoid(model.decode(torch.tensor([CHARSET.index(c) for c in "AbC"]), z))[:, 0].numpy()
+    assert np.allclose(draw_glyphs(model, "AbC", style, crisp=False), full_strength(raw))
 
 
 def ink_gap(a: np.ndarray, a_box, b: np.ndarray, b_box) -> float:

@@ -36,7 +36,7 @@ import torch
 from tqdm import tqdm
 
 from glyph_vae.model import CHARSET, GlyphVAE, reconstruction_nll
-from glyph_vae.style import INK_FLOOR, INK_SPAN
+from glyph_vae.style import INK_FLOOR, INK_SPAN, ink_gain
 
 from . import fine_tune
 from .augment import augment
@@ -66,6 +66,10 @@ def ink_for_training(probabilities: torch.Tensor) -> torch.Tensor:
     """glyph_vae.style.ink's curve in the forward pass, a smooth version of it in the
     backward pass (a straight-through estimator, Bengio et al. 2013): the hard curve
     has no gradient where a pixel is off, exactly where a missing stroke would go."""
+    # The app first brings each glyph to full strength (style.full_strength); the gain is a
+    # constant here (detached): the term is to teach the decoder strokes, not to move its peak.
+    gain = torch.from_numpy(ink_gain(probabilities.detach().cpu().numpy())).to(probabilities.device)
+    probabilities = torch.clamp(probabilities * gain, 0.0, 1.0)
     hard = torch.clamp((probabilities - INK_FLOOR) / INK_SPAN, 0.0, 1.0)
     soft = torch.sigmoid((probabilities - (INK_FLOOR + INK_SPAN / 2)) / 0.1)
     return soft + (hard - soft).detach()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import time
 from pathlib import Path
 
 import torch
@@ -108,6 +109,7 @@ def main(argv: list[str] | None = None) -> Path:
             bar = tqdm(fine_tune.shuffled_batches(images, labels, args, generator),
                        total=fine_tune.batches_per_epoch(labels, args), desc=f"head epoch {epoch + 1}/{args.epochs}")
             correct = seen = 0
+            started = time.perf_counter()
             for x, y in bar:
                 logits = model.read_logits(x)
                 loss = F.cross_entropy(logits, y)
@@ -119,7 +121,8 @@ def main(argv: list[str] | None = None) -> Path:
                 seen += len(y)
                 bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{correct / seen:.4f}")
             history.append({"epoch": epoch + 1, "train_accuracy": round(correct / max(1, seen), 4),
-                            "val_accuracy": round(accuracy(model, val_images, val_labels), 4)})
+                            "val_accuracy": round(accuracy(model, val_images, val_labels), 4),
+                            "seconds": round(time.perf_counter() - started)})
             print(f"epoch {epoch + 1}: train accuracy {history[-1]['train_accuracy']:.4f}, "
                   f"held-out {history[-1]['val_accuracy']:.4f}", file=sys.stderr)
             torch.save({"config": dataclasses.asdict(model.config), "model": model.state_dict(),
