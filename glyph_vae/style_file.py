@@ -49,7 +49,7 @@ MAX_CHARACTERS = 256  # what the style was read from (a mix is read from both st
 MAX_COUNT = 10_000
 MAX_ABS_MEAN = 100.0  # the prior is N(0, 1): a mean this far out is no style, only a broken file
 LOGVAR_RANGE = (-30.0, 10.0)  # spreads from 3e-7 to 150; the bundled model's lie within -7 and 0.1
-MAX_OFFSET = 6.0  # a slider spans -3 to 3, so a move from the style's own place is at most 6
+MAX_OFFSET = 12.0  # a move from the style's own place spans at most a slider's range (-3 to 3 unless measured)
 MAX_AXES = 32
 MAX_CONFIG_KEYS = 64
 

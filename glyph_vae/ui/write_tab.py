@@ -13,6 +13,7 @@ from ..writing import FULL_CHARACTER_SET, MAX_STYLE_DRAWINGS, MAX_TEXT_LENGTH, g
 from .common import file_data, user_errors, warn
 from .downloads import Downloads
 from .pad import drawing_pad, image_value
+from .styles import StyleFiles
 
 STYLE_PADS = 6
 STYLE_PADS_PER_ROW = 3
@@ -192,6 +193,8 @@ class WriteTab:
                 with gr.Accordion("Or upload pictures of your writing (one character each)", open=False):
                     uploads = gr.File(label=f"Style drawings (up to {MAX_STYLE_DRAWINGS})", file_count="multiple",
                                       file_types=["image"], type="filepath", elem_id="style-files")
+                style_files = StyleFiles(self, self.files)
+                style_files.render()
             with gr.Column(scale=6, min_width=340):
                 page = gr.Image(label="In your hand (download with the button)", type="filepath", format="png",
                                 buttons=["download", "fullscreen"], elem_id="write-output")
@@ -245,5 +248,7 @@ class WriteTab:
         reset.click(self.reset_sliders, style_state, sliders, queue=False, **quiet).then(
             self.write_ui, page_inputs, page, **quiet)
         demo.load(self.write_ui, page_inputs, page, **quiet)
+        style_files.wire(style_state, sliders, pads, uploads, style_note, reads,
+                         lambda event: event.then(self.write_ui, page_inputs, page, **quiet))
         gr.api(self.glyphs, api_name="glyphs")
         gr.api(self.write, api_name="write")
