@@ -64,20 +64,22 @@ def _darkest(frames: list[np.ndarray]) -> np.ndarray:
     return pixels[pixels.sum(-1).argmin()]
 
 
-def captioned_column(frames: list[Image.Image], captions: list[str], pad: int = 8) -> Image.Image:
-    """Images stacked top to bottom, each with its caption line above it (a morph's strip)."""
+def captioned_grid(frames: list[Image.Image], captions: list[str], per_row: int = 4, pad: int = 8) -> Image.Image:
+    """Images of one size in rows of `per_row`, left to right, each with its caption above it
+    (a morph's strip: 2 to 24 frames read in order, in a picture that stays about as wide as tall)."""
     font = _font(14)
     text_h = 20
-    width = max(f.width for f in frames) + 2 * pad
-    column = Image.new("RGB", (width, sum(f.height + text_h + pad for f in frames) + pad), "white")
-    draw = ImageDraw.Draw(column)
-    y = pad
-    for frame, caption in zip(frames, captions):
-        draw.text((pad, y + 2), caption, fill=(90, 90, 90), font=font)
-        column.paste(frame.convert("RGB"), (pad, y + text_h))
-        y += frame.height + text_h + pad
-        draw.line((pad, y - pad // 2, width - pad, y - pad // 2), fill=(228, 228, 228))
-    return column
+    cell_w, cell_h = max(f.width for f in frames) + pad, max(f.height for f in frames) + text_h + pad
+    columns = min(per_row, len(frames))
+    rows = -(-len(frames) // columns)
+    grid = Image.new("RGB", (columns * cell_w + pad, rows * cell_h + pad), "white")
+    draw = ImageDraw.Draw(grid)
+    for k, (frame, caption) in enumerate(zip(frames, captions)):
+        x, y = pad + (k % columns) * cell_w, pad + (k // columns) * cell_h
+        draw.text((x, y + 2), caption, fill=(90, 90, 90), font=font)
+        grid.paste(frame.convert("RGB"), (x, y + text_h))
+        draw.rectangle((x - 1, y + text_h - 1, x + frame.width, y + text_h + frame.height), outline=(228, 228, 228))
+    return grid
 
 
 def labelled_strip(frames: list[np.ndarray], captions: list[str], size: int = 84, per_row: int = 11,

@@ -242,9 +242,9 @@ def test_a_refused_file_in_the_tab_is_a_message_and_the_style_stays(tab, styles,
     with pytest.raises(gr.Error, match="not a number"):
         tab.load_ui(str(bad), style, *sliders)
     with pytest.raises(gr.Error, match="not a number"):
-        tab.mix_ui(style, "the file I load here", str(bad), 0.5, *sliders)
+        tab.mix_ui(style, "my file", str(bad), 0.5, *sliders)
     with pytest.raises(gr.Error, match="Load a second style file first"):
-        tab.morph_ui(style, "the file I load here", None, "Hi", 4, *sliders)
+        tab.morph_ui(style, "my file", None, "Hi", 4, *sliders)
     assert same_style(style, kept)  # nothing was changed in place: the page keeps its style
     truncated = tmp_path / "truncated.json"
     truncated.write_text("{")

@@ -20,7 +20,7 @@ from gradio.data_classes import FileData
 
 from ..errors import NoTextError, SettingError, check_randomness, check_seed
 from ..hub import bundled_path
-from ..render import captioned_column, page_gif
+from ..render import captioned_grid, page_gif
 from ..serving import OutputFiles
 from ..style import Style, mix_styles, slider_offset
 from ..style_file import (DEFAULT_NAME, MAX_NAME_LENGTH, LoadedStyle, check_style_name, style_from_file,
@@ -29,7 +29,7 @@ from ..writing import MAX_MORPH_WORD, MORPH_STEPS, SVG_KINDS, morph, morph_weigh
 from .common import file_data, user_errors, warn
 
 EXAMPLE_STYLE_FILES = ("narrow", "wide", "light", "bold", "italic")
-UPLOADED = "the file I load here"  # the second style's choice that means the uploaded file
+UPLOADED = "my file"  # the second style's choice that means the file loaded as the second style
 DEFAULT_MORPH_WORD = "Hello"
 DEFAULT_MORPH_STEPS = 8
 
@@ -105,7 +105,7 @@ class StyleFiles:
         frames = morph(self.model, word, a, b, steps)
         weights = morph_weights(steps)
         captions = [names[0] if w == 0 else names[1] if w == 1 else f"{w:.0%} of the way" for w in weights]
-        strip = captioned_column(frames, captions)
+        strip = captioned_grid(frames, captions)
         buffer = io.BytesIO()
         strip.save(buffer, format="PNG", compress_level=6)
         stem = file_stem(str(word))
@@ -126,7 +126,8 @@ class StyleFiles:
         if choice in EXAMPLE_STYLE_FILES:
             return self.load(str(example_style_file(choice)))
         if upload is None:
-            raise SettingError("Load a second style file first (or choose an example style as the second style).")
+            raise SettingError("Load a second style file first (\"Load a second style\"), or choose an example style "
+                               "as the second style.")
         return self.load(upload, "The second style file")
 
     # -- the tab's handlers ----------------------------------------------------------------
@@ -135,6 +136,16 @@ class StyleFiles:
         """"Save my style": the style file of the style as the page draws it."""
         style = style if style is not None else self.write_tab.prior()
         return self.save(style, self.offsets(style, sliders), name)
+
+    def page_and_file(self, style, text, randomness, seed, line_width, size, name, *sliders):
+        """The tab's page and its style's file, written together: the file "Save my style"
+        downloads is always the style of the page on show (the same style and sliders)."""
+        page = self.write_tab.write_ui(style, text, randomness, seed, line_width, size, *sliders)
+        try:
+            saved = self.save_ui(style, name, *sliders)
+        except gr.Error:  # a bad name: the name box's own change says so
+            saved = gr.update()
+        return page, saved
 
     def replaced(self, style: Style, offsets: dict[str, float], note: str) -> tuple:
         """Outputs that put a style in the tab: the pads and uploads emptied (the page's style
@@ -300,49 +311,56 @@ class StyleFiles:
         with gr.Accordion("Your style: save, load, mix, morph", open=True, elem_id="your-style"):
             with gr.Row(equal_height=True):
                 self.name = gr.Textbox(DEFAULT_NAME, label="Style name", max_length=MAX_NAME_LENGTH, scale=2,
-                                       elem_id="style-name")
-                self.save_button = gr.Button("Save my style", variant="secondary", scale=1, elem_id="style-save")
-            with gr.Row(equal_height=True):
-                self.saved = gr.File(label="Your style file (download it)", interactive=False, height=80,
-                                     elem_id="style-saved")
-                self.load_file = gr.File(label="Load a style (.json)", file_types=[".json"], type="filepath",
-                                         height=80, elem_id="style-load")
+                                       elem_id="style-name", show_label=True)
+                with gr.Column(scale=2, min_width=160):
+                    # Its file is kept up to date with the page, so one click downloads the style as it is drawn.
+                    self.save_button = gr.DownloadButton("Save my style", variant="secondary",
+                                                         elem_id="style-save")
+                    self.load_button = gr.UploadButton("Load a style", file_types=[".json"], type="filepath",
+                                                       elem_id="style-load")
             gr.Markdown("**Example style files** (one click loads one):")
             with gr.Row(elem_id="style-file-examples"):
                 self.example_buttons = [gr.Button(f"{n}.json", size="sm", min_width=60, elem_id=f"style-file-{n}")
                                         for n in EXAMPLE_STYLE_FILES]
             gr.Markdown("**Mix and morph** your style with a second one:")
-            with gr.Row(equal_height=True):
-                self.choice = gr.Dropdown([UPLOADED, *EXAMPLE_STYLE_FILES], value=UPLOADED, label="Second style",
-                                          elem_id="style-second-choice", scale=1)
-                self.other = gr.File(label="Second style file (.json)", file_types=[".json"], type="filepath",
-                                     height=80, elem_id="style-second", scale=2)
-            with gr.Row(equal_height=True):
+            with gr.Row(equal_height=False):
+                self.choice = gr.Radio([UPLOADED, *EXAMPLE_STYLE_FILES], value=EXAMPLE_STYLE_FILES[-1],
+                                       label="Second style", elem_id="style-second-choice", scale=3)
+                self.other = gr.UploadButton("Load a second style", file_types=[".json"], type="filepath",
+                                             size="sm", elem_id="style-second", scale=1, min_width=100)
+            with gr.Row(equal_height=False):
                 self.weight = gr.Slider(0, 1, value=0.5, step=0.05, label="Mix weight",
                                         info="0: your style, 1: the second style", elem_id="style-mix-weight",
                                         scale=3)
-                self.mix_button = gr.Button("Mix", size="sm", scale=1, elem_id="style-mix")
-            with gr.Row(equal_height=True):
+                self.mix_button = gr.Button("Mix", size="sm", scale=1, min_width=80, elem_id="style-mix")
+            with gr.Row(equal_height=False):
                 self.word = gr.Textbox(DEFAULT_MORPH_WORD, label="Word to morph", max_length=MAX_MORPH_WORD,
                                        elem_id="morph-word", scale=2)
                 self.steps = gr.Slider(*MORPH_STEPS, value=DEFAULT_MORPH_STEPS, step=1, label="Steps",
                                        elem_id="morph-steps", scale=2)
-                self.morph_button = gr.Button("Morph", size="sm", scale=1, elem_id="morph-go")
-            with gr.Row():
-                self.gif = gr.Image(label="Morph (looping GIF)", type="filepath", buttons=["download"],
-                                    elem_id="morph-gif", height=160)
-                self.strip = gr.Image(label="Morph strip (PNG)", type="filepath", format="png",
-                                      buttons=["download"], elem_id="morph-strip", height=160)
+                self.morph_button = gr.Button("Morph", size="sm", scale=1, min_width=80, elem_id="morph-go")
+            self.gif = gr.Image(label="Morph (looping GIF)", type="filepath", buttons=["download"],
+                                elem_id="morph-gif", height=130)
+            self.strip = gr.Image(label="The morph as a strip (PNG)", type="filepath", format="png",
+                                  buttons=["download", "fullscreen"], elem_id="morph-strip", height=260)
+
+    def second_ui(self, upload):
+        """A second style file loaded: checked (a refused file is a message) and chosen."""
+        loaded = self.load(upload, "The second style file")
+        return gr.update(value=UPLOADED, label=f"Second style ({UPLOADED}: {loaded.info.name})")
 
     def wire(self, style_state, sliders: list, pads: list, uploads, style_note, reads: list, write_page) -> None:
-        """The events and the API endpoints. `write_page`: chains the page's rewrite to an event."""
+        """The events and the API endpoints. `write_page`: chains the page's rewrite (and the
+        saved file's, see `page_and_file`) to an event."""
         quiet = dict(api_visibility="private")
         replaced = [*pads, uploads, style_state, style_note, *reads, *sliders]
         kept = [style_state, *sliders]
-        self.save_button.click(self.save_ui, [style_state, self.name, *sliders], self.saved, **quiet)
-        write_page(self.load_file.upload(self.load_ui, [self.load_file, *kept], replaced, **quiet))
+        saving = [style_state, self.name, *sliders]
+        self.name.change(self.save_ui, saving, self.save_button, show_progress="hidden", **quiet)
+        write_page(self.load_button.upload(self.load_ui, [self.load_button, *kept], replaced, **quiet))
         for n, button in zip(EXAMPLE_STYLE_FILES, self.example_buttons):
             write_page(button.click(self.load_example_ui, [gr.State(n), *kept], replaced, **quiet))
+        self.other.upload(user_errors(self.second_ui), self.other, self.choice, **quiet)
         write_page(self.mix_button.click(self.mix_ui, [style_state, self.choice, self.other, self.weight, *sliders],
                                          replaced, **quiet))
         self.morph_button.click(self.morph_ui, [style_state, self.choice, self.other, self.word, self.steps,
