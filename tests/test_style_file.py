@@ -291,3 +291,13 @@ def test_an_example_style_file_loads_in_one_click_as_its_drawings_do(tab, styles
     out = tab.load_example_ui("wide", None, *[0.0] * 4)
     assert np.allclose(out[STYLE_PADS + 1].mean, styles["wide"].mean, atol=1e-5)
     assert "**Wide**" in out[STYLE_PADS + 2]
+
+
+def test_the_tab_loads_a_style_of_other_weights_with_a_visible_warning(tab, good, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr("glyph_vae.ui.styles.warn", shown.append)  # gr.Warning: a toast on the page
+    path = tmp_path / "other.json"
+    path.write_bytes(edited(good, set_in(["model", "sha256"], "0123456789abcdef")))
+    out = tab.load_ui(str(path), None, *[0.0] * 4)
+    assert len(shown) == 1 and "0123456789abcdef" in shown[0] and "d0dec0840da11410" in shown[0]
+    assert "made with other weights" in out[STYLE_PADS + 2]
