@@ -86,7 +86,7 @@ def test_the_tab_saves_its_style_and_sliders_and_a_load_gives_the_same_page(tab,
     before = write_tab.write_ui(style, "Save me", 0.3, 11, 1000, 48, *sliders)
     path = tab.save_ui(style, "Bold and slanted", *sliders)
     assert path.endswith("Bold-and-slanted.json")
-    out = tab.load_ui(path, None, *[0.0] * len(sliders))
+    out = tab.load_ui(path)
     pads, uploads, loaded, note = out[:STYLE_PADS], out[STYLE_PADS], out[STYLE_PADS + 1], out[STYLE_PADS + 2]
     assert pads == ("",) * STYLE_PADS and uploads is None  # the drawings no longer make the style
     assert same_style(loaded, style) and "Bold and slanted" in note
@@ -240,7 +240,7 @@ def test_a_refused_file_in_the_tab_is_a_message_and_the_style_stays(tab, styles,
     sliders = tab.write_tab.start_positions(style)
     kept = copy.deepcopy(style)
     with pytest.raises(gr.Error, match="not a number"):
-        tab.load_ui(str(bad), style, *sliders)
+        tab.load_ui(str(bad))
     with pytest.raises(gr.Error, match="not a number"):
         tab.mix_ui(style, "my file", str(bad), 0.5, *sliders)
     with pytest.raises(gr.Error, match="Load a second style file first"):
@@ -288,7 +288,7 @@ def test_the_shipped_example_style_files_are_what_the_script_makes(model, name):
 
 
 def test_an_example_style_file_loads_in_one_click_as_its_drawings_do(tab, styles):
-    out = tab.load_example_ui("wide", None, *[0.0] * 4)
+    out = tab.load_example_ui("wide")
     assert np.allclose(out[STYLE_PADS + 1].mean, styles["wide"].mean, atol=1e-5)
     assert "**Wide**" in out[STYLE_PADS + 2]
 
@@ -298,6 +298,6 @@ def test_the_tab_loads_a_style_of_other_weights_with_a_visible_warning(tab, good
     monkeypatch.setattr("glyph_vae.ui.styles.warn", shown.append)  # gr.Warning: a toast on the page
     path = tmp_path / "other.json"
     path.write_bytes(edited(good, set_in(["model", "sha256"], "0123456789abcdef")))
-    out = tab.load_ui(str(path), None, *[0.0] * 4)
+    out = tab.load_ui(str(path))
     assert len(shown) == 1 and "0123456789abcdef" in shown[0] and "d0dec0840da11410" in shown[0]
     assert "made with other weights" in out[STYLE_PADS + 2]

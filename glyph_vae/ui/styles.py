@@ -163,14 +163,14 @@ class StyleFiles:
                 "starts a new style from the drawings.")
 
     @user_errors
-    def load_ui(self, upload, *_kept):
-        """"Load a style": the file's style and slider moves replace the tab's. `_kept`: the
-        state and sliders, untouched if the file is refused (the error stops the update)."""
+    def load_ui(self, upload):
+        """"Load a style": the file's style and slider moves replace the tab's. A refused file
+        raises, and an event that raises updates nothing: the tab keeps its style and sliders."""
         loaded = self.load(upload)
         return self.replaced(loaded.style, loaded.offsets, self.loaded_note(loaded, "Loaded the style"))
 
     @user_errors
-    def load_example_ui(self, name: str, *_kept):
+    def load_example_ui(self, name: str):
         loaded = self.load(str(example_style_file(name)))
         return self.replaced(loaded.style, loaded.offsets, self.loaded_note(loaded, "The example style file"))
 
@@ -354,12 +354,11 @@ class StyleFiles:
         saved file's, see `page_and_file`) to an event."""
         quiet = dict(api_visibility="private")
         replaced = [*pads, uploads, style_state, style_note, *reads, *sliders]
-        kept = [style_state, *sliders]
         saving = [style_state, self.name, *sliders]
         self.name.change(self.save_ui, saving, self.save_button, show_progress="hidden", **quiet)
-        write_page(self.load_button.upload(self.load_ui, [self.load_button, *kept], replaced, **quiet))
+        write_page(self.load_button.upload(self.load_ui, self.load_button, replaced, **quiet))
         for n, button in zip(EXAMPLE_STYLE_FILES, self.example_buttons):
-            write_page(button.click(self.load_example_ui, [gr.State(n), *kept], replaced, **quiet))
+            write_page(button.click(self.load_example_ui, gr.State(n), replaced, **quiet))
         self.other.upload(user_errors(self.second_ui), self.other, self.choice, **quiet)
         write_page(self.mix_button.click(self.mix_ui, [style_state, self.choice, self.other, self.weight, *sliders],
                                          replaced, **quiet))
