@@ -106,6 +106,11 @@ def wait_for_new_output(page, before: str, timeout: int = 30_000) -> None:
         arg=before, timeout=timeout)
 
 
+def upload_input(page, button: str):
+    """The file input of an upload button (Gradio puts it just before the button)."""
+    return page.locator(button).locator("xpath=preceding-sibling::input[@type='file'][1]")
+
+
 def note(page) -> str:
     return page.locator("#style-note").inner_text()
 
@@ -140,12 +145,12 @@ def test_page_save_a_style_clear_the_drawings_load_it_and_get_the_same_page(writ
     average = output_src(page)
     broken = tmp_path / "broken.json"
     broken.write_text('{"format": "glyphvae-style"')
-    page.locator("input[data-testid='Load a style-upload-button']").set_input_files(str(broken))
+    upload_input(page, "#style-load").set_input_files(str(broken))
     page.wait_for_selector(".toast-body.error", timeout=30_000)
     assert "not valid JSON" in page.locator(".toast-body.error").first.inner_text()
     assert "average style" in note(page) and output_src(page) == average  # the style is kept as it was
 
-    page.locator("input[data-testid='Load a style-upload-button']").set_input_files(str(saved))
+    upload_input(page, "#style-load").set_input_files(str(saved))
     page.wait_for_function("() => /Loaded the style Wide italic/.test(document.querySelector('#style-note').innerText)",
                            timeout=30_000)
     wait_for_new_output(page, average)
@@ -154,14 +159,16 @@ def test_page_save_a_style_clear_the_drawings_load_it_and_get_the_same_page(writ
     assert page.request.get(output_src(page)).body() == mine_png
 
 
-def test_page_an_example_file_and_a_morph_to_a_second_style(write_page):
+def test_page_an_example_file_then_a_second_file_morphed_and_mixed(write_page):
     page = write_page
     before = output_src(page)
     page.click("#style-file-narrow")
     page.wait_for_function("() => /example style file Narrow/.test(document.querySelector('#style-note').innerText)",
                            timeout=30_000)
     wait_for_new_output(page, before)
-    page.locator("#style-second-choice label", has_text="wide").click()
+    upload_input(page, "#style-second").set_input_files(str(bundled_path("style_examples", "wide.json")))
+    page.wait_for_function("() => /my file: Wide/.test(document.querySelector('#style-second-choice').innerText)",
+                           timeout=30_000)  # the second style is the file just loaded
     page.fill("#morph-word textarea", "Mix")
     page.click("#morph-go")
     page.wait_for_selector("#morph-gif img", timeout=30_000)
@@ -170,7 +177,8 @@ def test_page_an_example_file_and_a_morph_to_a_second_style(write_page):
     assert gif.format == "GIF" and gif.n_frames == 14  # 8 steps forth and 6 back
     before = output_src(page)
     page.click("#style-mix")
-    page.wait_for_function("() => /A mix: 50%/.test(document.querySelector('#style-note').innerText)",
+    page.wait_for_function("() => /A mix: 50% of the way from your style to Wide/.test("
+                           "document.querySelector('#style-note').innerText)",
                            timeout=30_000)
     wait_for_new_output(page, before)
     assert page.locator(".toast-body.error").count() == 0

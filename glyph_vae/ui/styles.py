@@ -323,11 +323,10 @@ class StyleFiles:
                 self.example_buttons = [gr.Button(f"{n}.json", size="sm", min_width=60, elem_id=f"style-file-{n}")
                                         for n in EXAMPLE_STYLE_FILES]
             gr.Markdown("**Mix and morph** your style with a second one:")
-            with gr.Row(equal_height=False):
-                self.choice = gr.Radio([UPLOADED, *EXAMPLE_STYLE_FILES], value=EXAMPLE_STYLE_FILES[-1],
-                                       label="Second style", elem_id="style-second-choice", scale=3)
-                self.other = gr.UploadButton("Load a second style", file_types=[".json"], type="filepath",
-                                             size="sm", elem_id="style-second", scale=1, min_width=100)
+            self.choice = gr.Radio([UPLOADED, *EXAMPLE_STYLE_FILES], value=EXAMPLE_STYLE_FILES[-1],
+                                   label="Second style", elem_id="style-second-choice")
+            self.other = gr.UploadButton("Load a second style (.json)", file_types=[".json"], type="filepath",
+                                         size="sm", elem_id="style-second")
             with gr.Row(equal_height=False):
                 self.weight = gr.Slider(0, 1, value=0.5, step=0.05, label="Mix weight",
                                         info="0: your style, 1: the second style", elem_id="style-mix-weight",
