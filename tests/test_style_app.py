@@ -159,7 +159,7 @@ def test_page_save_a_style_clear_the_drawings_load_it_and_get_the_same_page(writ
     assert page.request.get(output_src(page)).body() == mine_png
 
 
-def test_page_an_example_file_then_a_second_file_morphed_and_mixed(write_page):
+def test_page_an_example_file_then_a_second_file_morphed_and_mixed(write_page, tmp_path):
     page = write_page
     before = output_src(page)
     page.click("#style-file-narrow")
@@ -182,3 +182,14 @@ def test_page_an_example_file_then_a_second_file_morphed_and_mixed(write_page):
                            timeout=30_000)
     wait_for_new_output(page, before)
     assert page.locator(".toast-body.error").count() == 0
+    other = json.loads(read(bundled_path("style_examples", "bold.json")))
+    ours = other["model"]["sha256"]  # the bundled weights' (a test checks the example files against them)
+    other["model"]["sha256"] = "0123456789abcdef"  # other weights, the same latent size
+    path = tmp_path / "other-weights.json"
+    path.write_text(json.dumps(other))
+    upload_input(page, "#style-load").set_input_files(str(path))
+    page.wait_for_selector(".toast-body.warning", timeout=30_000)  # loaded, with a warning naming both models
+    warning = page.locator(".toast-body.warning").first.inner_text()
+    assert "0123456789abcdef" in warning and ours in warning
+    page.wait_for_function("() => /made with other weights/.test(document.querySelector('#style-note').innerText)",
+                           timeout=30_000)

@@ -269,7 +269,8 @@ def test_a_style_of_another_latent_size_is_refused_naming_both_models(model, goo
         for key in ("mean", "logvar", "hand_logvar"):
             document["posterior"][key] = document["posterior"][key][:16]
 
-    with pytest.raises(StyleModelError, match="feedfacefeedface \\(16-d latent\\).*d0dec0840da11410 \\(64-d latent\\)"):
+    ours = model.identity()["sha256"]
+    with pytest.raises(StyleModelError, match=f"feedfacefeedface \\(16-d latent\\).*{ours} \\(64-d latent\\)"):
         style_from_file(edited(good, smaller), model)
 
 
@@ -293,11 +294,18 @@ def test_an_example_style_file_loads_in_one_click_as_its_drawings_do(tab, styles
     assert "**Wide**" in out[STYLE_PADS + 2]
 
 
-def test_the_tab_loads_a_style_of_other_weights_with_a_visible_warning(tab, good, tmp_path, monkeypatch):
+def test_the_tab_loads_a_style_of_other_weights_with_a_visible_warning(tab, model, good, tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr("glyph_vae.ui.styles.warn", shown.append)  # gr.Warning: a toast on the page
     path = tmp_path / "other.json"
     path.write_bytes(edited(good, set_in(["model", "sha256"], "0123456789abcdef")))
     out = tab.load_ui(str(path))
-    assert len(shown) == 1 and "0123456789abcdef" in shown[0] and "d0dec0840da11410" in shown[0]
+    assert len(shown) == 1 and "0123456789abcdef" in shown[0] and model.identity()["sha256"] in shown[0]
     assert "made with other weights" in out[STYLE_PADS + 2]
+
+
+def test_the_average_style_saves_and_writes_as_no_drawings_do(tab):
+    path, characters = tab.style([])
+    assert characters == "" and json.loads(open(path["path"]).read())["posterior"]["hand_logvar"] is None
+    assert open(tab.write_with_style(path, "Average", 0.5, 2)["path"], "rb").read() == \
+        open(tab.write_tab.write([], "Average", 0.5, 2)["path"], "rb").read()
