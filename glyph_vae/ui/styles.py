@@ -178,7 +178,7 @@ class StyleFiles:
     def mix_ui(self, style, choice, upload, weight, *sliders):
         """"Mix": the tab's style mixed with the second style; the mix becomes the tab's style."""
         other = self.second(choice, upload)
-        mix, offsets, name = self.mixed(self.current(style, sliders, "your style"), other, weight)
+        mix, offsets, _ = self.mixed(self.current(style, sliders, "your style"), other, weight)
         note = (f"A mix: **{float(weight):.0%}** of the way from your style to **{other.info.name}** "
                 f"(read as {' '.join(mix.characters) or 'nothing'}). Save it to keep it.")
         return self.replaced(mix, offsets, note)
