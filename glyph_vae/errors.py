@@ -57,6 +57,14 @@ class UnsupportedCharactersError(UserInputError):
         super().__init__(f"GlyphVAE draws only 0-9, A-Z and a-z; it cannot draw {shown}{more}.")
 
 
+class StyleFileError(UserInputError):
+    """A style file that cannot be read as one: not JSON, wrong keys, shapes or numbers, too large."""
+
+
+class StyleModelError(StyleFileError):
+    """A style file made for a model whose latent cannot hold it (another latent size)."""
+
+
 class SettingError(UserInputError):
     """A number or choice outside what it may be (seed, randomness, digit, page size...)."""
 

@@ -144,6 +144,11 @@ class HubModel(PyTorchModelHubMixin):
     load_warnings: list[str]
     files: dict[str, bytes]
 
+    def identity(self) -> dict:
+        """Which weights these are, as /health and style files name them: the first 16 hex digits
+        of model.safetensors' sha256 ("" if it was not loaded from one) and the config."""
+        return {"sha256": (self.weights_sha256 or "")[:16], "config": dataclasses.asdict(self.config)}
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "model_type" in cls.__dict__:

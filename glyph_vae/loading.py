@@ -42,10 +42,8 @@ class LoadedModel:
 
     def health(self) -> dict:
         """What /health says about it: source, config, the first 16 hex digits of its weights' sha256."""
-        import dataclasses
-
-        return {"source": self.source, "config": dataclasses.asdict(self.model.config),
-                "sha256": (self.model.weights_sha256 or "")[:16]}
+        identity = self.model.identity()
+        return {"source": self.source, "config": identity["config"], "sha256": identity["sha256"]}
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,55 @@ def path_gif(frames: list[np.ndarray], size: int = 168, frame_ms: int = 90, leve
     return buffer.getvalue()
 
 
+def page_gif(frames: list[Image.Image], frame_ms: int = 140, hold_ms: int = 700, levels: int = 16) -> bytes:
+    """Pages of one size (a morph) as a GIF that loops forth and back, holding each end.
+
+    Every frame is cut to `levels` blends of its paper and its ink (the page has no other
+    colours), so LZW packs them well and one palette serves every frame."""
+    if not frames:
+        raise ValueError("A GIF needs at least one frame.")
+    rgb = [np.asarray(f.convert("RGB"), np.float32) for f in frames]
+    paper, ink = rgb[0][0, 0], _darkest(rgb)
+    span = np.maximum(np.abs(paper - ink).max(), 1.0)
+    palette = [np.uint8(np.round(paper + (ink - paper) * k / (levels - 1))) for k in range(levels)]
+    flat = [int(v) for colour in palette for v in colour] + [0] * (3 * (256 - levels))
+    images = []
+    for pixels in rgb:
+        amount = np.clip(np.abs(pixels - paper).max(-1) / span, 0, 1)  # how much ink, 0 to 1
+        image = Image.fromarray(np.uint8(np.round(amount * (levels - 1))), "P")
+        image.putpalette(flat)
+        images.append(image)
+    loop = images + images[-2:0:-1]
+    durations = [hold_ms if i in (0, len(images) - 1) else frame_ms for i in range(len(loop))]
+    buffer = io.BytesIO()
+    loop[0].save(buffer, format="GIF", save_all=True, append_images=loop[1:], duration=durations, loop=0,
+                 optimize=False)
+    return buffer.getvalue()
+
+
+def _darkest(frames: list[np.ndarray]) -> np.ndarray:
+    pixels = np.concatenate([f.reshape(-1, 3) for f in frames])
+    return pixels[pixels.sum(-1).argmin()]
+
+
+def captioned_grid(frames: list[Image.Image], captions: list[str], per_row: int = 4, pad: int = 8) -> Image.Image:
+    """Images of one size in rows of `per_row`, left to right, each with its caption above it
+    (a morph's strip: 2 to 24 frames read in order, in a picture that stays about as wide as tall)."""
+    font = _font(14)
+    text_h = 20
+    cell_w, cell_h = max(f.width for f in frames) + pad, max(f.height for f in frames) + text_h + pad
+    columns = min(per_row, len(frames))
+    rows = -(-len(frames) // columns)
+    grid = Image.new("RGB", (columns * cell_w + pad, rows * cell_h + pad), "white")
+    draw = ImageDraw.Draw(grid)
+    for k, (frame, caption) in enumerate(zip(frames, captions)):
+        x, y = pad + (k % columns) * cell_w, pad + (k // columns) * cell_h
+        draw.text((x, y + 2), caption, fill=(90, 90, 90), font=font)
+        grid.paste(frame.convert("RGB"), (x, y + text_h))
+        draw.rectangle((x - 1, y + text_h - 1, x + frame.width, y + text_h + frame.height), outline=(228, 228, 228))
+    return grid
+
+
 def labelled_strip(frames: list[np.ndarray], captions: list[str], size: int = 84, per_row: int = 11,
                    highlight: int | None = None) -> Image.Image:
     """Frames in rows of `per_row`, each with up to two caption lines below it;

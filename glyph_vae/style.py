@@ -18,8 +18,8 @@ from .model import CHARSET, GlyphVAE
 from .reading import glyph_tensor
 
 __all__ = ["MAX_SEED", "Style", "StyleAxis", "UnsupportedCharactersError", "check_characters", "check_randomness",
-           "check_seed", "combine_posteriors", "draw_glyphs", "infer_style", "ink", "prior_style", "read_style_axes",
-           "slider_offset", "slider_positions", "style_latents"]
+           "check_seed", "combine_posteriors", "draw_glyphs", "infer_style", "ink", "mix_styles", "prior_style",
+           "read_style_axes", "slider_offset", "slider_positions", "style_latents"]
 
 @dataclass(frozen=True)
 class Style:
@@ -33,6 +33,9 @@ class Style:
     # since they agree on the writer; a writer's glyphs still differ from one another by
     # about this much (see glyph_vae.font's alternates).
     variation: np.ndarray | None = None
+    # What the drawings were read as, in order ("AK7"; "" for the prior): what a style file
+    # says it was read from, so that a user sees what a loaded style is made of.
+    characters: str = ""
 
     @property
     def hand_variation(self) -> np.ndarray:
@@ -40,7 +43,7 @@ class Style:
 
     def shifted(self, offset: np.ndarray) -> "Style":
         """The same belief moved by `offset` (the latent sliders), its spread kept."""
-        return Style(np.float32(self.mean + offset), self.std, self.count, self.variation)
+        return Style(np.float32(self.mean + offset), self.std, self.count, self.variation, self.characters)
 
 
 def prior_style(latent_dim: int) -> Style:
@@ -79,6 +82,48 @@ def combine_posteriors(mu: torch.Tensor, logvar: torch.Tensor) -> Style:
     variation = torch.exp(0.5 * logvar.mean(0))  # the drawings' spreads, geometric mean
     return Style(mean.numpy().astype(np.float32), total.rsqrt().numpy().astype(np.float32), len(mu),
                  variation.numpy().astype(np.float32))
+
+
+def mix_styles(a: Style, b: Style, weight: float) -> Style:
+    """A style `weight` of the way from `a` (0) to `b` (1).
+
+    How the two Gaussians are mixed: the means are interpolated linearly and the
+    log-variances linearly (so the spread goes geometrically, and stays positive). A slider
+    measure is a linear function of the mean (`slider_positions`), so every slider of the
+    mix sits the same fraction of the way between the two styles' own positions: a morph
+    moves width, weight, slant and height evenly at once, and the midpoint is halfway in
+    each. Interpolating the natural parameters instead (precision and precision times mean,
+    the geometric mixture p_a^(1-w) p_b^w) weights each dimension's mean by how sure each
+    style is of it: right for evidence about one writer (that is how `infer_style` combines
+    drawings), wrong for blending two hands, where it follows the surer style and can put a
+    slider measure outside the range of the two. A mixture of the two densities would not be
+    one style at all, but a coin tossed per glyph.
+
+    The arithmetic is done in float64 and rounded to float32 once, so weight 0 gives `a`'s
+    arrays back exactly and weight 1 `b`'s (float64 carries the 2 x log and exp of a float32
+    value back to within 1e-16 of it, far inside float32's rounding). `count` (how many
+    drawings' worth of evidence) is interpolated the same way and rounded, `variation` (one
+    drawing's spread) like the spread; the mix is read from both styles' characters.
+    """
+    from .errors import check_fraction
+
+    weight = check_fraction(weight, "The mixing weight", "0: the first style, 1: the second")
+    if a.mean.shape != b.mean.shape:
+        raise ValueError(f"Styles of {a.mean.size}-d and {b.mean.size}-d latents cannot be mixed.")
+
+    def between(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return (1.0 - weight) * np.float64(x) + weight * np.float64(y)
+
+    def spread(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        log_var = between(2.0 * np.log(np.float64(x)), 2.0 * np.log(np.float64(y)))
+        return np.float32(np.exp(0.5 * log_var))
+
+    variation = None
+    if a.variation is not None or b.variation is not None:
+        variation = spread(a.hand_variation, b.hand_variation)
+    count = int(np.floor((1.0 - weight) * a.count + weight * b.count + 0.5))
+    characters = a.characters if weight == 0 else b.characters if weight == 1 else a.characters + b.characters
+    return Style(np.float32(between(a.mean, b.mean)), spread(a.std, b.std), count, variation, characters)
 
 
 def check_characters(characters: str) -> None:

@@ -11,6 +11,7 @@ Pure functions over a loaded model, the same ones the app and its API call:
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Sequence
 
 import numpy as np
@@ -19,10 +20,10 @@ from PIL import Image
 from .layout import Page, layout_text
 from .model import CHARSET, GlyphVAE
 from .errors import (BlankDrawingError, GlyphError, NoTextError, SettingError, TextTooLongError,
-                     TooManyDrawingsError)
+                     TooManyDrawingsError, check_whole_number)
 from .preprocess import normalize_glyph
 from .reading import Reading, read_glyphs_and_posteriors
-from .style import Style, check_characters, combine_posteriors, draw_glyphs, prior_style
+from .style import Style, check_characters, combine_posteriors, draw_glyphs, mix_styles, prior_style
 
 MAX_TEXT_LENGTH = 500  # characters of one page: a long note, and a fraction of a second to draw
 MAX_STYLE_DRAWINGS = 16  # more adds little to the style (precisions add up) and costs upload time
@@ -54,7 +55,8 @@ def style_from_drawings(model: GlyphVAE, drawings: Sequence[Any]) -> tuple[Style
     probs, recons, mu, logvar = read_glyphs_and_posteriors(model, np.stack([glyphs[i] for i in filled]))
     for k, i in enumerate(filled):
         readings[i] = Reading(glyph=glyphs[i], reconstruction=recons[k], probabilities=probs[k])
-    return combine_posteriors(mu, logvar), readings
+    style = combine_posteriors(mu, logvar)
+    return replace(style, characters="".join(r.character for r in readings if r)), readings
 
 
 def check_text(text: str | None) -> str:
@@ -121,3 +123,44 @@ def write_print(model: GlyphVAE, text: str, style: Style, randomness: float = 0.
     image = render_page(page, page_shapes(page, "outline"), scale)
     image.info["dpi"] = (300, 300)
     return image
+
+
+MORPH_STEPS = (2, 24)  # frames from one style to the other, both included
+MAX_MORPH_WORD = 24  # characters: one line of the morph's page
+MORPH_CAP_HEIGHT = 40  # px: a 24-character word fits the 1000 px line in most hands
+
+
+def morph_weights(steps) -> list[float]:
+    """The mixing weights of a morph's frames: 0 to 1 in `steps` even steps, the ends exact."""
+    steps = check_whole_number(steps, "The number of morph steps", *MORPH_STEPS)
+    return [k / (steps - 1) for k in range(steps)]
+
+
+def check_morph_word(word) -> str:
+    word = (word or "").strip()
+    if not word:
+        raise NoTextError("Type a word to morph: letters (A-Z, a-z) or digits (0-9).")
+    if "\n" in word or "\r" in word:
+        raise SettingError("The morph writes one line: type a word or two, without new lines.")
+    if len(word) > MAX_MORPH_WORD:
+        raise TextTooLongError(f"The word to morph has {len(word):,} characters; at most {MAX_MORPH_WORD}.")
+    check_characters(word.replace(" ", ""))
+    return word
+
+
+def morph(model: GlyphVAE, word: str, style_a: Style, style_b: Style, steps: int = 8, randomness: float = 0.0,
+          seed: int = 0) -> list[Image.Image]:
+    """`word` written in `steps` styles from `style_a` to `style_b` (mix_styles at weights 0 to 1):
+    one page image per step, all the same size (white paper added to the right and below the
+    smaller ones), the word on the same baseline in each. Every frame draws its glyphs from
+    the same seeded noise, so with randomness > 0 they still change only with the style."""
+    word = check_morph_word(word)
+    pages = [write(model, word, mix_styles(style_a, style_b, w), randomness, seed,
+                   cap_height=MORPH_CAP_HEIGHT, line_width=1000).image for w in morph_weights(steps)]
+    width, height = max(p.width for p in pages), max(p.height for p in pages)
+    frames = []
+    for page in pages:
+        frame = Image.new("RGB", (width, height), "white")
+        frame.paste(page, (0, 0))
+        frames.append(frame)
+    return frames

@@ -40,13 +40,18 @@ def test_classify_a_blank_image_says_draw_first_and_server_keeps_answering(clien
 
 def test_the_api_lists_exactly_the_documented_endpoints_and_inputs(client):
     info = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert set(info) == {"/classify", "/write", "/glyphs", "/confuse", "/health", "/font", "/write_svg"}
+    assert set(info) == {"/classify", "/write", "/glyphs", "/confuse", "/health", "/font", "/write_svg", "/style",
+                         "/write_with_style", "/font_with_style", "/write_svg_with_style", "/mix", "/morph"}
     names = {api: [p["parameter_name"] for p in endpoint["parameters"]] for api, endpoint in info.items()}
     assert names == {"/classify": ["image"], "/write": ["drawings", "text", "randomness", "seed"],
                      "/glyphs": ["drawings", "characters", "randomness", "seed"],
                      "/confuse": ["digit", "drawing", "seed"], "/health": [],
                      "/font": ["drawings", "name", "alternates", "randomness", "seed"],
-                     "/write_svg": ["drawings", "text", "randomness", "seed", "kind"]}
+                     "/write_svg": ["drawings", "text", "randomness", "seed", "kind"],
+                     "/style": ["drawings"], "/write_with_style": ["style", "text", "randomness", "seed"],
+                     "/font_with_style": ["style", "name", "alternates", "randomness", "seed"],
+                     "/write_svg_with_style": ["style", "text", "randomness", "seed", "kind"],
+                     "/mix": ["style_a", "style_b", "weight"], "/morph": ["style_a", "style_b", "word", "steps"]}
 
 
 # -- the Read tab ----------------------------------------------------------------------------

@@ -101,9 +101,12 @@ def test_the_package_installs_with_its_weights_and_works_from_another_folder(tmp
     assert install.returncode == 0, install.stderr[-2000:]
     code = ("import glyph_vae; from glyph_vae import GlyphVAE, read, bundled_path;"
             "m = GlyphVAE.from_pretrained(); print(glyph_vae.__file__);"
-            "print(read(m, bundled_path('examples', 'drawn_7.png')).character, len(m.style_axes))")
+            "print(read(m, bundled_path('examples', 'drawn_7.png')).character, len(m.style_axes));"
+            "from glyph_vae.style_file import style_from_file;"
+            "print(style_from_file(bundled_path('style_examples', 'bold.json'), m).info.name)")
     run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300,
                          env={"PYTHONPATH": str(tmp_path / "site"), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
     assert run.returncode == 0, run.stderr[-2000:]
-    where, reading = run.stdout.splitlines()
+    where, reading, example_style = run.stdout.splitlines()
     assert where.startswith(str(tmp_path / "site")) and reading == "7 4"
+    assert example_style == "Bold"  # the example style files are installed beside their drawings

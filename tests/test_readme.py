@@ -1,6 +1,7 @@
 """The README's Python, gradio_client and MCP examples work as written."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -117,3 +118,15 @@ def test_font_and_svg_api_example_runs(app_url, monkeypatch, capsys):
     capsys.readouterr()
     exec(compile(block('api_name="/font"'), "README.md", "exec"), namespace)
     assert capsys.readouterr().out.strip() == "True <?xml"
+
+
+def test_style_file_api_example_runs(app_url, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    namespace = client_setup(app_url)
+    exec(compile(block('api_name="/write"'), "README.md", "exec"), namespace)
+    capsys.readouterr()
+    exec(compile(block('api_name="/style"'), "README.md", "exec"), namespace)
+    assert capsys.readouterr().out.strip() == "AK True"
+    assert open(namespace["gif"], "rb").read(6) == b"GIF89a"
+    assert namespace["ttf"].endswith(".ttf") and open(namespace["svg"]).read(5) == "<?xml"
+    assert json.loads(open(namespace["halfway"]).read())["name"] == "Narrow + Wide (50%)"

@@ -13,6 +13,7 @@ from ..writing import FULL_CHARACTER_SET, MAX_STYLE_DRAWINGS, MAX_TEXT_LENGTH, g
 from .common import file_data, user_errors, warn
 from .downloads import Downloads
 from .pad import drawing_pad, image_value
+from .styles import StyleFiles
 
 STYLE_PADS = 6
 STYLE_PADS_PER_ROW = 3
@@ -192,6 +193,8 @@ class WriteTab:
                 with gr.Accordion("Or upload pictures of your writing (one character each)", open=False):
                     uploads = gr.File(label=f"Style drawings (up to {MAX_STYLE_DRAWINGS})", file_count="multiple",
                                       file_types=["image"], type="filepath", elem_id="style-files")
+                style_files = StyleFiles(self, self.files)
+                style_files.render()
             with gr.Column(scale=6, min_width=340):
                 page = gr.Image(label="In your hand (download with the button)", type="filepath", format="png",
                                 buttons=["download", "fullscreen"], elem_id="write-output")
@@ -219,6 +222,9 @@ class WriteTab:
                                for k, (axis, p) in enumerate(zip(self.axes, self.start_positions(None)))]
                     reset = gr.Button("Reset to my style", size="sm", elem_id="style-reset")
                 page_inputs = [style_state, text, randomness, seed, line_width, size, *sliders]
+                # The page and the style file "Save my style" downloads are rewritten together.
+                rewrite = (style_files.page_and_file, [*page_inputs[:6], style_files.name, *sliders],
+                           [page, style_files.save_button])
                 Downloads(self, self.files).render(page_inputs[:6], sliders)
 
         style_outputs = [style_state, style_note, *reads, *sliders]
@@ -227,23 +233,25 @@ class WriteTab:
             # The user drew, undid or cleared; values the server sets (an example, clearing) do not fire it.
             pad.input(self.update_style, [uploads, *pads, style_state, *sliders], style_outputs,
                       trigger_mode="always_last", show_progress="hidden", **quiet).then(
-                self.write_ui, page_inputs, page, show_progress="minimal", **quiet)
+                *rewrite, show_progress="minimal", **quiet)
         # The user's own uploads and removals; values the server sets do not re-trigger these.
         for event in (uploads.upload, uploads.clear, uploads.delete):
             event(self.update_style, [uploads, *pads, style_state, *sliders], style_outputs, **quiet).then(
-                self.write_ui, page_inputs, page, **quiet)
+                *rewrite, **quiet)
         for name, button in zip(EXAMPLE_STYLES, example_buttons):
             button.click(self.load_example, [gr.State(name), style_state, *sliders],
-                         [*pads, uploads, *style_outputs], **quiet).then(self.write_ui, page_inputs, page, **quiet)
+                         [*pads, uploads, *style_outputs], **quiet).then(*rewrite, **quiet)
         clear.click(self.clear_drawings, [style_state, *sliders], [*pads, uploads, *style_outputs], **quiet).then(
-            self.write_ui, page_inputs, page, **quiet)
+            *rewrite, **quiet)
         for trigger in (write_go.click, text.submit, randomness.release, seed.submit, line_width.release,
                         size.release, *[s.release for s in sliders]):
-            trigger(self.write_ui, page_inputs, page, **quiet)
+            trigger(*rewrite, **quiet)
         full_set.click(lambda: FULL_CHARACTER_SET, None, text, queue=False, **quiet).then(
-            self.write_ui, page_inputs, page, **quiet)
+            *rewrite, **quiet)
         reset.click(self.reset_sliders, style_state, sliders, queue=False, **quiet).then(
-            self.write_ui, page_inputs, page, **quiet)
-        demo.load(self.write_ui, page_inputs, page, **quiet)
+            *rewrite, **quiet)
+        demo.load(*rewrite, **quiet)
+        style_files.wire(style_state, sliders, pads, uploads, style_note, reads,
+                         lambda event: event.then(*rewrite, **quiet))
         gr.api(self.glyphs, api_name="glyphs")
         gr.api(self.write, api_name="write")

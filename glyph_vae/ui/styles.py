@@ -1,0 +1,371 @@
+"""Write like me's "Your style": the style as a file to save and load, two styles mixed, and
+a word morphed from one to the other (a looping GIF and a strip).
+
+A part of the Write tab (it is drawn in it and takes and sets its style and sliders), in a
+module of its own, with its API endpoints: /style, /write_with_style, /font_with_style,
+/write_svg_with_style, /mix and /morph. A style file is one way to pass a style everywhere:
+every endpoint that takes drawings has a twin that takes a style file instead.
+
+In the tab the style lives in the style state and the sliders (the sliders' moves from the
+style's own place are the file's offsets). A load, an example or a mix replaces them only
+once the file has been read and checked: a bad file raises a message and changes nothing."""
+from __future__ import annotations
+
+import io
+import re
+
+import gradio as gr
+import numpy as np
+from gradio.data_classes import FileData
+
+from ..errors import NoTextError, SettingError, check_randomness, check_seed
+from ..hub import bundled_path
+from ..render import captioned_grid, page_gif
+from ..serving import OutputFiles
+from ..style import Style, mix_styles, slider_offset
+from ..style_file import (DEFAULT_NAME, MAX_NAME_LENGTH, LoadedStyle, check_style_name, style_from_file,
+                          style_to_file)
+from ..writing import MAX_MORPH_WORD, MORPH_STEPS, SVG_KINDS, morph, morph_weights, write_svg
+from .common import file_data, user_errors, warn
+
+EXAMPLE_STYLE_FILES = ("narrow", "wide", "light", "bold", "italic")
+UPLOADED = "my file"  # the second style's choice that means the file loaded as the second style
+DEFAULT_MORPH_WORD = "Hello"
+DEFAULT_MORPH_STEPS = 8
+
+
+def example_style_file(name: str):
+    """The bundled style file of an example style, beside its drawings (`python -m train.style_examples`)."""
+    return bundled_path("style_examples", f"{name}.json")
+
+
+def file_stem(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-") or "style"
+
+
+class StyleFiles:
+    """Handlers of "Your style" (plain functions of the model) and its part of the Write tab."""
+
+    def __init__(self, write_tab, files: OutputFiles):
+        self.write_tab, self.model, self.files = write_tab, write_tab.model, files
+        self.axes = write_tab.axes
+
+    # -- between the tab's sliders and a file's offsets ------------------------------------
+    def offsets(self, style: Style | None, sliders) -> dict[str, float]:
+        """The sliders' moves from the style's own place, by axis name (a file's offsets)."""
+        start = self.write_tab.start_positions(style)
+        return {axis.name: float(s) - b for axis, s, b in zip(self.axes, sliders, start)}
+
+    def sliders_for(self, style: Style, offsets: dict[str, float]) -> list[float]:
+        """Where the sliders stand for a style moved by `offsets` (what the tab shows)."""
+        start = self.write_tab.start_positions(style)
+        return [round(float(np.clip(b + offsets.get(axis.name, 0.0), axis.low, axis.high)), 2)
+                for axis, b in zip(self.axes, start)]
+
+    def styled(self, loaded: LoadedStyle) -> Style:
+        """A loaded style as pages draw it: moved by its offsets (the same move the tab's sliders make)."""
+        if not self.axes:
+            return loaded.style
+        return loaded.style.shifted(slider_offset(self.axes, [0.0] * len(self.axes),
+                                                  [loaded.offsets.get(a.name, 0.0) for a in self.axes]))
+
+    def load(self, source, what: str = "The style file") -> LoadedStyle:
+        """A style file (path, bytes or Gradio file value) read and checked; its warnings shown."""
+        if source is None:
+            raise SettingError(f"{what} is missing: send a style file (the .json that \"Save my style\" or "
+                               "/style makes).")
+        loaded = style_from_file(source, self.model)
+        for message in loaded.warnings:
+            warn(message)
+        return loaded
+
+    def save(self, style: Style, offsets: dict[str, float] | None, name) -> str:
+        """A style file of `style` (with the slider moves `offsets`) -> its path."""
+        name = check_style_name(name)
+        return self.files.save(style_to_file(style, self.model, offsets=offsets, name=name),
+                               f"{file_stem(name)}.json")
+
+    def mixed(self, a: LoadedStyle, b: LoadedStyle, weight) -> tuple[Style, dict[str, float], str]:
+        """Two styles mixed `weight` of the way from `a` to `b`: the posteriors by `mix_styles`
+        and the slider moves linearly, so that the mix draws what `mix_styles` of the two
+        styles as they are drawn would (the moves are linear in the latent), and weight 0 gives
+        `a` back exactly and weight 1 `b`. -> (style, offsets, a name)."""
+        style = mix_styles(a.style, b.style, weight)
+        weight = float(weight)
+        offsets = {axis.name: (1.0 - weight) * a.offsets.get(axis.name, 0.0) + weight * b.offsets.get(axis.name, 0.0)
+                   for axis in self.axes}
+        name = a.info.name if weight == 0 else b.info.name if weight == 1 else \
+            f"{a.info.name} + {b.info.name} ({weight:.0%})"
+        if len(name) > MAX_NAME_LENGTH:
+            name = name[:MAX_NAME_LENGTH - 3].rstrip() + "..."
+        return style, offsets, name
+
+    def morph_files(self, a: Style, b: Style, word, steps, names: tuple[str, str]) -> tuple[str, str]:
+        """The word morphed from `a` to `b` -> (looping GIF path, strip PNG path)."""
+        frames = morph(self.model, word, a, b, steps)
+        weights = morph_weights(steps)
+        captions = [names[0] if w == 0 else names[1] if w == 1 else f"{w:.0%} of the way" for w in weights]
+        strip = captioned_grid(frames, captions)
+        buffer = io.BytesIO()
+        strip.save(buffer, format="PNG", compress_level=6)
+        stem = file_stem(str(word))
+        return (self.files.save(page_gif(frames), f"morph_{stem}_{len(frames)}.gif"),
+                self.files.save(buffer.getvalue(), f"morph_{stem}_{len(frames)}_strip.png"))
+
+    def current(self, style: Style | None, sliders, name: str = "My style") -> LoadedStyle:
+        """The tab's style and sliders as a LoadedStyle (as if saved and loaded again)."""
+        from ..style_file import StyleInfo
+
+        style = style if style is not None else self.write_tab.prior()
+        identity = self.model.identity()
+        return LoadedStyle(style, self.offsets(style, sliders),
+                           StyleInfo(name, style.characters, identity["sha256"], identity["config"]), [])
+
+    def second(self, choice, upload) -> LoadedStyle:
+        """The tab's second style: the uploaded file or an example style file."""
+        if choice in EXAMPLE_STYLE_FILES:
+            return self.load(str(example_style_file(choice)))
+        if upload is None:
+            raise SettingError("Load a second style file first (\"Load a second style\"), or choose an example style "
+                               "as the second style.")
+        return self.load(upload, "The second style file")
+
+    # -- the tab's handlers ----------------------------------------------------------------
+    @user_errors
+    def save_ui(self, style, name, *sliders) -> str:
+        """"Save my style": the style file of the style as the page draws it."""
+        style = style if style is not None else self.write_tab.prior()
+        return self.save(style, self.offsets(style, sliders), name)
+
+    def page_and_file(self, style, text, randomness, seed, line_width, size, name, *sliders):
+        """The tab's page and its style's file, written together: the file "Save my style"
+        downloads is always the style of the page on show (the same style and sliders)."""
+        page = self.write_tab.write_ui(style, text, randomness, seed, line_width, size, *sliders)
+        try:
+            saved = self.save_ui(style, name, *sliders)
+        except gr.Error:  # a bad name: the name box's own change says so
+            saved = gr.update()
+        return page, saved
+
+    def replaced(self, style: Style, offsets: dict[str, float], note: str) -> tuple:
+        """Outputs that put a style in the tab: the pads and uploads emptied (the page's style
+        is no longer theirs), the style, a note, the pads' readings, the sliders."""
+        from .write_tab import STYLE_PADS
+
+        return (*[""] * STYLE_PADS, None, style, note, *["*empty*"] * STYLE_PADS, *self.sliders_for(style, offsets))
+
+    def loaded_note(self, loaded: LoadedStyle, how: str) -> str:
+        style = loaded.style
+        read = f" (read as {' '.join(style.characters)})" if style.characters else ""
+        drawings = f"{style.count} drawing{'s' if style.count != 1 else ''}" if style.count else "no drawings"
+        warning = " **It was made with other weights: see the warning.**" if loaded.warnings else ""
+        return (f"{how} **{loaded.info.name}**: a style from {drawings}{read}.{warning} Drawing in a box "
+                "starts a new style from the drawings.")
+
+    @user_errors
+    def load_ui(self, upload):
+        """"Load a style": the file's style and slider moves replace the tab's. A refused file
+        raises, and an event that raises updates nothing: the tab keeps its style and sliders."""
+        loaded = self.load(upload)
+        return self.replaced(loaded.style, loaded.offsets, self.loaded_note(loaded, "Loaded the style"))
+
+    @user_errors
+    def load_example_ui(self, name: str):
+        loaded = self.load(str(example_style_file(name)))
+        return self.replaced(loaded.style, loaded.offsets, self.loaded_note(loaded, "The example style file"))
+
+    @user_errors
+    def mix_ui(self, style, choice, upload, weight, *sliders):
+        """"Mix": the tab's style mixed with the second style; the mix becomes the tab's style."""
+        other = self.second(choice, upload)
+        mix, offsets, _ = self.mixed(self.current(style, sliders, "your style"), other, weight)
+        note = (f"A mix: **{float(weight):.0%}** of the way from your style to **{other.info.name}** "
+                f"(read as {' '.join(mix.characters) or 'nothing'}). Save it to keep it.")
+        return self.replaced(mix, offsets, note)
+
+    @user_errors
+    def morph_ui(self, style, choice, upload, word, steps, *sliders):
+        """"Morph": the word from the tab's style to the second style -> (GIF, strip)."""
+        other = self.second(choice, upload)
+        here = self.write_tab.styled(style, sliders)
+        return self.morph_files(here, self.styled(other), word, steps, ("your style", other.info.name))
+
+    # -- the API -------------------------------------------------------------------------
+    @user_errors
+    def style(self, drawings: list[FileData]) -> tuple[FileData, str]:
+        """Read the handwriting style of a few drawn characters as a style file, to keep and pass to the *_with_style endpoints.
+
+        Args:
+            drawings: 0 to 16 image files, one handwritten character each (none: the average style).
+
+        Returns:
+            The style file (JSON: the style's posterior, slider offsets, the model it belongs to, the characters it was read from, a name, a format version) and the characters the drawings were read as, in order.
+        """
+        style, _, _ = self.write_tab.style_from_inputs(drawings, [])
+        return file_data(self.save(style, None, DEFAULT_NAME)), style.characters
+
+    @user_errors
+    def write_with_style(self, style: FileData, text: str, randomness: float, seed: int) -> FileData:
+        """Write a text in the handwriting style of a style file, as one PNG (as /write does from drawings).
+
+        Args:
+            style: a style file (the JSON that /style, /mix or the page's "Save my style" makes).
+            text: up to 500 characters; 0-9, A-Z, a-z, spaces and new lines are written, other characters are left as gaps (with a warning).
+            randomness: 0 draws every letter at the style's mean, 1 samples each one from it; between 0 and 1.
+            seed: a whole number from 0 to 2^63-1; the same style file, text, randomness and seed give the same PNG, byte for byte, as the page does.
+
+        Returns:
+            The written text as a PNG image.
+        """
+        loaded = self.load(style)
+        randomness, seed = check_randomness(randomness), check_seed(seed)
+        return file_data(self.write_tab.page(self.styled(loaded), text, randomness, seed))
+
+    @user_errors
+    def font_with_style(self, style: FileData, name: str, alternates: int, randomness: float,
+                        seed: int) -> tuple[FileData, FileData]:
+        """Make an installable font of the handwriting style of a style file (as /font does from drawings).
+
+        Args:
+            style: a style file (the JSON that /style, /mix or the page's "Save my style" makes).
+            name: the font's family name as font menus show it (1 to 40 printable characters; empty: "GlyphVAE Hand").
+            alternates: variants of every letter and digit, 1 to 5 (1: a plain font).
+            randomness: how far the alternates stray from the style, 0 to 1.
+            seed: a whole number from 0 to 2^63-1; the same inputs give the same files, byte for byte.
+
+        Returns:
+            The font as TrueType (.ttf) and as WOFF2 (.woff2, for the web).
+        """
+        from .downloads import Downloads
+
+        loaded = self.load(style)
+        ttf, woff2, _ = Downloads(self.write_tab, self.files).font_files(self.styled(loaded), name, alternates,
+                                                                          randomness, seed)
+        return file_data(ttf), file_data(woff2)
+
+    @user_errors
+    def write_svg_with_style(self, style: FileData, text: str, randomness: float, seed: int,
+                             kind: str) -> FileData:
+        """Write a text in the handwriting style of a style file, as an SVG (as /write_svg does from drawings).
+
+        Args:
+            style: a style file (the JSON that /style, /mix or the page's "Save my style" makes).
+            text: up to 500 characters; 0-9, A-Z, a-z, spaces and new lines are written, others are left as gaps.
+            randomness: 0 draws every letter at the style's mean, 1 samples each one from it; between 0 and 1.
+            seed: a whole number from 0 to 2^63-1.
+            kind: "outline" (filled shapes) or "single_line" (centre-line strokes).
+
+        Returns:
+            One SVG file: a path per glyph, a group per line.
+        """
+        if kind not in SVG_KINDS:
+            raise SettingError(f"The kind of SVG must be one of {', '.join(map(repr, SVG_KINDS))}, not {kind!r}.")
+        if text is None:
+            raise NoTextError("Type some text to write.")
+        loaded = self.load(style)
+        randomness, seed = check_randomness(randomness), check_seed(seed)
+        _, svg = write_svg(self.model, str(text), self.styled(loaded), randomness, seed, kind=kind)
+        return file_data(self.files.save(svg.encode(), f"glyphvae_{kind}_{seed}.svg"))
+
+    @user_errors
+    def mix(self, style_a: FileData, style_b: FileData, weight: float) -> FileData:
+        """Mix two handwriting styles: a style file `weight` of the way from the first style to the second.
+
+        The means of the two styles' Gaussians are interpolated linearly and their log-variances
+        linearly, so every style slider measure of the mix lies the same fraction of the way
+        between the two; weight 0 gives the first style back exactly, 1 the second.
+
+        Args:
+            style_a: the first style file (weight 0).
+            style_b: the second style file (weight 1).
+            weight: from 0 to 1.
+
+        Returns:
+            The mix as a style file.
+        """
+        a, b = self.load(style_a, "The first style file"), self.load(style_b, "The second style file")
+        style, offsets, name = self.mixed(a, b, weight)
+        return file_data(self.save(style, offsets, name))
+
+    @user_errors
+    def morph(self, style_a: FileData, style_b: FileData, word: str, steps: int) -> FileData:
+        """Write one word in a sequence of styles from one style file to another, as a looping GIF.
+
+        Args:
+            style_a: the style file of the first frame.
+            style_b: the style file of the last frame.
+            word: up to 24 characters on one line (0-9, A-Z, a-z and spaces).
+            steps: the number of styles (frames), 2 to 24, both ends included.
+
+        Returns:
+            A GIF that goes from the first style to the second and back, looping.
+        """
+        a, b = self.load(style_a, "The first style file"), self.load(style_b, "The second style file")
+        gif, _ = self.morph_files(self.styled(a), self.styled(b), word, steps, (a.info.name, b.info.name))
+        return file_data(gif)
+
+    # -- layout ----------------------------------------------------------------------------
+    def render(self) -> None:
+        """Inside the Write tab: save, load (and the example style files), mix and morph; `wire`
+        then connects them to the tab's style, once the tab has made its sliders."""
+        with gr.Accordion("Your style: save, load, mix, morph", open=True, elem_id="your-style"):
+            with gr.Row(equal_height=True):
+                self.name = gr.Textbox(DEFAULT_NAME, label="Style name", max_length=MAX_NAME_LENGTH, scale=2,
+                                       elem_id="style-name", show_label=True)
+                with gr.Column(scale=2, min_width=160):
+                    # Its file is kept up to date with the page, so one click downloads the style as it is drawn.
+                    self.save_button = gr.DownloadButton("Save my style", variant="secondary",
+                                                         elem_id="style-save")
+                    self.load_button = gr.UploadButton("Load a style", file_types=[".json"], type="filepath",
+                                                       elem_id="style-load")
+            gr.Markdown("**Example style files** (one click loads one):")
+            with gr.Row(elem_id="style-file-examples"):
+                self.example_buttons = [gr.Button(f"{n}.json", size="sm", min_width=60, elem_id=f"style-file-{n}")
+                                        for n in EXAMPLE_STYLE_FILES]
+            gr.Markdown("**Mix and morph** your style with a second one:")
+            self.choice = gr.Radio([UPLOADED, *EXAMPLE_STYLE_FILES], value=EXAMPLE_STYLE_FILES[-1],
+                                   label="Second style", elem_id="style-second-choice")
+            self.other = gr.UploadButton("Load a second style (.json)", file_types=[".json"], type="filepath",
+                                         size="sm", elem_id="style-second")
+            with gr.Row(equal_height=False):
+                self.weight = gr.Slider(0, 1, value=0.5, step=0.05, label="Mix weight",
+                                        info="0: your style, 1: the second style", elem_id="style-mix-weight",
+                                        scale=3)
+                self.mix_button = gr.Button("Mix", size="sm", scale=1, min_width=80, elem_id="style-mix")
+            with gr.Row(equal_height=False):
+                self.word = gr.Textbox(DEFAULT_MORPH_WORD, label="Word to morph", max_length=MAX_MORPH_WORD,
+                                       elem_id="morph-word", scale=2)
+                self.steps = gr.Slider(*MORPH_STEPS, value=DEFAULT_MORPH_STEPS, step=1, label="Steps",
+                                       elem_id="morph-steps", scale=2)
+                self.morph_button = gr.Button("Morph", size="sm", scale=1, min_width=80, elem_id="morph-go")
+            self.gif = gr.Image(label="Morph (looping GIF)", type="filepath", buttons=["download"],
+                                elem_id="morph-gif", height=130)
+            self.strip = gr.Image(label="The morph as a strip (PNG)", type="filepath", format="png",
+                                  buttons=["download", "fullscreen"], elem_id="morph-strip", height=260)
+
+    def second_ui(self, upload):
+        """A second style file loaded: checked (a refused file is a message) and chosen."""
+        loaded = self.load(upload, "The second style file")
+        return gr.update(value=UPLOADED, label=f"Second style ({UPLOADED}: {loaded.info.name})")
+
+    def wire(self, style_state, sliders: list, pads: list, uploads, style_note, reads: list, write_page) -> None:
+        """The events and the API endpoints. `write_page`: chains the page's rewrite (and the
+        saved file's, see `page_and_file`) to an event."""
+        quiet = dict(api_visibility="private")
+        replaced = [*pads, uploads, style_state, style_note, *reads, *sliders]
+        saving = [style_state, self.name, *sliders]
+        self.name.change(self.save_ui, saving, self.save_button, show_progress="hidden", **quiet)
+        write_page(self.load_button.upload(self.load_ui, self.load_button, replaced, **quiet))
+        for n, button in zip(EXAMPLE_STYLE_FILES, self.example_buttons):
+            write_page(button.click(self.load_example_ui, gr.State(n), replaced, **quiet))
+        self.other.upload(user_errors(self.second_ui), self.other, self.choice, **quiet)
+        write_page(self.mix_button.click(self.mix_ui, [style_state, self.choice, self.other, self.weight, *sliders],
+                                         replaced, **quiet))
+        self.morph_button.click(self.morph_ui, [style_state, self.choice, self.other, self.word, self.steps,
+                                                *sliders], [self.gif, self.strip], **quiet)
+        gr.api(self.style, api_name="style")
+        gr.api(self.write_with_style, api_name="write_with_style")
+        gr.api(self.font_with_style, api_name="font_with_style")
+        gr.api(self.write_svg_with_style, api_name="write_svg_with_style")
+        gr.api(self.mix, api_name="mix")
+        gr.api(self.morph, api_name="morph")
