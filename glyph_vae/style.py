@@ -151,7 +151,7 @@ def style_latents(style: Style, count: int, randomness: float, seed: int, *,
 INK_FLOOR, INK_SPAN = 0.25, 0.4
 # A glyph's strongest pixels (its top 2%) are brought up to this probability, by at most
 # MAX_INK_GAIN times (see full_strength).
-FULL_STRENGTH, STRENGTH_QUANTILE, MAX_INK_GAIN = 0.9, 0.98, 2.0
+FULL_STRENGTH, STRENGTH_QUANTILE, MAX_INK_GAIN = 0.6, 0.98, 2.0
 
 
 def ink_gain(probabilities: np.ndarray) -> np.ndarray:

@@ -167,7 +167,7 @@ def test_tune_decoder_makes_other_styles_legible_and_leaves_the_reader_alone(npz
 
 
 def test_tune_decoder_accepts_the_readings_people_would_and_inks_like_the_app():
-    from glyph_vae.style import ink
+    from glyph_vae.style import full_strength, ink
     from glyph_vae.model import CHARSET
     from train.tune_decoder import ink_for_training, reading_nll
 
@@ -184,11 +184,15 @@ def test_tune_decoder_accepts_the_readings_people_would_and_inks_like_the_app():
     assert nll("D", "C") > 15
     assert nll("l", "L") > 15 and nll("I", "i") > 15 and nll("a", "A") > 15  # here case is shape
 
-    p = torch.tensor([0.0, 0.1, 0.3, 0.45, 0.6, 0.9, 1.0], requires_grad=True)
+    # one faint glyph (a row of pixels) and one sure of its strokes
+    p = torch.tensor([[[0.0, 0.1, 0.2, 0.3, 0.35, 0.4, 0.45]], [[0.0, 0.1, 0.3, 0.45, 0.6, 0.9, 1.0]]],
+                     requires_grad=True)
     inked = ink_for_training(p)
-    assert np.allclose(inked.detach().numpy(), ink(p.detach().numpy()))  # forward: exactly the app's ink
+    app = ink(full_strength(p.detach().numpy()))
+    assert np.allclose(inked.detach().numpy(), app)  # forward: exactly the app's ink
+    assert app[0].max() > ink(p.detach().numpy()[0]).max()  # the faint glyph brought to full strength
     inked.sum().backward()
-    assert p.grad[1] > 0  # a faint pixel still learns it should be ink (the hard curve is flat there)
+    assert p.grad[1, 0, 1] > 0  # a faint pixel still learns it should be ink (the hard curve is flat there)
 
 
 def test_the_card_tells_every_step_of_the_training_record(tmp_path):
