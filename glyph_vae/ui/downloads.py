@@ -144,13 +144,19 @@ class Downloads:
         Returns:
             One SVG file: a path per glyph, a group per line.
         """
+        style, _, _ = self.write_tab.style_from_inputs(drawings, [])
+        return file_data(self.svg_file(style, text, randomness, seed, kind))
+
+    def svg_file(self, style: Style, text, randomness, seed, kind: str) -> str:
+        """The text written in a style as one SVG of `kind` -> its path (/write_svg and
+        /write_svg_with_style both answer with it)."""
         if kind not in SVG_KINDS:
             raise SettingError(f"The kind of SVG must be one of {', '.join(map(repr, SVG_KINDS))}, not {kind!r}.")
         if text is None:
             raise NoTextError("Type some text to write.")
-        style, _, _ = self.write_tab.style_from_inputs(drawings, [])
-        _, svg = write_svg(self.model, str(text), style, check_randomness(randomness), check_seed(seed), kind=kind)
-        return file_data(self.files.save(svg.encode(), f"glyphvae_{kind}_{check_seed(seed)}.svg"))
+        randomness, seed = check_randomness(randomness), check_seed(seed)
+        _, svg = write_svg(self.model, str(text), style, randomness, seed, kind=kind)
+        return self.files.save(svg.encode(), f"glyphvae_{kind}_{seed}.svg")
 
     # -- layout ----------------------------------------------------------------------------
     def render(self, page_inputs: list, sliders: list) -> None:

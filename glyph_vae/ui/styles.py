@@ -18,14 +18,14 @@ import gradio as gr
 import numpy as np
 from gradio.data_classes import FileData
 
-from ..errors import NoTextError, SettingError, check_randomness, check_seed
+from ..errors import SettingError, check_randomness, check_seed
 from ..hub import bundled_path
 from ..render import captioned_grid, page_gif
 from ..serving import OutputFiles
 from ..style import Style, mix_styles, slider_offset
 from ..style_file import (DEFAULT_NAME, MAX_NAME_LENGTH, LoadedStyle, check_style_name, style_from_file,
                           style_to_file)
-from ..writing import MAX_MORPH_WORD, MORPH_STEPS, SVG_KINDS, morph, morph_weights, write_svg
+from ..writing import MAX_MORPH_WORD, MORPH_STEPS, morph, morph_weights
 from .common import file_data, user_errors, warn
 
 EXAMPLE_STYLE_FILES = ("narrow", "wide", "light", "bold", "italic")
@@ -258,14 +258,11 @@ class StyleFiles:
         Returns:
             One SVG file: a path per glyph, a group per line.
         """
-        if kind not in SVG_KINDS:
-            raise SettingError(f"The kind of SVG must be one of {', '.join(map(repr, SVG_KINDS))}, not {kind!r}.")
-        if text is None:
-            raise NoTextError("Type some text to write.")
+        from .downloads import Downloads
+
         loaded = self.load(style)
-        randomness, seed = check_randomness(randomness), check_seed(seed)
-        _, svg = write_svg(self.model, str(text), self.styled(loaded), randomness, seed, kind=kind)
-        return file_data(self.files.save(svg.encode(), f"glyphvae_{kind}_{seed}.svg"))
+        return file_data(Downloads(self.write_tab, self.files).svg_file(self.styled(loaded), text, randomness, seed,
+                                                                        kind))
 
     @user_errors
     def mix(self, style_a: FileData, style_b: FileData, weight: float) -> FileData:
