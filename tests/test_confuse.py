@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from glyph_vae.confuse import is_between, make_confuser, nearest_other_centroid
+from glyph_vae.confuse import CriterionError, far_from_both, is_between, make_confuser, nearest_other_centroid
+from glyph_vae.errors import UserInputError
 from glyph_vae.hub import ASSETS_DIR
 from glyph_vae.muddle import MuddleAutoencoder, MuddleConfig
 from glyph_vae.strokes import render_drawing
@@ -108,3 +109,40 @@ def test_bundled_digit_classifier_reads_the_pool():
     model = DigitClassifier.from_pretrained()
     probs = model.probabilities(torch.from_numpy(pool["images"]).float().div(255).unsqueeze(1))
     assert (probs.argmax(1).numpy() == pool["labels"]).mean() > 0.97
+
+
+def test_far_from_both_picks_the_frame_farthest_from_a_and_b():
+    a = np.zeros((28, 28))
+    a[4:24, 6:10] = 1.0  # a bar on the left
+    b = np.zeros((28, 28))
+    b[4:24, 18:22] = 1.0  # and one on the right
+    w = np.linspace(0, 1, 9)
+    path = [(1 - t) * a + t * b for t in w]
+    across = np.zeros((28, 28))
+    across[12:16, 4:24] = 1.0  # a bar across: ink where neither a nor b has any
+    path[6] = across
+    assert far_from_both(np.stack(path), a, b) == 6
+    # on a plain pixel blend of two disjoint strokes, d(t) = (t^2 + (1-t)^2) mse(a, b) is least at
+    # the midpoint: the criterion means something only on a decoded path, whose endpoints are a and b
+    blend = np.stack([(1 - t) * a + t * b for t in w])
+    assert far_from_both(blend, a, b) == 0
+    distances = [((f - a) ** 2).mean() + ((f - b) ** 2).mean() for f in blend]
+    assert far_from_both(blend, a, b) == int(np.argmax(distances))
+
+
+def test_the_far_from_both_criterion_chooses_from_the_same_path(confuser):
+    balanced = confuser.confuse(6, seed=3)
+    far = confuser.confuse(6, seed=3, criterion="far_from_both")
+    assert far.partner == balanced.partner and np.array_equal(far.a, balanced.a) and np.array_equal(far.b, balanced.b)
+    assert any(far.muddle is f for f in far.path) and not far.extra_frames and not far.refined
+    distances = [((f.image - far.a) ** 2).mean() + ((f.image - far.b) ** 2).mean() for f in far.path]
+    assert far.muddle is far.path[int(np.argmax(distances))]
+    again = confuser.confuse(6, seed=3, criterion="far_from_both")
+    assert np.array_equal(again.muddle.image, far.muddle.image)  # the same seed, the same muddle
+    assert far.summary()["criterion"] == "far_from_both" and balanced.summary()["criterion"] == "balance"
+
+
+def test_an_unknown_criterion_is_the_users_error(confuser):
+    with pytest.raises(CriterionError, match="balance, far_from_both") as caught:
+        confuser.confuse(3, seed=0, criterion="farthest")
+    assert isinstance(caught.value, UserInputError)
