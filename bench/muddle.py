@@ -23,6 +23,8 @@ Writes the "muddle" section of BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -73,14 +75,19 @@ class Tally:
                 "mid_grey": grey, "mid_grey_ratio": grey / real_grey}
 
 
-def server_ms(calls: int) -> float:
-    """Median ms of the app's /confuse function per call (in-process, one thread)."""
-    from glyph_vae.loading import load_models
+def server_ms(confuser, calls: int) -> float:
+    """Median ms of the app's /confuse function per call (in-process, one thread): the tab's
+    `confuse`, which `gr.api` serves as /confuse, with this benchmark's confuser, the models
+    prepared for serving as the app prepares them."""
+    from glyph_vae.loading import for_serving
+    from glyph_vae.model import GlyphVAE
     from glyph_vae.serving import OutputFiles
-    from glyph_vae.ui import build_demo
+    from glyph_vae.ui.confuse_tab import ConfuseTab
 
-    demo = build_demo(load_models({}), OutputFiles(Path(tempfile.mkdtemp())))
-    confuse = next(fn.fn for fn in demo.fns.values() if fn.api_name == "confuse")
+    for model in {id(m): m for m in [confuser.autoencoder, *confuser.models]}.values():
+        for_serving(model)
+    tab = ConfuseTab(confuser, for_serving(GlyphVAE.from_pretrained()), OutputFiles(Path(tempfile.mkdtemp())))
+    confuse = tab.confuse
     confuse("3", None, 0)  # warm
     times = []
     for i in range(calls):
@@ -90,10 +97,16 @@ def server_ms(calls: int) -> float:
     return float(np.median(times))
 
 
-def run(runs: int, data_dir: Path, model: str | None = None, calls: int = 50) -> dict:
+def run(runs: int, data_dir: Path, model: str | None = None, calls: int = 50, chooser: str | None = None) -> dict:
+    from glyph_vae.chooser import ChooserEnsemble
+
     test = load_npz(data_dir / "mnist.npz", "test")
     muddle = MuddleAutoencoder.from_pretrained(model)  # None: the bundled one
-    confuser = make_confuser(test.images, test.labels, muddle=muddle)
+    if chooser == "none":  # the app's first two scorers alone
+        confuser = make_confuser(test.images, test.labels, muddle=muddle, with_chooser=False)
+    else:
+        confuser = make_confuser(test.images, test.labels, muddle=muddle,
+                                 chooser=ChooserEnsemble.from_pretrained(chooser) if chooser else None)
     panel = panel_module.load()
     read = panel.scorer()  # (N, 28, 28) -> (N, members, 10)
     old_judge = digit_classifier.scorer(digit_classifier.load(data_dir))
@@ -129,8 +142,8 @@ def run(runs: int, data_dir: Path, model: str | None = None, calls: int = 50) ->
     real_grey = mid_grey_share(test.images.astype(np.float32) / 255)
     return {"runs": runs * 10, "per_run": runs, "ours": ours.figures(real_grey), "midpoint": mid.figures(real_grey),
             "far": far.figures(real_grey), "real_grey": real_grey, "per_digit": per_digit,
-            "search_ms": float(np.median(search_ms)), "server_ms": server_ms(calls), "calls": calls,
-            "steps": confuser.steps, "members": names}
+            "search_ms": float(np.median(search_ms)), "server_ms": server_ms(confuser, calls), "calls": calls,
+            "steps": confuser.steps, "members": names, "scorers": confuser.scorer_names}
 
 
 def _pct(x) -> str:
@@ -143,10 +156,18 @@ def main(argv=None) -> dict:
     p.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     p.add_argument("--model", default=None, help="muddle autoencoder folder (default: the bundled one)")
     p.add_argument("--calls", type=int, default=50, help="/confuse calls timed")
+    p.add_argument("--chooser", default=None,
+                   help="chooser ensemble folder (default: the bundled one; 'none': the app's first two scorers alone)")
     p.add_argument("--label", default=None, help="what the model is, for the section (default: the bundled one)")
+    p.add_argument("--section", default="muddle", help="the BENCHMARKS.md section to write")
+    p.add_argument("--json", type=Path, default=None, help="also write the figures here (for bench.training_runs)")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
-    r = run(args.runs, args.data_dir, args.model, args.calls)
+    load_before = os.getloadavg()[0]
+    r = run(args.runs, args.data_dir, args.model, args.calls, args.chooser)
+    r["load"] = (load_before, os.getloadavg()[0])
+    if args.json:
+        args.json.write_text(json.dumps({**r, "model": args.model or "assets/muddle"}, indent=1))
     o, m, f = r["ours"], r["midpoint"], r["far"]
     digits = " | ".join(f"{d}: {v:.0%}" for d, v in r["per_digit"].items())
 
@@ -157,7 +178,8 @@ def main(argv=None) -> dict:
     rows = "\n".join(
         f"| {label} | {_pct(t['good'])} | {_pct(t['path'])} | {_pct(t['mean_between'])} | {_pct(t['all_read'])} | "
         f"{t['mi_median']:.3f} | {t['mid_grey']:.3f} ({t['mid_grey_ratio']:.2f}x) | {_pct(t['old_judge'])} |"
-        for label, t in [(f"ours: {r['steps']}-step path, frame chosen by the app's two scorers, bisection (up to 3 rounds of 8)", o),
+        for label, t in [(f"ours: {r['steps']}-step path, frame chosen by the app's {len(r['scorers'])} scorers "
+                           f"({', '.join(r['scorers'])}), bisection (up to 3 rounds of 8)", o),
                          ("far from both: the path's frame maximising mse(frame, a) + mse(frame, b)", f),
                          ("mnistMuddle's plain midpoint (7-step path for the path column)", m)])
     singles = "\n".join(f"| {name} | {o['single'][name]:.1%} | {f['single'][name]:.1%} | {m['single'][name]:.1%} |"
@@ -191,8 +213,10 @@ Each panel member alone as the judge (its two top digits {{d, e}}, each 0.3-0.7,
 
 Good muddles per digit (ours): {digits}. Median search time per muddle: {r['search_ms']:.0f} ms; the app's /confuse
 function (in-process, one thread, pictures and GIF included): {r['server_ms']:.0f} ms median over {r['calls']} calls.
+The machine was shared while measuring (load average {r['load'][0]:.1f} at the start, {r['load'][1]:.1f} at the end,
+on {os.cpu_count()} cores), so the times are upper bounds of the quiet machine's.
 """
-    write_section("muddle", body)
+    write_section(args.section, body)
     print(body)
     return r
 

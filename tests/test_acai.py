@@ -131,3 +131,32 @@ def test_acai_is_off_by_default_and_only_for_the_muddle_model(tiny, tmp_path):
     with pytest.raises(SystemExit, match="--acai is for --model muddle"):
         fit.main(["--model", "digits", "--data", str(tiny), "--out", str(tmp_path / "d"), "--epochs", "1",
                   "--threads", "1", "--acai", "0.5"])
+
+
+def test_acai_trains_under_torchrun_with_two_processes_and_resumes(tiny, tmp_path):
+    """Data-parallel (two CPU processes, gloo): the autoencoder and the critic each have one
+    forward and one backward through their own DDP wrapper a step; both ranks finish, rank 0
+    writes a model of the plain architecture, and --resume continues the critic too."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.tiny_data import ROOT
+
+    def torchrun(*args):
+        command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", "-m", "train",
+                   "--model", "muddle", "--data", str(tiny), "--out", str(tmp_path / "ddp"), "--batch-size", "32",
+                   "--seed", "3", "--channels", "4", "--val-fraction", "0.1", "--threads", "1", "--acai", "0.5", *args]
+        result = subprocess.run(command, cwd=ROOT, env={**os.environ, "OMP_NUM_THREADS": "1"},
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-4000:]
+        return result.stderr
+
+    log = torchrun("--epochs", "2", "--max-steps", "5")
+    assert "rank 1/2" in log
+    log = torchrun("--epochs", "2", "--resume")
+    assert "resumed from" in log
+    model = MuddleAutoencoder.from_pretrained(tmp_path / "ddp" / "model")
+    assert not any("critic" in k for k in model.state_dict())
+    state = torch.load(tmp_path / "ddp" / "checkpoint.pt", weights_only=True)
+    assert state["global_step"] == 8 and "critic" in state

@@ -108,7 +108,7 @@ def test_confuse_far_from_both_is_an_optional_last_input(client):
     far = client.predict("3", None, 11, "far_from_both", api_name="/confuse")[4]
     assert far["criterion"] == "far_from_both" and not far["refined_by_bisection"]
     assert far["partner"] == plain["partner"]  # the same a, b and path; another frame of it
-    assert isinstance(far["good_muddle"], bool) and len(far["scorers"]) == 2
+    assert isinstance(far["good_muddle"], bool) and len(far["scorers"]) == 5  # the app's five scorers
     assert client.predict("3", None, 11, "far_from_both", api_name="/confuse")[4] == far
     with pytest.raises(Exception, match="The criterion must be one of balance, far_from_both"):
         client.predict("3", None, 11, "farthest", api_name="/confuse")
@@ -163,7 +163,7 @@ def test_page_far_from_both_muddle_and_the_scorers_verdict(read_page, tmp_path):
     page.wait_for_function("() => document.querySelector('#confuse-verdict').innerText.includes('farthest from both')",
                            timeout=30_000)
     verdict = page.locator("#confuse-verdict").inner_text()
-    assert "GlyphVAE's digit head" in verdict and "the digit CNN" in verdict  # each scorer's reading
+    assert all(name in verdict for name in ("GlyphVAE's digit head", "the digit CNN", "the chooser's row gru"))
     page.wait_for_selector("#confuse-strip img", timeout=30_000)
     page.locator("#confuse-criterion label", has_text="closest 50/50").click()
     page.click("#confuse-go")

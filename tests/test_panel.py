@@ -164,3 +164,24 @@ def test_mid_grey_share_of_pen_strokes_and_of_a_blur():
     blur[4:24, 8:20] = 0.5
     blur[10:18, 12:16] = 1.0
     assert mid_grey_share(blur[None]) > 0.8
+
+
+def test_a_muddle_run_is_recorded_from_what_the_benchmark_measured(tmp_path, monkeypatch):
+    import json
+
+    from bench import training_runs
+
+    records = tmp_path / "runs.jsonl"
+    records.write_text("")
+    monkeypatch.setattr(training_runs, "RECORDS", records)
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "training.json").write_text(json.dumps([{"step": "train", "command": "python -m train --acai 0.5",
+                                                      "epochs": 8, "seconds": 1800}]))
+    tally = {"good": 0.5, "path": 0.8, "all_read": 0.7, "mid_grey_ratio": 1.3}
+    figures = tmp_path / "figures.json"
+    figures.write_text(json.dumps({"ours": tally, "midpoint": {"good": 0.1}, "far": {"good": 0.05}, "runs": 500}))
+    record = training_runs.record_muddle(model, figures, note="ACAI", bundled=False)
+    assert record["good"] == 0.5 and record["epochs"] == "8" and record["seconds"] == 1800
+    row = training_runs.section(training_runs.records()).split("far from both good")[1]
+    assert "python -m train --acai 0.5" in row and "50.00%" in row and "1.30x" in row and "30 min" in row

@@ -42,7 +42,7 @@ from .distributed import (World, all_sum, barrier, gather, launch_command, setup
                           usable_length, world_from_env, wrap)
 from .records import CHECKPOINT, COMMAND, METRICS
 
-MODEL_TYPES = ("glyph_vae", "muddle", "digits")  # --model: a model_type of glyph_vae.hub's registry
+MODEL_TYPES = ("glyph_vae", "muddle", "digits", "chooser")  # --model: a model_type of glyph_vae.hub's registry
 
 
 @dataclass
@@ -162,7 +162,7 @@ def load_data(cfg: TrainConfig, world: World) -> tuple[GlyphSet, GlyphSet]:
 
 def build_model(cfg: TrainConfig, model_config, train_set: GlyphSet, device: torch.device) -> HubModel:
     model = model_class(cfg.model)(model_config).to(device)
-    if cfg.model in ("muddle", "digits") and train_set.labels.max() >= model_config.num_digits:
+    if cfg.model in ("muddle", "digits", "chooser") and train_set.labels.max() >= model_config.num_digits:
         raise SystemExit(f"--model {cfg.model} trains on digits only (labels 0-9); pass MNIST-style data")
     return model
 
@@ -487,6 +487,10 @@ def train(cfg: TrainConfig, model_config, world: World, device: torch.device, co
         if epoch_done:
             if world.main:  # validation only feeds the log, which rank 0 writes
                 record.update(validate(model, val_set, device))
+            if hasattr(model, "calibrate"):  # the chooser's temperatures, on the held-out validation split
+                # On every rank, from the same weights and data, so all replicas stay identical.
+                model.calibrate(torch.from_numpy(val_set.images).float().div(255).unsqueeze(1).to(device),
+                                torch.from_numpy(val_set.labels).to(device))
             if hasattr(model, "fit_centroids"):  # stored with the weights, not recomputed by the app
                 # On every rank, from the same weights and data, so all replicas stay identical.
                 model.fit_centroids(images.float().div(255).unsqueeze(1).to(device), labels.to(device))
