@@ -85,13 +85,39 @@ def test_muddles_are_read_as_the_pair_by_every_scorer_that_chose_them(confuser):
         return abs(f.probs[r.digit] - f.probs[r.partner]) + 0.5 * mutual_information(f.each)
 
     for r in results:
-        frames = r.path + r.extra_frames
-        assert any(r.muddle is f for f in frames)  # a frame of the path, or one found by bisecting it
+        frames = r.path + r.extra_frames + r.off_line_frames
+        assert any(r.muddle is f for f in frames)  # a frame of the path, found by bisecting it, or off it
         readable = [f for f in frames if all(reads_as_pair(p, r.digit, r.partner) for p in f.each)]
         if readable:  # when every scorer reads some frame as a d or an e, the muddle is the most even of them
             assert any(r.muddle is f for f in readable)
             assert score(r.muddle, r) == min(score(f, r) for f in readable)
     assert np.mean([r.good for r in results]) >= 0.6
+    assert any(r.off_line for r in results)
+
+
+def test_the_search_off_the_path_stays_where_real_codes_live(confuser):
+    density = confuser.density
+    results = [confuser.confuse(d, seed=s) for d in range(10) for s in range(2)]
+    for r in results:
+        for f in r.off_line_frames:  # each candidate: as dense as 90% of real codes, or as where it started
+            start = (1 - f.weight) * r.z_a + f.weight * r.z_b
+            floor = min(density.floor, density.log_density(start[None])[0])
+            assert f.z is not None and density.log_density(f.z[None])[0] >= floor - 1e-9
+        if r.off_line:
+            assert any(r.muddle is f for f in r.off_line_frames) and r.summary()["off_line"]
+    assert any(r.off_line for r in results)
+    # a point far from every code is not where real digits live; 90% of the codes themselves are
+    assert not density.real(density.codes[:1] + 50 * density.spread)[0]
+    assert density.real(density.codes).mean() >= 0.9 - 1e-9
+
+
+def test_without_the_search_off_the_path_the_muddle_is_on_it():
+    pool = np.load(ASSETS_DIR / "muddle" / "test_digits.npz")
+    on_path = make_confuser(pool["images"], pool["labels"])
+    on_path.off_line = 0
+    for d in range(10):
+        r = on_path.confuse(d, seed=5)
+        assert not r.off_line and not r.off_line_frames and r.muddle.z is None
 
 
 def test_a_drawn_digit_is_the_starting_point(confuser):

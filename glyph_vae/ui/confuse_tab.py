@@ -102,6 +102,8 @@ class ConfuseTab:
                          for name, p in zip(self.confuser.scorer_names, result.muddle.each))
         how = ("chosen as the path's frame farthest from both a and b (mean squared error)"
                if result.criterion == "far_from_both" else
+               "then moved off the straight path, where real digits' codes still live, to where the scorers "
+               "split it more evenly" if result.off_line else
                "found by bisecting between two frames of the path" if result.refined else
                "the path's frame the scorers find closest to 50/50")
         return (f"{verdict.format(d=d, e=e)}. For the app's scorers together the muddle reads as **{d}** {p_d:.0%} "
@@ -130,7 +132,7 @@ class ConfuseTab:
             criterion: how the muddle is chosen among the path's frames: "balance" (default: the frame the app's digit scorers find closest to 50/50, refined by bisection) or "far_from_both" (the frame that maximises mse(frame, a) + mse(frame, b)).
 
         Returns:
-            a (PNG), b (PNG), the muddle (PNG), the path as a looping GIF, and a summary: digit, partner, probabilities of all ten digits for the muddle, p_digit, p_partner, balance (1 = exact tie), pair_mass, truly_between, blend_weight, refined_by_bisection, every_scorer_reads_the_pair, good_muddle, mutual_information, scorers (each scorer's ten probabilities), criterion, seed, from_drawing, read_as.
+            a (PNG), b (PNG), the muddle (PNG), the path as a looping GIF, and a summary: digit, partner, probabilities of all ten digits for the muddle, p_digit, p_partner, balance (1 = exact tie), pair_mass, truly_between, blend_weight, refined_by_bisection, every_scorer_reads_the_pair, good_muddle, mutual_information, scorers (each scorer's ten probabilities), criterion, off_line (the muddle was found off the straight path), seed, from_drawing, read_as.
         """
         result, info = self.muddle(digit, drawing, seed, criterion)
         a, b, muddle, gif = self.pictures(result, info["seed"])
