@@ -3,6 +3,7 @@
     python -m bench.training_runs                      # write the "Training runs" section
     python -m bench.training_runs add runs/big --note "wider encoder"   # record a run first
     python -m bench.training_runs add-reader runs/reader32/model --note "..."  # a train.tune_head run
+    python -m bench.training_runs add-muddle runs/muddle_acai/model --figures runs/acai.json --note "..."
 
 Runs are recorded in bench/records/training_runs.jsonl, one JSON object per run, from what
 the run measured: `add` reads a run folder's metrics.jsonl (epochs, validation accuracy)
@@ -66,6 +67,28 @@ def record_reader_run(model: Path, name: str, note: str = "", config: str | None
     return record
 
 
+def record_muddle(model: Path, figures: Path, note: str = "", bundled: bool = False) -> dict:
+    """A muddle autoencoder's record: its training.json (command, epochs, time) and the
+    figures `python -m bench.muddle --json` measured with it."""
+    steps = json.loads((model / "training.json").read_text()) if (model / "training.json").is_file() else []
+    train = next((s for s in steps if s.get("step") == "train"), {})
+    r = json.loads(figures.read_text())
+    ours = r["ours"]
+    record = {"kind": "muddle", "run": str(model), "date": date.today().isoformat(),
+              "config": train.get("command", ""), "epochs": str(train.get("epochs", "")),
+              "seconds": train.get("seconds"), "good": ours["good"], "path": ours["path"],
+              "all_read": ours["all_read"], "mid_grey_ratio": ours["mid_grey_ratio"],
+              "midpoint_good": r["midpoint"]["good"], "far_good": r["far"]["good"],
+              "runs": r["runs"], "bundled": bundled, "note": note}
+    with RECORDS.open("a") as fh:
+        fh.write(json.dumps(record) + "\n")
+    return record
+
+
+def minutes(seconds) -> str:
+    return "" if seconds is None else f"{seconds / 60:.0f} min"
+
+
 def cell(text: str) -> str:
     return str(text).replace("|", "\\|")  # a | inside a cell would end it
 
@@ -99,11 +122,17 @@ def section(rows: list[dict]) -> str:
         f"{pct(r['emnist_62'])} | {pct(r['emnist_casefold'])} | {pct(r['mouse_drawn_casefold'])} | {cell(r['note'])} |"
         for r in readers)
     decoder_rows = "\n".join(decoder_row(r) for r in decoders)
+    muddles = [r for r in rows if r["kind"] == "muddle"]
+    muddle_rows = "\n".join(
+        f"| {cell(r['run'])}{' (bundled)' if r['bundled'] else ''} | {cell(r['config'])} | {r['epochs']} | "
+        f"{minutes(r['seconds'])} | "
+        f"{pct(r['good'])} | {pct(r['path'])} | {pct(r['all_read'])} | {r['mid_grey_ratio']:.2f}x | {pct(r['midpoint_good'])} | "
+        f"{pct(r['far_good'])} | {r['runs']} | {cell(r['note'])} |" for r in muddles)
     dates = sorted({r["date"] for r in rows})
     return f"""## Training runs (`python -m bench.training_runs`)
 
 Every recorded run ({len(rows)}: {len(readers)} of the whole model, {len(heads)} of the reader alone,
-{len(decoders)} of the decoder alone), from
+{len(decoders)} of the decoder alone, {len(muddles)} of the muddle autoencoder), from
 `bench/records/training_runs.jsonl` ({dates[0]} to {dates[-1]}), losing runs included. "val" is the 3% validation
 split (digits and letters mixed); test figures are `train.evaluate`'s, on MNIST test and the EMNIST ByClass test split.
 
@@ -127,6 +156,14 @@ the reading figures above do not change. Written glyphs as the independent judge
 | decoder | epochs | prior z | z from one glyph of another character (r 0) | 5-glyph style sets | style ratio narrow / bold / italic | test reconstruction | note |
 | --- | --- | --- | --- | --- | --- | --- | --- |
 {decoder_rows}
+
+The muddle autoencoder (`python -m train --model muddle`), judged by `python -m bench.muddle` (the panel of five
+readers; good muddle, runs whose path has one, all readers seeing d-or-e, mid-grey share against real MNIST, and the
+plain midpoint and far-from-both criterion with the same model):
+
+| model | command | epochs | training time | good muddles | path has one | all see d-or-e | mid-grey vs real | plain midpoint good | far from both good | runs | note |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+{muddle_rows}
 """
 
 
@@ -142,11 +179,18 @@ def main(argv=None) -> str:
     head.add_argument("--name", required=True)
     head.add_argument("--note", default="")
     head.add_argument("--config", default=None)
+    add_muddle = sub.add_parser("add-muddle", help="record a muddle autoencoder with bench.muddle's figures")
+    add_muddle.add_argument("model", type=Path)
+    add_muddle.add_argument("--figures", type=Path, required=True, help="python -m bench.muddle --json's file")
+    add_muddle.add_argument("--note", default="")
+    add_muddle.add_argument("--bundled", action="store_true")
     args = p.parse_args(argv)
     if args.command == "add":
         print(record_run(args.run, args.note, args.config))
     elif args.command == "add-reader":
         print(record_reader_run(args.model, args.name, args.note, args.config))
+    elif args.command == "add-muddle":
+        print(record_muddle(args.model, args.figures, args.note, args.bundled))
     body = section(records())
     write_section("runs", body)
     print(body)

@@ -8,6 +8,13 @@ the nearest other digit's cluster and pick the image that is most truly between 
    are {d, e} closest to 50/50 while the two together keep >= 0.9 (it still looks like
    a digit). If no frame is close enough, bisect the blend weight between the two
    frames where the classifier's preference flips (in batches of 8 weights a round).
+   The second criterion, "far_from_both" (the "further thoughts" of the mnistMuddle
+   write-up), takes instead the path's frame that maximises mse(frame, a) + mse(frame, b).
+
+What counts as a good muddle (`is_good_muddle`, the benchmark's definition and the
+tab's verdict): a panel of readers, whose mean has {d, e} as its top two, each 0.3-0.7,
+together >= 0.9, and every one of whom on its own has {d, e} as its top two with
+p_d + p_e >= 0.8 (all readers see a d-or-e digit; their opinions split).
 """
 from __future__ import annotations
 
@@ -17,8 +24,13 @@ from typing import Callable
 import numpy as np
 import torch
 
+from .chooser import MEMBERS as CHOOSER_MEMBERS
 from .muddle import MuddleAutoencoder
 from .errors import BlankDrawingError, SettingError
+
+
+class CriterionError(SettingError):
+    """A criterion for choosing the muddle that is not one of CRITERIA."""
 from .preprocess import normalize_ink
 
 DigitScorer = Callable[[np.ndarray], np.ndarray]  # (N, 28, 28) glyphs -> (N, 10) probabilities
@@ -65,6 +77,7 @@ class Frame:
     image: np.ndarray  # (28, 28) in [0, 1]
     probs: np.ndarray  # (10,) the scorers' mean
     each: np.ndarray  # (scorers, 10) every scorer's own probabilities
+    z: np.ndarray | None = None  # its latent, when it is off the straight path (weight: the point it left)
 
 
 @dataclass
@@ -80,6 +93,13 @@ class MuddleResult:
     refined: bool
     bisection_rounds: int = 0  # rounds of batched bisection taken
     extra_frames: list[Frame] = field(default_factory=list)
+    criterion: str = "balance"
+    off_line_frames: list[Frame] = field(default_factory=list)  # the candidates tried off the path
+
+    @property
+    def off_line(self) -> bool:
+        """The muddle was found off the straight path from a to b."""
+        return self.muddle.z is not None
 
     @property
     def balance(self) -> float:
@@ -95,19 +115,92 @@ class MuddleResult:
     def qualifies(self) -> bool:
         return is_between(self.muddle.probs, self.digit, self.partner)
 
+    @property
+    def good(self) -> bool:
+        """A good muddle for the scorers that read it: their mean between d and e, and every
+        one of them seeing a d-or-e digit (`is_good_muddle`)."""
+        return is_good_muddle(self.muddle.each, self.digit, self.partner)
+
+    @property
+    def every_scorer_reads_pair(self) -> bool:
+        return all(reads_as_pair(p, self.digit, self.partner) for p in self.muddle.each)
+
     def summary(self) -> dict:
         p = self.muddle.probs
         return {"digit": self.digit, "partner": self.partner, "blend_weight": round(self.muddle.weight, 4),
                 "probabilities": {str(k): round(float(p[k]), 4) for k in range(10)},
                 "p_digit": round(float(p[self.digit]), 4), "p_partner": round(float(p[self.partner]), 4),
                 "balance": round(self.balance, 4), "pair_mass": round(self.pair_mass, 4),
-                "truly_between": bool(self.qualifies), "refined_by_bisection": bool(self.refined)}
+                "truly_between": bool(self.qualifies), "refined_by_bisection": bool(self.refined),
+                "every_scorer_reads_the_pair": bool(self.every_scorer_reads_pair), "good_muddle": bool(self.good),
+                "mutual_information": round(mutual_information(self.muddle.each), 4),
+                "scorers": [{str(k): round(float(p[k]), 4) for k in range(10)} for p in self.muddle.each],
+                "criterion": self.criterion, "off_line": self.off_line}
 
 
 def is_between(probs: np.ndarray, d: int, e: int, low: float = 0.3, high: float = 0.7, mass: float = 0.9) -> bool:
     """The benchmark's test: top two are {d, e}, each in [low, high], together >= mass."""
     top2 = set(np.argsort(-probs)[:2].tolist())
-    return top2 == {d, e} and low <= probs[d] <= high and low <= probs[e] <= high and probs[d] + probs[e] >= mass
+    return bool(top2 == {d, e} and low <= probs[d] <= high and low <= probs[e] <= high and probs[d] + probs[e] >= mass)
+
+
+def reads_as_pair(probs: np.ndarray, d: int, e: int, mass: float = 0.8) -> bool:
+    """One reader sees a d-or-e digit: its top two are {d, e}, together >= mass."""
+    return bool(set(np.argsort(-probs)[:2].tolist()) == {d, e} and probs[d] + probs[e] >= mass)
+
+
+def is_good_muddle(each: np.ndarray, d: int, e: int, member_mass: float = 0.8) -> bool:
+    """A good muddle for a panel of readers, `each` (readers, 10): the panel's mean is
+    between d and e (`is_between`: top two {d, e}, each 0.3-0.7, together >= 0.9) and every
+    reader on its own has {d, e} as its top two with p_d + p_e >= member_mass."""
+    each = np.asarray(each, dtype=np.float64).reshape(-1, 10)
+    return bool(is_between(each.mean(0), d, e) and all(reads_as_pair(p, d, e, member_mass) for p in each))
+
+
+def entropy(probs: np.ndarray) -> np.ndarray:
+    """Shannon entropy in nats along the last axis."""
+    p = np.clip(np.asarray(probs, dtype=np.float64), 1e-12, 1.0)
+    return -(p * np.log(p)).sum(-1)
+
+
+def mutual_information(each: np.ndarray) -> float:
+    """H(mean) - mean(H) over readers (readers, 10), in nats: the readers' disagreement
+    (epistemic); low when they agree on how the image splits, whatever the split."""
+    each = np.asarray(each, dtype=np.float64).reshape(-1, 10)
+    return float(entropy(each.mean(0)) - entropy(each).mean())
+
+
+MID_GREY = (0.25, 0.75)  # pixel values counted as mid-grey, after the shared normalisation
+INK = 0.1  # pixel values above this count as ink
+
+
+def mid_grey_share(glyphs: np.ndarray) -> float:
+    """Of all ink (> 0.1) in the glyphs (N, 28, 28) in [0, 1], each framed by the shared
+    normalisation (peak to 1), the share that is mid-grey (0.25-0.75): blurs and double
+    exposures are mostly mid-grey, pen strokes mostly not."""
+    framed = frame_glyphs(np.asarray(glyphs, dtype=np.float32)).numpy()
+    ink = framed > INK
+    grey = (framed >= MID_GREY[0]) & (framed <= MID_GREY[1])
+    return float(grey.sum() / max(1, ink.sum()))
+
+
+def far_from_both(images: np.ndarray, a: np.ndarray, b: np.ndarray) -> int:
+    """The index of the image (N, 28, 28) that maximises mse(image, a) + mse(image, b)."""
+    images = np.asarray(images, dtype=np.float64)
+    distance = ((images - a[None]) ** 2).mean((1, 2)) + ((images - b[None]) ** 2).mean((1, 2))
+    return int(np.argmax(distance))
+
+
+# How the muddle is chosen among the path's frames: the scorers' closest 50/50 (with
+# bisection), or the frame farthest from both a and b by mean squared error.
+CRITERIA = ("balance", "far_from_both")
+
+
+def check_criterion(criterion) -> str:
+    value = "balance" if criterion is None or str(criterion).strip() == "" else str(criterion).strip()
+    if value not in CRITERIA:
+        raise CriterionError(f"The criterion must be one of {', '.join(CRITERIA)}, not {criterion!r}.")
+    return value
 
 
 def nearest_other_centroid(z: np.ndarray, centroids: np.ndarray, digit: int) -> int:
@@ -118,8 +211,17 @@ def nearest_other_centroid(z: np.ndarray, centroids: np.ndarray, digit: int) -> 
 
 
 def _pick(frames: list[Frame], d: int, e: int, every_scorer: bool = True) -> Frame | None:
-    """Closest to 50/50 among frames whose top two are {d, e} with mass >= 0.9, for every
-    scorer (the gap that counts is the worst scorer's), or for the scorers' mean."""
+    """Among frames that every scorer reads as a d or an e (`reads_as_pair`: top two {d, e},
+    together >= 0.8, as the benchmark asks of every reader), the one whose mean is closest to
+    50/50 with the least disagreement (|p_d - p_e| of the mean + half the mutual information:
+    readers who agree on the split). Measured on 200 runs with the five scorers, the panel
+    rated 43.5% of these good against 38.0% by the rule below alone. When no frame qualifies:
+    closest to 50/50 among frames whose top two are {d, e} with mass >= 0.9, for every scorer
+    (the gap that counts is the worst scorer's), or for the scorers' mean."""
+    if every_scorer:
+        readable = [f for f in frames if all(reads_as_pair(p, d, e) for p in f.each)]
+        if readable:
+            return min(readable, key=lambda f: _evenness(f, d, e))
     best, best_gap = None, np.inf
     for frame in frames:
         rows = frame.each if every_scorer else frame.probs[None]
@@ -131,6 +233,48 @@ def _pick(frames: list[Frame], d: int, e: int, every_scorer: bool = True) -> Fra
     return best
 
 
+def _evenness(frame: Frame, d: int, e: int) -> float:
+    """Lower is better: how far the scorers' mean is from 50/50, plus half their disagreement."""
+    return abs(frame.probs[d] - frame.probs[e]) + 0.5 * mutual_information(frame.each)
+
+
+# Latent search off the straight path (Confuser._off_line): candidates a call, their spread
+# (in units of each latent dimension's spread over real codes), the real codes the density is
+# estimated from, and the share of real codes that sit below the density a candidate must keep.
+# Measured on 200 runs (20 per digit) with the five scorers: the panel rated 49.5% of the
+# muddles good with 32 candidates at 0.5, against 43.5% on the path alone; on the full
+# benchmark (bench/muddle.py, 500 runs) 44.4% against 42.2%, every panel member seeing a
+# d-or-e digit in 75.2% against 69.4%.
+OFF_LINE_CANDIDATES = 32
+OFF_LINE_SCALE = 0.5
+DENSITY_CODES = 1000
+DENSITY_FLOOR_PERCENTILE = 10
+
+
+class CodeDensity:
+    """A Gaussian kernel density of real digits' latent codes (the pool's): the bandwidth is the
+    median distance from a code to its nearest other code. `real` keeps the points at least as
+    dense as 90% of the real codes themselves (or as the point the search started from)."""
+
+    def __init__(self, codes: np.ndarray):
+        self.codes = codes.astype(np.float64)
+        d2 = ((self.codes[:, None] - self.codes[None]) ** 2).sum(-1)
+        np.fill_diagonal(d2, np.inf)
+        self.h2 = float(np.median(d2.min(1)))
+        self.spread = self.codes.std(0)
+        self.floor = float(np.percentile(self.log_density(self.codes), DENSITY_FLOOR_PERCENTILE))
+
+    def log_density(self, z: np.ndarray) -> np.ndarray:
+        """log sum_i exp(-|z - c_i|^2 / 2h^2) for each row of z (up to a constant)."""
+        m = -((np.asarray(z, np.float64)[:, None] - self.codes[None]) ** 2).sum(-1) / (2 * self.h2)
+        top = m.max(1, keepdims=True)
+        return top[:, 0] + np.log(np.exp(m - top).sum(1))
+
+    def real(self, z: np.ndarray, at_least: float = np.inf) -> np.ndarray:
+        """Which rows of z are where real codes live: density >= min(the floor, at_least)."""
+        return self.log_density(z) >= min(self.floor, at_least)
+
+
 def _balanced(frame: Frame, d: int, e: int) -> bool:
     return all(is_between(p, d, e, 0.4, 0.6) for p in frame.each)
 
@@ -139,15 +283,49 @@ class Confuser:
     """Holds the autoencoder, the digit classifiers that score frames and a pool of real digit images."""
 
     def __init__(self, autoencoder: MuddleAutoencoder, predictors: DigitPredictor | list[DigitPredictor],
-                 pool_images: np.ndarray, pool_labels: np.ndarray, steps: int = 21):
+                 pool_images: np.ndarray, pool_labels: np.ndarray, steps: int = 21,
+                 scorer_names: list[str] | None = None, off_line: int = OFF_LINE_CANDIDATES):
         if steps < 15:
             raise ValueError("use at least 15 steps along the path")
         self.autoencoder = autoencoder.eval()
         self.predictors = predictors if isinstance(predictors, list) else [predictors]
+        self.scorer_names = scorer_names or [f"scorer {i + 1}" for i in range(len(self.predictors))]
+        self.models: list = []  # the scorers' models, when known (for serving preparation)
         self.pool_images = pool_images.astype(np.float32) / (255.0 if pool_images.dtype == np.uint8 else 1.0)
         self.pool_labels = np.asarray(pool_labels)
         self.steps = steps
         self.centroids = autoencoder.centroids.numpy()
+        self.off_line = off_line
+        self.density = CodeDensity(self._codes(self.pool_images)) if off_line else None
+
+    @torch.no_grad()
+    def _codes(self, images: np.ndarray, most: int = DENSITY_CODES) -> np.ndarray:
+        """The latents of up to `most` pool images, evenly spaced through the pool."""
+        pick = np.unique(np.linspace(0, len(images) - 1, min(most, len(images))).round().astype(int))
+        x = torch.from_numpy(images[pick]).float().view(-1, 1, 28, 28)
+        return torch.cat([self.autoencoder.encode(x[i:i + 1000]) for i in range(0, len(x), 1000)]).numpy()
+
+    @torch.no_grad()
+    def _off_line(self, chosen: Frame, z_a, z_b, d: int, e: int, rng: np.random.Generator):
+        """Latent search off the straight path: `self.off_line` random points around the chosen
+        frame's latent (Gaussian, 0.5 of each latent dimension's spread over real codes), only
+        those where real digits' codes are dense (`CodeDensity.real`), scored like the path. The
+        best of them replaces the chosen frame when every scorer reads it as a d or an e and its
+        mean is closer to 50/50 with less disagreement (or the chosen frame is not so read).
+        -> (the muddle, the candidates tried)."""
+        z0 = (1 - chosen.weight) * z_a + chosen.weight * z_b
+        cand = z0[None] + OFF_LINE_SCALE * self.density.spread[None] * rng.standard_normal((self.off_line, len(z0)))
+        cand = cand[self.density.real(cand, at_least=self.density.log_density(z0[None])[0])]
+        if not len(cand):
+            return chosen, []
+        images = self.autoencoder.decode(torch.from_numpy(cand).float())[:, 0].numpy()
+        frames = [Frame(chosen.weight, img, p.mean(0), p, z) for img, p, z in zip(images, self._each(images), cand)]
+        readable = [f for f in frames if all(reads_as_pair(p, d, e) for p in f.each)]
+        if readable:
+            best = min(readable, key=lambda f: _evenness(f, d, e))
+            if not all(reads_as_pair(p, d, e) for p in chosen.each) or _evenness(best, d, e) < _evenness(chosen, d, e):
+                return best, frames
+        return chosen, frames
 
     @torch.no_grad()
     def _encode(self, glyph: np.ndarray) -> np.ndarray:
@@ -183,13 +361,21 @@ class Confuser:
         return a, z_a, partner, b, self._encode(b)
 
     def confuse(self, digit: int, seed: int, drawing: np.ndarray | None = None,
-                rounds: int = 3, splits: int = 8) -> MuddleResult:
-        """One muddle of `digit` (from a random pool image, or the user's normalised drawing)."""
+                rounds: int = 3, splits: int = 8, criterion: str = "balance") -> MuddleResult:
+        """One muddle of `digit` (from a random pool image, or the user's normalised drawing),
+        chosen by `criterion`: "balance" (the scorers' closest 50/50, bisecting when needed)
+        or "far_from_both" (the path's frame maximising mse(frame, a) + mse(frame, b))."""
         if not 0 <= int(digit) <= 9:
             raise SettingError(f"The digit must be one of 0-9, not {digit}.")
         digit = int(digit)
-        a, z_a, partner, b, z_b = self._endpoints(digit, np.random.default_rng(seed), drawing)
+        criterion = check_criterion(criterion)
+        rng = np.random.default_rng(seed)
+        a, z_a, partner, b, z_b = self._endpoints(digit, rng, drawing)
         path = self._frames(z_a, z_b, np.linspace(0.0, 1.0, self.steps))
+        if criterion == "far_from_both":
+            chosen = path[far_from_both(np.stack([f.image for f in path]), a, b)]
+            return MuddleResult(digit=digit, partner=partner, a=a, b=b, z_a=z_a, z_b=z_b, path=path, muddle=chosen,
+                                refined=False, criterion=criterion)
 
         chosen = _pick(path, digit, partner)
         extra: list[Frame] = []
@@ -218,9 +404,13 @@ class Confuser:
             chosen = _pick(path + extra, digit, partner, every_scorer=False)
         if chosen is None:  # nothing reads as both digits: show the frame that is most of each
             chosen = max(path + extra, key=lambda f: min(f.probs[digit], f.probs[partner]))
+        refined = bool(extra) and any(chosen is f for f in extra)
+        tried: list[Frame] = []
+        if self.off_line:
+            chosen, tried = self._off_line(chosen, z_a, z_b, digit, partner, rng)
         return MuddleResult(digit=digit, partner=partner, a=a, b=b, z_a=z_a, z_b=z_b, path=path, muddle=chosen,
-                            refined=bool(extra) and chosen in extra, bisection_rounds=rounds_taken,
-                            extra_frames=extra)
+                            refined=refined, bisection_rounds=rounds_taken, extra_frames=extra,
+                            off_line_frames=tried)
 
     def midpoint(self, digit: int, seed: int) -> MuddleResult:
         """mnistMuddle's plain method, for comparison: the decoded midpoint of a and b."""
@@ -240,19 +430,35 @@ def latent_map(autoencoder: MuddleAutoencoder, result: MuddleResult | None = Non
         if result is not None:
             a, b = autoencoder.project(torch.from_numpy(np.stack([result.z_a, result.z_b])).float()).numpy()
             w = result.muddle.weight
-            extra = {"a": a, "b": b, "muddle": (1 - w) * a + w * b, "digit": result.digit, "partner": result.partner}
+            muddle = ((1 - w) * a + w * b if result.muddle.z is None else
+                      autoencoder.project(torch.from_numpy(result.muddle.z[None]).float()).numpy()[0])
+            extra = {"a": a, "b": b, "muddle": muddle, "digit": result.digit, "partner": result.partner}
     return draw_map(autoencoder.map_points.numpy(), autoencoder.map_labels.numpy(), centres, **extra)
 
 
+def chooser_probabilities(model, member: int) -> DigitPredictor:
+    """One member of the chooser ensemble (glyph_vae.chooser.ChooserEnsemble), calibrated."""
+    return lambda x: (model.members[CHOOSER_MEMBERS[member]](x) / model.temperatures[member]).softmax(1)
+
+
 def make_confuser(pool_images: np.ndarray, pool_labels: np.ndarray, *, glyph_vae=None, muddle=None,
-                  digits=None) -> Confuser:
-    """The app's confuser: the muddle autoencoder, scored by GlyphVAE's digit head and the
-    dedicated digit classifier together (bundled weights for any model not given)."""
+                  digits=None, chooser=None, with_chooser: bool = True) -> Confuser:
+    """The app's confuser: the muddle autoencoder, scored by an ensemble of the app's own:
+    GlyphVAE's digit head, the dedicated digit classifier and the chooser ensemble's three
+    members (bundled weights for any model not given; with_chooser=False: the first two only)."""
+    from .chooser import ChooserEnsemble
     from .digits import DigitClassifier
     from .model import GlyphVAE
 
     glyph_vae = glyph_vae or GlyphVAE.from_pretrained()
     muddle = muddle or MuddleAutoencoder.from_pretrained()
     digits = digits or DigitClassifier.from_pretrained()
-    return Confuser(muddle, [glyph_vae_digit_probabilities(glyph_vae), digit_classifier_probabilities(digits)],
-                    pool_images, pool_labels)
+    predictors = [glyph_vae_digit_probabilities(glyph_vae), digit_classifier_probabilities(digits)]
+    names = ["GlyphVAE's digit head", "the digit CNN"]
+    if with_chooser:
+        chooser = (chooser or ChooserEnsemble.from_pretrained()).eval()
+        predictors += [chooser_probabilities(chooser, i) for i in range(len(CHOOSER_MEMBERS))]
+        names += [f"the chooser's {n.replace('_', ' ')}" for n in CHOOSER_MEMBERS]
+    confuser = Confuser(muddle, predictors, pool_images, pool_labels, scorer_names=names)
+    confuser.models = [glyph_vae, digits] + ([chooser] if with_chooser else [])
+    return confuser

@@ -87,7 +87,7 @@ def model_class_for(folder: str | os.PathLike) -> type["HubModel"]:
 
 def _import_model_modules() -> None:
     # The classes register themselves when their modules are imported.
-    from . import digits, model, muddle  # noqa: F401
+    from . import chooser, digits, model, muddle  # noqa: F401
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -16,6 +16,7 @@ from typing import Mapping
 
 import torch
 
+from .chooser import ChooserEnsemble
 from .digits import DigitClassifier
 from .hub import HubModel, ModelLoadError
 from .model import GlyphVAE
@@ -28,6 +29,7 @@ MODEL_SOURCES: tuple[tuple[str, type[HubModel], str], ...] = (
     ("glyph_vae", GlyphVAE, "GLYPH_VAE_MODEL"),
     ("muddle", MuddleAutoencoder, "MUDDLE_MODEL"),
     ("digits", DigitClassifier, "DIGIT_CLASSIFIER_MODEL"),
+    ("chooser", ChooserEnsemble, "CHOOSER_MODEL"),
 )
 
 
@@ -51,11 +53,12 @@ class AppModels:
     glyph_vae: LoadedModel
     muddle: LoadedModel
     digits: LoadedModel
+    chooser: LoadedModel
     records: tuple[LoadedModel, ...] = field(default=())
 
     @property
     def warnings(self) -> list[str]:
-        return [w for record in (self.glyph_vae, self.muddle, self.digits) for w in record.warnings]
+        return [w for record in (self.glyph_vae, self.muddle, self.digits, self.chooser) for w in record.warnings]
 
 
 def load_one(cls: type[HubModel], env_name: str, environ: Mapping[str, str]) -> LoadedModel:

@@ -80,10 +80,17 @@ class MuddleAutoencoder(HubModel, nn.Module):
         """Latents -> images in [0, 1]."""
         return torch.sigmoid(self.decode_logits(z))
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None, mix: torch.Tensor | None = None):
         """Glyphs -> reconstruction logits; y is taken (and unused) so that training calls
-        every model the same way."""
-        return self.decode_logits(self.encode(x))
+        every model the same way. With `mix` (one weight alpha per glyph, for ACAI training:
+        train/acai.py) -> (reconstruction logits, logits of the decoded mixtures
+        alpha z_i + (1 - alpha) z_(i-1), each glyph's code with the previous glyph's)."""
+        z = self.encode(x)
+        logits = self.decode_logits(z)
+        if mix is None:
+            return logits
+        alpha = mix.view(-1, 1)
+        return logits, self.decode_logits(alpha * z + (1 - alpha) * z.roll(1, dims=0))
 
     def loss(self, out: torch.Tensor, x: torch.Tensor, y: torch.Tensor, **_) -> dict[str, torch.Tensor]:
         """Bernoulli reconstruction summed per image: the architecture's only term."""

@@ -15,6 +15,15 @@ def glyph_image(glyph: np.ndarray, size: int = 168, dark_on_light: bool = True,
     return Image.fromarray(pixels).resize((size, size), Image.BICUBIC if smooth else Image.NEAREST)
 
 
+def inked_glyph_image(glyph: np.ndarray, size: int = 336) -> Image.Image:
+    """A glyph of pixel probabilities shown as the written glyphs are: scaled up smoothly, then
+    inked by the pen's curve (`style.ink`), so a decoder's grey blur edges read as a stroke."""
+    from .style import ink
+
+    big = Image.fromarray(np.float32(np.clip(glyph, 0, 1))).resize((size, size), Image.BICUBIC)
+    return Image.fromarray(np.uint8(np.round(255 - ink(np.asarray(big)) * 255)))
+
+
 def path_gif(frames: list[np.ndarray], size: int = 168, frame_ms: int = 90, levels: int = 16) -> bytes:
     """A looping GIF that walks the path forth and back, as the bytes of a .gif file.
 

@@ -45,7 +45,7 @@ def test_the_api_lists_exactly_the_documented_endpoints_and_inputs(client):
     names = {api: [p["parameter_name"] for p in endpoint["parameters"]] for api, endpoint in info.items()}
     assert names == {"/classify": ["image"], "/write": ["drawings", "text", "randomness", "seed"],
                      "/glyphs": ["drawings", "characters", "randomness", "seed"],
-                     "/confuse": ["digit", "drawing", "seed"], "/health": [],
+                     "/confuse": ["digit", "drawing", "seed", "criterion"], "/health": [],
                      "/font": ["drawings", "name", "alternates", "randomness", "seed"],
                      "/write_svg": ["drawings", "text", "randomness", "seed", "kind"],
                      "/style": ["drawings"], "/write_with_style": ["style", "text", "randomness", "seed"],
@@ -102,6 +102,23 @@ def test_confuse_endpoint_returns_a_b_muddle_gif_and_json(client):
     assert again[4] == info  # same seed, same muddle
 
 
+def test_confuse_far_from_both_is_an_optional_last_input(client):
+    info = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/confuse"]
+    criterion = info["parameters"][-1]
+    assert criterion["parameter_name"] == "criterion" and criterion["parameter_has_default"]
+    assert criterion["parameter_default"] == "balance"
+    plain = client.predict("3", None, 11, api_name="/confuse")[4]
+    assert plain["criterion"] == "balance"
+    assert client.predict("3", None, 11, "balance", api_name="/confuse")[4] == plain
+    far = client.predict("3", None, 11, "far_from_both", api_name="/confuse")[4]
+    assert far["criterion"] == "far_from_both" and not far["refined_by_bisection"]
+    assert far["partner"] == plain["partner"]  # the same a, b and path; another frame of it
+    assert isinstance(far["good_muddle"], bool) and len(far["scorers"]) == 5  # the app's five scorers
+    assert client.predict("3", None, 11, "far_from_both", api_name="/confuse")[4] == far
+    with pytest.raises(Exception, match="The criterion must be one of balance, far_from_both"):
+        client.predict("3", None, 11, "farthest", api_name="/confuse")
+
+
 def test_confuse_with_a_drawing_and_bad_inputs(client, tmp_path):
     path = tmp_path / "four.png"
     render_drawing("4", seed=2, canvas=300, brush=22).save(path)
@@ -139,6 +156,26 @@ def test_page_pick_a_digit_and_see_a_muddle_gif_map_and_verdict(read_page):
     assert page.locator("#confuse-verdict").inner_text().count("%") >= 2
     page.wait_for_selector("#confuse-map img", timeout=30_000)
     page.wait_for_selector("#confuse-strip img", timeout=30_000)
+    assert page.locator(".toast-body.error").count() == 0
+
+
+def test_page_far_from_both_muddle_and_the_scorers_verdict(read_page, tmp_path):
+    page = read_page
+    page.get_by_role("tab", name="Confuse this digit").click()
+    page.locator("#confuse-digit label", has_text="7").click()
+    page.locator("#confuse-criterion label", has_text="far from both").click()
+    page.click("#confuse-go")
+    page.wait_for_function("() => document.querySelector('#confuse-verdict').innerText.includes('farthest from both')",
+                           timeout=30_000)
+    verdict = page.locator("#confuse-verdict").inner_text()
+    assert all(name in verdict for name in ("GlyphVAE's digit head", "the digit CNN", "the chooser's row gru"))
+    page.wait_for_selector("#confuse-strip img", timeout=30_000)
+    page.locator("#confuse-criterion label", has_text="closest 50/50").click()
+    page.click("#confuse-go")
+    page.wait_for_function("() => !document.querySelector('#confuse-verdict').innerText.includes('farthest')",
+                           timeout=30_000)
+    page.wait_for_selector("#confuse-strip img", timeout=30_000)
+    page.screenshot(path=str(tmp_path / "confuse_tab.png"), full_page=True)
     assert page.locator(".toast-body.error").count() == 0
 
 

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from glyph_vae.confuse import is_between, make_confuser, nearest_other_centroid
+from glyph_vae.confuse import (CriterionError, far_from_both, is_between, make_confuser, mutual_information,
+                               nearest_other_centroid, reads_as_pair)
+from glyph_vae.errors import UserInputError
 from glyph_vae.hub import ASSETS_DIR
 from glyph_vae.muddle import MuddleAutoencoder, MuddleConfig
 from glyph_vae.strokes import render_drawing
@@ -75,18 +77,47 @@ def test_same_seed_same_muddle_and_partner_is_nearest_centroid(confuser):
     assert not np.array_equal(other.a, a.a)
 
 
-def test_muddles_are_mostly_between_for_the_scorers_that_chose_them(confuser):
+def test_muddles_are_read_as_the_pair_by_every_scorer_that_chose_them(confuser):
     results = [confuser.confuse(d, seed=s) for d in range(10) for s in range(3)]
-    def reads_as_the_pair(frame, r):
-        return set(np.argsort(-frame.probs)[:2].tolist()) == {r.digit, r.partner} and \
-            frame.probs[r.digit] + frame.probs[r.partner] >= 0.9
+    assert all(len(r.muddle.each) == 5 for r in results)  # the app's five scorers
+
+    def score(f, r):
+        return abs(f.probs[r.digit] - f.probs[r.partner]) + 0.5 * mutual_information(f.each)
 
     for r in results:
-        frames = r.path + r.extra_frames
-        assert any(r.muddle is f for f in frames)  # a frame of the path, or one found by bisecting it
-        if any(reads_as_the_pair(f, r) for f in frames):  # when some frame reads as d or e only,
-            assert reads_as_the_pair(r.muddle, r)  # the muddle is such a frame
-    assert np.mean([r.qualifies for r in results]) >= 0.6
+        frames = r.path + r.extra_frames + r.off_line_frames
+        assert any(r.muddle is f for f in frames)  # a frame of the path, found by bisecting it, or off it
+        readable = [f for f in frames if all(reads_as_pair(p, r.digit, r.partner) for p in f.each)]
+        if readable:  # when every scorer reads some frame as a d or an e, the muddle is the most even of them
+            assert any(r.muddle is f for f in readable)
+            assert score(r.muddle, r) == min(score(f, r) for f in readable)
+    assert np.mean([r.good for r in results]) >= 0.6
+    assert any(r.off_line for r in results)
+
+
+def test_the_search_off_the_path_stays_where_real_codes_live(confuser):
+    density = confuser.density
+    results = [confuser.confuse(d, seed=s) for d in range(10) for s in range(2)]
+    for r in results:
+        for f in r.off_line_frames:  # each candidate: as dense as 90% of real codes, or as where it started
+            start = (1 - f.weight) * r.z_a + f.weight * r.z_b
+            floor = min(density.floor, density.log_density(start[None])[0])
+            assert f.z is not None and density.log_density(f.z[None])[0] >= floor - 1e-9
+        if r.off_line:
+            assert any(r.muddle is f for f in r.off_line_frames) and r.summary()["off_line"]
+    assert any(r.off_line for r in results)
+    # a point far from every code is not where real digits live; 90% of the codes themselves are
+    assert not density.real(density.codes[:1] + 50 * density.spread)[0]
+    assert density.real(density.codes).mean() >= 0.9 - 1e-9
+
+
+def test_without_the_search_off_the_path_the_muddle_is_on_it():
+    pool = np.load(ASSETS_DIR / "muddle" / "test_digits.npz")
+    on_path = make_confuser(pool["images"], pool["labels"])
+    on_path.off_line = 0
+    for d in range(10):
+        r = on_path.confuse(d, seed=5)
+        assert not r.off_line and not r.off_line_frames and r.muddle.z is None
 
 
 def test_a_drawn_digit_is_the_starting_point(confuser):
@@ -108,3 +139,40 @@ def test_bundled_digit_classifier_reads_the_pool():
     model = DigitClassifier.from_pretrained()
     probs = model.probabilities(torch.from_numpy(pool["images"]).float().div(255).unsqueeze(1))
     assert (probs.argmax(1).numpy() == pool["labels"]).mean() > 0.97
+
+
+def test_far_from_both_picks_the_frame_farthest_from_a_and_b():
+    a = np.zeros((28, 28))
+    a[4:24, 6:10] = 1.0  # a bar on the left
+    b = np.zeros((28, 28))
+    b[4:24, 18:22] = 1.0  # and one on the right
+    w = np.linspace(0, 1, 9)
+    path = [(1 - t) * a + t * b for t in w]
+    across = np.zeros((28, 28))
+    across[12:16, 4:24] = 1.0  # a bar across: ink where neither a nor b has any
+    path[6] = across
+    assert far_from_both(np.stack(path), a, b) == 6
+    # on a plain pixel blend of two disjoint strokes, d(t) = (t^2 + (1-t)^2) mse(a, b) is least at
+    # the midpoint: the criterion means something only on a decoded path, whose endpoints are a and b
+    blend = np.stack([(1 - t) * a + t * b for t in w])
+    assert far_from_both(blend, a, b) == 0
+    distances = [((f - a) ** 2).mean() + ((f - b) ** 2).mean() for f in blend]
+    assert far_from_both(blend, a, b) == int(np.argmax(distances))
+
+
+def test_the_far_from_both_criterion_chooses_from_the_same_path(confuser):
+    balanced = confuser.confuse(6, seed=3)
+    far = confuser.confuse(6, seed=3, criterion="far_from_both")
+    assert far.partner == balanced.partner and np.array_equal(far.a, balanced.a) and np.array_equal(far.b, balanced.b)
+    assert any(far.muddle is f for f in far.path) and not far.extra_frames and not far.refined
+    distances = [((f.image - far.a) ** 2).mean() + ((f.image - far.b) ** 2).mean() for f in far.path]
+    assert far.muddle is far.path[int(np.argmax(distances))]
+    again = confuser.confuse(6, seed=3, criterion="far_from_both")
+    assert np.array_equal(again.muddle.image, far.muddle.image)  # the same seed, the same muddle
+    assert far.summary()["criterion"] == "far_from_both" and balanced.summary()["criterion"] == "balance"
+
+
+def test_an_unknown_criterion_is_the_users_error(confuser):
+    with pytest.raises(CriterionError, match="balance, far_from_both") as caught:
+        confuser.confuse(3, seed=0, criterion="farthest")
+    assert isinstance(caught.value, UserInputError)

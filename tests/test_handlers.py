@@ -237,6 +237,6 @@ def test_confuse_errors_in_the_apps_words(confuse_tab, tmp_path):
 def test_health_names_every_model(models):
     record = Health(models).health()
     assert record["status"] == "ok" and record["warnings"] == []
-    assert set(record["models"]) == {"GlyphVAE", "MuddleAutoencoder", "DigitClassifier"}
+    assert set(record["models"]) == {"GlyphVAE", "MuddleAutoencoder", "DigitClassifier", "ChooserEnsemble"}
     assert record["models"]["GlyphVAE"]["sha256"] == models.glyph_vae.model.weights_sha256[:16]
     assert record["models"]["GlyphVAE"]["source"] == "bundled (assets/glyph_vae)"

@@ -179,7 +179,7 @@ def test_malformed_json_gets_a_4xx_and_the_server_keeps_answering(app_url, clien
 def test_health_names_the_models_and_versions(client):
     info = client.predict(api_name="/health")
     assert info["status"] == "ok" and info["app_version"]
-    assert set(info["models"]) == {"GlyphVAE", "MuddleAutoencoder", "DigitClassifier"}
+    assert set(info["models"]) == {"GlyphVAE", "MuddleAutoencoder", "DigitClassifier", "ChooserEnsemble"}
     for model in info["models"].values():
         assert len(model["sha256"]) == 16 and model["config"]
 

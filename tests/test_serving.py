@@ -36,7 +36,7 @@ def test_output_files_are_removed_on_clean_up(tmp_path):
 
 def test_no_environment_means_the_bundled_models_one_record_each():
     models = load_models({})
-    assert [r.name for r in models.records] == ["GlyphVAE", "MuddleAutoencoder", "DigitClassifier"]
+    assert [r.name for r in models.records] == ["GlyphVAE", "MuddleAutoencoder", "DigitClassifier", "ChooserEnsemble"]
     assert models.glyph_vae.source == "bundled (assets/glyph_vae)" and models.warnings == []
     assert models.digits.health()["sha256"] == models.digits.model.weights_sha256[:16]
 

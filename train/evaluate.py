@@ -163,9 +163,23 @@ def evaluate_digits(model, data_dir: Path) -> dict:
     return {"mnist_test_accuracy": float((pred == test.labels).mean())}
 
 
-EVALUATORS = {"glyph_vae": evaluate_glyph_vae, "muddle": evaluate_muddle, "digits": evaluate_digits}
+@torch.no_grad()
+def evaluate_chooser(model, data_dir: Path) -> dict:
+    """MNIST test accuracy of the ensemble's mean and of each member."""
+    from glyph_vae.chooser import MEMBERS
+
+    test = load_npz(data_dir / "mnist.npz", "test")
+    probs = model.probabilities(torch.from_numpy(test.images).float().div(255).unsqueeze(1)).numpy()
+    figures = {"mnist_test_accuracy": float((probs.mean(1).argmax(1) == test.labels).mean())}
+    for i, name in enumerate(MEMBERS):
+        figures[f"mnist_test_accuracy_{name}"] = float((probs[:, i].argmax(1) == test.labels).mean())
+    return figures
+
+
+EVALUATORS = {"glyph_vae": evaluate_glyph_vae, "muddle": evaluate_muddle, "digits": evaluate_digits,
+              "chooser": evaluate_chooser}
 TEST_FILES = {"glyph_vae": ("mnist.npz", "emnist_byclass_test.npz"), "muddle": ("mnist.npz",),
-              "digits": ("mnist.npz",)}
+              "digits": ("mnist.npz",), "chooser": ("mnist.npz",)}
 
 
 def evaluate(model: HubModel, data_dir: Path) -> dict:

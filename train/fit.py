@@ -42,7 +42,7 @@ from .distributed import (World, all_sum, barrier, gather, launch_command, setup
                           usable_length, world_from_env, wrap)
 from .records import CHECKPOINT, COMMAND, METRICS
 
-MODEL_TYPES = ("glyph_vae", "muddle", "digits")  # --model: a model_type of glyph_vae.hub's registry
+MODEL_TYPES = ("glyph_vae", "muddle", "digits", "chooser")  # --model: a model_type of glyph_vae.hub's registry
 
 
 @dataclass
@@ -83,6 +83,12 @@ class TrainConfig:
         "metavar": "OWNER/NAME"})
     hub_revision: str | None = field(default=None, metadata={"help": "branch to push to (created if missing; default main)"})
     hub_private: bool = field(default=False, metadata={"help": "create the Hub repo as private"})
+    acai: float = field(default=0.0, metadata={
+        "help": "muddle only: weight of ACAI's adversarial interpolation term (Berthelot et al. 2018; "
+                "train/acai.py); 0 = off, the published recipe"})
+    acai_gamma: float = field(default=0.2, metadata={
+        "help": "ACAI: the critic also answers 0 on gamma x + (1 - gamma) x_hat (the paper's 0.2)"})
+    acai_critic_lr: float = field(default=1e-3, metadata={"help": "ACAI: the critic's learning rate (Adam)"})
     eval_data_dir: str | None = field(default=None, metadata={
         "help": "with --push-to-hub: evaluate on the test splits here (like ../shared/data) for the card; "
                 "without it the card shows the run's validation figures"})
@@ -156,9 +162,41 @@ def load_data(cfg: TrainConfig, world: World) -> tuple[GlyphSet, GlyphSet]:
 
 def build_model(cfg: TrainConfig, model_config, train_set: GlyphSet, device: torch.device) -> HubModel:
     model = model_class(cfg.model)(model_config).to(device)
-    if cfg.model in ("muddle", "digits") and train_set.labels.max() >= model_config.num_digits:
+    if cfg.model in ("muddle", "digits", "chooser") and train_set.labels.max() >= model_config.num_digits:
         raise SystemExit(f"--model {cfg.model} trains on digits only (labels 0-9); pass MNIST-style data")
     return model
+
+
+@dataclass
+class Adversary:
+    """ACAI's critic beside the autoencoder (train/acai.py): the bare module (frozen while
+    the autoencoder's term uses it), its wrapper for its own update (DDP when distributed)
+    and its optimiser; saved in the checkpoint only."""
+    critic: torch.nn.Module
+    net: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+
+
+def acai_step(net, model, optimizer, scheduler, adversary: Adversary, x, y, cfg: TrainConfig, generator):
+    """One ACAI step: the autoencoder on reconstruction + cfg.acai x the adversarial term,
+    then the critic on its own loss (each with one forward and one backward through its
+    wrapper, as DDP needs)."""
+    from .acai import autoencoder_term, critic_loss, mixing_weights
+
+    alpha = mixing_weights(len(x), generator, x.device)
+    out, mixed = net(x, y, mix=alpha)
+    terms = model.loss(out, x, y)
+    adversarial = autoencoder_term(adversary.critic, mixed)
+    terms = {**terms, "loss": terms["loss"] + cfg.acai * adversarial, "acai_ae": adversarial}
+    optimizer.zero_grad(set_to_none=True)
+    terms["loss"].backward()
+    optimizer.step()
+    scheduler.step()
+    critic_term = critic_loss(adversary.net, x, out, mixed, alpha, cfg.acai_gamma)
+    adversary.optimizer.zero_grad(set_to_none=True)
+    critic_term.backward()
+    adversary.optimizer.step()
+    return {**terms, "acai_critic": critic_term.detach()}, out
 
 
 def training_step(net, model, optimizer, scheduler, x, y, cfg: TrainConfig, global_step: int):
@@ -252,7 +290,7 @@ class Progress:
 
 
 def resume(path: Path, cfg: TrainConfig, model, optimizer, scheduler, generator, world: World,
-           device: torch.device, steps_per_epoch: int) -> Progress:
+           device: torch.device, steps_per_epoch: int, adversary: Adversary | None = None) -> Progress:
     """Every rank loads the checkpoint: model, optimiser, schedule, progress and its own
     random state (bit-identical when the number of processes is the same)."""
     if not path.is_file():
@@ -264,6 +302,13 @@ def resume(path: Path, cfg: TrainConfig, model, optimizer, scheduler, generator,
         raise SystemExit(f"--resume: the checkpoint's model config {state['config']} differs from this command's")
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
+    if adversary is not None:
+        if "critic" not in state:
+            raise SystemExit("--resume --acai: the checkpoint has no ACAI critic (it was trained without --acai)")
+        adversary.critic.load_state_dict(state["critic"])
+        adversary.optimizer.load_state_dict(state["critic_optimizer"])
+    elif "critic" in state:
+        raise SystemExit("--resume: the checkpoint was trained with --acai; pass the same --acai")
     scheduler.load_state_dict(state["scheduler"])
     progress = Progress(state["epoch"], state["step_in_epoch"], state["global_step"])
     saved_rng = state["rng"]
@@ -301,6 +346,9 @@ def training_record(cfg: TrainConfig, command: str, out: Path, world: World) -> 
     recipe = "AdamW with warm-up and cosine decay"
     if cfg.model == "glyph_vae":
         recipe += f", KL weight warmed up from 0 to 1 over the first {cfg.kl_warmup_steps:,} steps"
+    if cfg.acai:
+        recipe += (f", ACAI's adversarial interpolation term (Berthelot et al. 2018) with weight {cfg.acai:g}, "
+                   f"critic gamma {cfg.acai_gamma:g}, critic Adam lr {cfg.acai_critic_lr:g} (critic not saved)")
     return {"step": "train", "command": command, "epochs": sum(1 for r in records if r.get("epoch_complete")),
             "seconds": round(sum(r["seconds"] for r in records), 1),
             "images_per_s": float(np.median([r["images_per_s"] for r in records])) if records else None,
@@ -353,6 +401,15 @@ def train(cfg: TrainConfig, model_config, world: World, device: torch.device, co
               f"{time.time() - t0:.1f}s", file=sys.stderr)
     model = build_model(cfg, model_config, train_set, device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    adversary = None
+    if cfg.acai:
+        if cfg.model != "muddle":
+            raise SystemExit("--acai is for --model muddle (it regularises the autoencoder's interpolations)")
+        from .acai import Critic
+
+        critic = Critic(model_config.channels, model_config.latent_dim).to(device)
+        adversary = Adversary(critic, wrap(critic, world, device),
+                              torch.optim.Adam(critic.parameters(), lr=cfg.acai_critic_lr, betas=(0.5, 0.9)))
     # --batch-size is global: with N processes each takes batch/N images per step, so the
     # optimisation (steps, learning rate, schedule) is the same for any N.
     n_used = usable_length(len(train_set), world)
@@ -369,7 +426,7 @@ def train(cfg: TrainConfig, model_config, world: World, device: torch.device, co
     progress = Progress()
     if cfg.resume:
         progress = resume(out / CHECKPOINT, cfg, model, optimizer, scheduler, generator, world, device,
-                          steps_per_epoch)
+                          steps_per_epoch, adversary)
 
     def checkpoint() -> None:
         # Collective: every rank reaches each checkpoint at the same step and hands over
@@ -379,7 +436,9 @@ def train(cfg: TrainConfig, model_config, world: World, device: torch.device, co
             save_checkpoint(out / CHECKPOINT, {
                 "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                 "scheduler": scheduler.state_dict(), **dataclasses.asdict(progress), "rng": rng,
-                "world_size": world.size, "config": dataclasses.asdict(model.config)})
+                "world_size": world.size, "config": dataclasses.asdict(model.config),
+                **({"critic": adversary.critic.state_dict(), "critic_optimizer": adversary.optimizer.state_dict()}
+                   if adversary is not None else {})})
 
     net = wrap(model, world, device)
     images, labels = torch.from_numpy(train_set.images), torch.from_numpy(train_set.labels)
@@ -400,7 +459,10 @@ def train(cfg: TrainConfig, model_config, world: World, device: torch.device, co
                    mininterval=1.0, disable=not world.main)
         for step in bar:
             x, y = batch(images, labels, order, step, cfg, world, device, generator)
-            terms, outputs = training_step(net, model, optimizer, scheduler, x, y, cfg, progress.global_step)
+            if adversary is not None:
+                terms, outputs = acai_step(net, model, optimizer, scheduler, adversary, x, y, cfg, generator)
+            else:
+                terms, outputs = training_step(net, model, optimizer, scheduler, x, y, cfg, progress.global_step)
             progress.global_step += 1
             progress.step_in_epoch = step + 1
             figures.add(terms, model.class_logits(outputs), y)
@@ -425,6 +487,10 @@ def train(cfg: TrainConfig, model_config, world: World, device: torch.device, co
         if epoch_done:
             if world.main:  # validation only feeds the log, which rank 0 writes
                 record.update(validate(model, val_set, device))
+            if hasattr(model, "calibrate"):  # the chooser's temperatures, on the held-out validation split
+                # On every rank, from the same weights and data, so all replicas stay identical.
+                model.calibrate(torch.from_numpy(val_set.images).float().div(255).unsqueeze(1).to(device),
+                                torch.from_numpy(val_set.labels).to(device))
             if hasattr(model, "fit_centroids"):  # stored with the weights, not recomputed by the app
                 # On every rank, from the same weights and data, so all replicas stay identical.
                 model.fit_centroids(images.float().div(255).unsqueeze(1).to(device), labels.to(device))

@@ -86,7 +86,7 @@ def build_demo(models: AppModels, files: OutputFiles | None = None) -> gr.Blocks
     files = files or OutputFiles.for_this_process()
     pool = np.load(bundled_path("muddle", "test_digits.npz"))
     confuser = make_confuser(pool["images"], pool["labels"], glyph_vae=models.glyph_vae.model,
-                             muddle=models.muddle.model, digits=models.digits.model)
+                             muddle=models.muddle.model, digits=models.digits.model, chooser=models.chooser.model)
     with gr.Blocks(title="GlyphVAE: read and write handwriting", delete_cache=DELETE_CACHE) as demo:
         gr.Markdown("# GlyphVAE\nA variational autoencoder that reads what you draw, writes like you, "
                     "and makes digits nobody can tell apart.", elem_id="app-title")
