@@ -40,12 +40,14 @@ def test_classify_a_blank_image_says_draw_first_and_server_keeps_answering(clien
 
 def test_the_api_lists_exactly_the_documented_endpoints_and_inputs(client):
     info = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert set(info) == {"/classify", "/write", "/glyphs", "/confuse", "/health", "/font", "/write_svg", "/style",
+    assert set(info) == {"/classify", "/write", "/glyphs", "/confuse", "/confuse_by", "/health", "/font", "/write_svg",
+                         "/style",
                          "/write_with_style", "/font_with_style", "/write_svg_with_style", "/mix", "/morph"}
     names = {api: [p["parameter_name"] for p in endpoint["parameters"]] for api, endpoint in info.items()}
     assert names == {"/classify": ["image"], "/write": ["drawings", "text", "randomness", "seed"],
                      "/glyphs": ["drawings", "characters", "randomness", "seed"],
-                     "/confuse": ["digit", "drawing", "seed", "criterion"], "/health": [],
+                     "/confuse": ["digit", "drawing", "seed"], "/confuse_by": ["digit", "drawing", "seed", "criterion"],
+                     "/health": [],
                      "/font": ["drawings", "name", "alternates", "randomness", "seed"],
                      "/write_svg": ["drawings", "text", "randomness", "seed", "kind"],
                      "/style": ["drawings"], "/write_with_style": ["style", "text", "randomness", "seed"],
@@ -102,21 +104,22 @@ def test_confuse_endpoint_returns_a_b_muddle_gif_and_json(client):
     assert again[4] == info  # same seed, same muddle
 
 
-def test_confuse_far_from_both_is_an_optional_last_input(client):
-    info = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/confuse"]
-    criterion = info["parameters"][-1]
-    assert criterion["parameter_name"] == "criterion" and criterion["parameter_has_default"]
-    assert criterion["parameter_default"] == "balance"
+def test_confuse_by_chooses_by_the_criterion_and_confuse_keeps_its_three_inputs(client, app_url):
+    from harness.http import call
+
     plain = client.predict("3", None, 11, api_name="/confuse")[4]
     assert plain["criterion"] == "balance"
-    assert client.predict("3", None, 11, "balance", api_name="/confuse")[4] == plain
-    far = client.predict("3", None, 11, "far_from_both", api_name="/confuse")[4]
+    assert client.predict("3", None, 11, "balance", api_name="/confuse_by")[4] == plain
+    far = client.predict("3", None, 11, "far_from_both", api_name="/confuse_by")[4]
     assert far["criterion"] == "far_from_both" and not far["refined_by_bisection"]
     assert far["partner"] == plain["partner"]  # the same a, b and path; another frame of it
     assert isinstance(far["good_muddle"], bool) and len(far["scorers"]) == 5  # the app's five scorers
-    assert client.predict("3", None, 11, "far_from_both", api_name="/confuse")[4] == far
+    assert client.predict("3", None, 11, "far_from_both", api_name="/confuse_by")[4] == far
     with pytest.raises(Exception, match="The criterion must be one of balance, far_from_both"):
-        client.predict("3", None, 11, "farthest", api_name="/confuse")
+        client.predict("3", None, 11, "farthest", api_name="/confuse_by")
+    # a plain HTTP client sends exactly the three inputs /confuse has always had
+    event, outputs = call(app_url, "confuse", ["3", None, 11])
+    assert event == "complete" and outputs[4] == plain
 
 
 def test_confuse_with_a_drawing_and_bad_inputs(client, tmp_path):

@@ -65,7 +65,7 @@ def test_the_app_builds_with_its_queue_and_every_endpoint(models, files):
     # Gradio's traffic summary is recomputed once every 1,000 events, not after each one.
     assert demo._queue.ANAYLTICS_CACHE_FREQUENCY == 1000
     public = {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"}
-    assert public == {"classify", "write", "glyphs", "confuse", "health", "font", "write_svg", "style",
+    assert public == {"classify", "write", "glyphs", "confuse", "confuse_by", "health", "font", "write_svg", "style",
                       "write_with_style", "font_with_style", "write_svg_with_style", "mix", "morph"}
 
 

@@ -117,22 +117,36 @@ class ConfuseTab:
 
     # -- the API -------------------------------------------------------------------------
     @user_errors
-    def confuse(self, digit: str, drawing: dict | None, seed: int,
-                criterion: str = "balance") -> tuple[FileData, FileData, FileData, FileData, dict]:
+    def confuse(self, digit: str, drawing: dict | None, seed: int) -> tuple[FileData, FileData, FileData, FileData, dict]:
         """Make an ambiguous digit: walk from a digit towards the nearest other digit and stop between them.
 
         A small autoencoder encodes a real MNIST image of the digit (or the drawing), walks its
         10-d latent space towards the nearest other digit's cluster, and returns the frame on
-        that path that is most truly between the two.
+        that path that the app's digit scorers find most evenly split between the two.
 
         Args:
             digit: "0" to "9", the digit to start from (ignored when the drawing has ink).
             drawing: None, or a drawing of a digit as a sketchpad value {"background": None, "layers": [], "composite": an image file}.
             seed: a whole number from 0 to 2^63-1; the same inputs and seed give the same muddle.
-            criterion: how the muddle is chosen among the path's frames: "balance" (default: the frame the app's digit scorers find closest to 50/50, refined by bisection) or "far_from_both" (the frame that maximises mse(frame, a) + mse(frame, b)).
 
         Returns:
             a (PNG), b (PNG), the muddle (PNG), the path as a looping GIF, and a summary: digit, partner, probabilities of all ten digits for the muddle, p_digit, p_partner, balance (1 = exact tie), pair_mass, truly_between, blend_weight, refined_by_bisection, every_scorer_reads_the_pair, good_muddle, mutual_information, scorers (each scorer's ten probabilities), criterion, off_line (the muddle was found off the straight path), seed, from_drawing, read_as.
+        """
+        return self.confuse_by(digit, drawing, seed, "balance")
+
+    @user_errors
+    def confuse_by(self, digit: str, drawing: dict | None, seed: int,
+                   criterion: str) -> tuple[FileData, FileData, FileData, FileData, dict]:
+        """Make an ambiguous digit as /confuse does, choosing the muddle among the path's frames by a criterion.
+
+        Args:
+            digit: "0" to "9", the digit to start from (ignored when the drawing has ink).
+            drawing: None, or a drawing of a digit as a sketchpad value {"background": None, "layers": [], "composite": an image file}.
+            seed: a whole number from 0 to 2^63-1; the same inputs and seed give the same muddle.
+            criterion: "balance" (what /confuse does: the frame the app's digit scorers find closest to 50/50, refined by bisection and a search off the path) or "far_from_both" (the path's frame that maximises mse(frame, a) + mse(frame, b)).
+
+        Returns:
+            What /confuse returns; the summary's criterion says which was used.
         """
         result, info = self.muddle(digit, drawing, seed, criterion)
         a, b, muddle, gif = self.pictures(result, info["seed"])
@@ -181,3 +195,4 @@ class ConfuseTab:
             self.confuse_ui, [digit, pad, seed, criterion], outputs, **quiet).success(
             self.details, state, [strip, latent, verdict], **quiet)
         gr.api(self.confuse, api_name="confuse")
+        gr.api(self.confuse_by, api_name="confuse_by")
