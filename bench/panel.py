@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from glyph_vae.chooser import fit_temperature  # the app's chooser is calibrated the same way
 from glyph_vae.confuse import frame_glyphs
 
 from .report import machine, write_section
@@ -172,22 +173,6 @@ def train_member(name: str, images: torch.Tensor, labels: torch.Tensor, *, seed:
 def logits_of(member: Member, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
     member.eval()
     return torch.cat([member(images[i:i + batch_size]) for i in range(0, len(images), batch_size)])
-
-
-def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:
-    """The one temperature T that minimises the negative log-likelihood of softmax(logits / T)
-    on a held-out split (T is fitted as log T, so it stays positive)."""
-    log_t = torch.zeros((), requires_grad=True)
-    opt = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200, line_search_fn="strong_wolfe")
-
-    def closure():
-        opt.zero_grad()
-        loss = F.cross_entropy(logits / log_t.exp(), labels)
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    return float(log_t.detach().exp())
 
 
 def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = ECE_BINS) -> float:

@@ -26,6 +26,13 @@ def records() -> list[dict]:
     return [json.loads(line) for line in RECORDS.read_text().splitlines() if line.strip()]
 
 
+def append_record(record: dict) -> dict:
+    """Add one run's record to RECORDS (a JSON object a line)."""
+    with RECORDS.open("a") as fh:
+        fh.write(json.dumps(record) + "\n")
+    return record
+
+
 def record_run(run: Path, note: str = "", config: str | None = None) -> dict:
     """A reader run's record from its folder: metrics.jsonl and model/eval.json."""
     lines = (run / "metrics.jsonl").read_text().splitlines()
@@ -38,9 +45,7 @@ def record_run(run: Path, note: str = "", config: str | None = None) -> dict:
               "emnist_62": evaluation.get("emnist_test_accuracy"),
               "emnist_casefold": evaluation.get("emnist_test_accuracy_casefold"),
               "mouse_drawn_casefold": evaluation.get("mouse_drawn_accuracy_casefold"), "note": note}
-    with RECORDS.open("a") as fh:
-        fh.write(json.dumps(record) + "\n")
-    return record
+    return append_record(record)
 
 
 def record_reader_run(model: Path, name: str, note: str = "", config: str | None = None) -> dict:
@@ -62,9 +67,7 @@ def record_reader_run(model: Path, name: str, note: str = "", config: str | None
               "emnist_casefold_sent": evaluation.get("emnist_classify_casefold"),
               "drawn_upper": evaluation.get("mouse_drawn_accuracy_casefold"),
               "drawn_lower": evaluation.get("mouse_drawn_accuracy_casefold_lower"), "note": note}
-    with RECORDS.open("a") as fh:
-        fh.write(json.dumps(record) + "\n")
-    return record
+    return append_record(record)
 
 
 def record_muddle(model: Path, figures: Path, note: str = "", bundled: bool = False) -> dict:
@@ -80,9 +83,7 @@ def record_muddle(model: Path, figures: Path, note: str = "", bundled: bool = Fa
               "all_read": ours["all_read"], "mid_grey_ratio": ours["mid_grey_ratio"],
               "midpoint_good": r["midpoint"]["good"], "far_good": r["far"]["good"],
               "runs": r["runs"], "bundled": bundled, "note": note}
-    with RECORDS.open("a") as fh:
-        fh.write(json.dumps(record) + "\n")
-    return record
+    return append_record(record)
 
 
 def minutes(seconds) -> str:

@@ -33,7 +33,7 @@ import torch
 from glyph_vae import GlyphVAE
 from glyph_vae.measures import measure_all
 from glyph_vae.model import CHARSET
-from glyph_vae.style import draw_glyphs, full_strength, infer_style, ink, prior_style
+from glyph_vae.style import draw_glyphs, infer_style, ink, prior_style, written_probabilities
 
 from . import char_classifier as judge
 from .report import machine, write_section
@@ -366,7 +366,7 @@ def run(args, model: GlyphVAE) -> dict:
     with torch.no_grad():
         y_b = torch.from_numpy(labels[half_b])
         _, mu_b, _ = model.encode(torch.from_numpy(glyphs[half_b])[:, None], y_b)
-        redrawn = full_strength(torch.sigmoid(model.decode(y_b, mu_b))[:, 0].numpy())
+    redrawn = written_probabilities(model, y_b, mu_b)
     fig["fd_bounds"] = {}
     for name, images in (("real glyphs, inked as written glyphs are", ink(glyphs[half_b])),
                          ("real glyphs redrawn from their own posterior, as written", ink(redrawn))):

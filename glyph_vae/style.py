@@ -18,8 +18,9 @@ from .model import CHARSET, GlyphVAE
 from .reading import glyph_tensor
 
 __all__ = ["MAX_SEED", "Style", "StyleAxis", "UnsupportedCharactersError", "check_characters", "check_randomness",
-           "check_seed", "combine_posteriors", "draw_glyphs", "infer_style", "ink", "mix_styles", "prior_style",
-           "read_style_axes", "slider_offset", "slider_positions", "style_latents"]
+           "check_seed", "combine_posteriors", "draw_glyphs", "full_strength", "infer_style", "ink", "mix_styles",
+           "prior_style", "read_style_axes", "slider_offset", "slider_positions", "style_latents",
+           "written_probabilities"]
 
 @dataclass(frozen=True)
 class Style:
@@ -181,6 +182,13 @@ def full_strength(probabilities: np.ndarray) -> np.ndarray:
     return np.clip(p * ink_gain(p), 0.0, 1.0)
 
 
+@torch.no_grad()
+def written_probabilities(model: GlyphVAE, classes: torch.Tensor, z: torch.Tensor) -> np.ndarray:
+    """(B,) classes and (B, latent) styles -> (B, 28, 28) the decoder's glyphs at full strength,
+    not yet inked: what every written glyph starts from."""
+    return full_strength(torch.sigmoid(model.decode(classes, z))[:, 0].numpy())
+
+
 def ink(probabilities: np.ndarray) -> np.ndarray:
     """Pixel probabilities of ink -> ink as a pen lays it down.
 
@@ -205,7 +213,7 @@ def draw_glyphs(model: GlyphVAE, characters: str, style: Style, randomness: floa
     if not characters:
         return np.zeros((0, 28, 28), np.float32)
     classes = torch.tensor([CHARSET.index(c) for c in characters])
-    probabilities = full_strength(torch.sigmoid(model.decode(classes, z))[:, 0].numpy())
+    probabilities = written_probabilities(model, classes, z)
     return ink(probabilities) if crisp else probabilities
 
 

@@ -70,5 +70,17 @@ def draw_with_finger(page, char: str, seed: int = 0, pad: str = "#read-pad", *, 
     cdp.detach()
 
 
+def output_src(page) -> str:
+    """The src of the Write tab's written page (a file URL named by its content)."""
+    return page.locator("#write-output img").get_attribute("src")
+
+
+def wait_for_new_output(page, before: str, timeout: int = 30_000) -> None:
+    """Until the Write tab shows a page other than `before`."""
+    page.wait_for_function(
+        "(old) => { const img = document.querySelector('#write-output img'); return img && img.src !== old; }",
+        arg=before, timeout=timeout)
+
+
 def scroll_offset(page) -> float:
     return page.evaluate("() => window.scrollY")

@@ -13,6 +13,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from glyph_vae.hub import bundled_path
+from harness.browser import output_src, wait_for_new_output
 
 
 def read(path) -> bytes:
@@ -95,16 +96,6 @@ def test_a_malformed_or_foreign_style_file_is_an_error_naming_the_problem(client
 
 
 # -- the page ---------------------------------------------------------------------------------
-
-def output_src(page) -> str:
-    return page.locator("#write-output img").get_attribute("src")
-
-
-def wait_for_new_output(page, before: str, timeout: int = 30_000) -> None:
-    page.wait_for_function(
-        "(old) => { const img = document.querySelector('#write-output img'); return img && img.src !== old; }",
-        arg=before, timeout=timeout)
-
 
 def upload_input(page, button: str):
     """The file input of an upload button (Gradio puts it just before the button)."""

@@ -7,7 +7,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from harness.browser import draw_character
+from harness.browser import draw_character, output_src, wait_for_new_output
 from harness.drawings import drawing_files
 
 
@@ -62,16 +62,6 @@ def test_write_errors_name_the_problem_in_the_apps_words(client, drawings, tmp_p
 
 
 # -- the page ---------------------------------------------------------------------------------
-
-def output_src(page) -> str:
-    return page.locator("#write-output img").get_attribute("src")
-
-
-def wait_for_new_output(page, before: str, timeout: int = 30_000) -> None:
-    page.wait_for_function(
-        "(old) => { const img = document.querySelector('#write-output img'); return img && img.src !== old; }",
-        arg=before, timeout=timeout)
-
 
 def test_page_draw_two_characters_type_a_word_get_an_image(write_page):
     page = write_page

@@ -21,7 +21,7 @@ import torch
 
 from glyph_vae.measures import fill_limits, ink_fill, measure_all
 from glyph_vae.model import CHARSET, STYLE_AXES_NAME, GlyphVAE
-from glyph_vae.style import full_strength, ink
+from glyph_vae.style import ink, written_probabilities
 
 from .data import concat, load_source
 from .fine_tune import save_step
@@ -80,7 +80,7 @@ def letter_range(model: GlyphVAE, direction: np.ndarray, scale: float, blob_fill
 
     def letters_at(position: float) -> tuple[float, float]:
         z = torch.from_numpy(np.float32(position * scale * direction))[None].repeat(len(classes), 1)
-        glyphs = ink(full_strength(torch.sigmoid(model.decode(classes, z))[:, 0].numpy()))  # as the app draws them
+        glyphs = ink(written_probabilities(model, classes, z))  # as the app draws them
         read = model.read_logits(torch.from_numpy(glyphs)[:, None]).argmax(1)
         return float(ACCEPTED[classes, read].float().mean()), float((ink_fill(glyphs) > blob_fill).mean())
 

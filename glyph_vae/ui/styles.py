@@ -27,6 +27,7 @@ from ..style_file import (DEFAULT_NAME, MAX_NAME_LENGTH, LoadedStyle, check_styl
                           style_to_file)
 from ..writing import MAX_MORPH_WORD, MORPH_STEPS, morph, morph_weights
 from .common import file_data, user_errors, warn
+from .downloads import Downloads
 
 EXAMPLE_STYLE_FILES = ("narrow", "wide", "light", "bold", "italic")
 UPLOADED = "my file"  # the second style's choice that means the file loaded as the second style
@@ -48,6 +49,7 @@ class StyleFiles:
 
     def __init__(self, write_tab, files: OutputFiles):
         self.write_tab, self.model, self.files = write_tab, write_tab.model, files
+        self.downloads = Downloads(write_tab, files)  # the font and SVG answers the *_with_style endpoints share
         self.axes = write_tab.axes
 
     # -- between the tab's sliders and a file's offsets ------------------------------------
@@ -236,11 +238,8 @@ class StyleFiles:
         Returns:
             The font as TrueType (.ttf) and as WOFF2 (.woff2, for the web).
         """
-        from .downloads import Downloads
-
         loaded = self.load(style)
-        ttf, woff2, _ = Downloads(self.write_tab, self.files).font_files(self.styled(loaded), name, alternates,
-                                                                          randomness, seed)
+        ttf, woff2, _ = self.downloads.font_files(self.styled(loaded), name, alternates, randomness, seed)
         return file_data(ttf), file_data(woff2)
 
     @user_errors
@@ -258,11 +257,8 @@ class StyleFiles:
         Returns:
             One SVG file: a path per glyph, a group per line.
         """
-        from .downloads import Downloads
-
         loaded = self.load(style)
-        return file_data(Downloads(self.write_tab, self.files).svg_file(self.styled(loaded), text, randomness, seed,
-                                                                        kind))
+        return file_data(self.downloads.svg_file(self.styled(loaded), text, randomness, seed, kind))
 
     @user_errors
     def mix(self, style_a: FileData, style_b: FileData, weight: float) -> FileData:

@@ -11,7 +11,6 @@ from ..serving import OutputFiles
 from ..style import Style, prior_style, slider_offset, slider_positions
 from ..writing import FULL_CHARACTER_SET, MAX_STYLE_DRAWINGS, MAX_TEXT_LENGTH, glyphs_for, style_from_drawings, write
 from .common import file_data, user_errors, warn
-from .downloads import Downloads
 from .pad import drawing_pad, image_value
 from .styles import StyleFiles
 
@@ -225,7 +224,7 @@ class WriteTab:
                 # The page and the style file "Save my style" downloads are rewritten together.
                 rewrite = (style_files.page_and_file, [*page_inputs[:6], style_files.name, *sliders],
                            [page, style_files.save_button])
-                Downloads(self, self.files).render(page_inputs[:6], sliders)
+                style_files.downloads.render(page_inputs[:6], sliders)
 
         style_outputs = [style_state, style_note, *reads, *sliders]
         quiet = dict(api_visibility="private")
