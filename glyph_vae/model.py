@@ -42,6 +42,9 @@ class GlyphVAEConfig:
     # reading; a reader of its own reads 62-way as well as a dedicated classifier does,
     # and the posterior, the decoder and every style stay as they were.
     reader_channels: int = 0
+    # > 0: the width of the reader's feature layer (between its trunk and the 62 logits);
+    # 0 = `hidden`, as before this option existed.
+    reader_hidden: int = 0
 
 
 def reader_trunk(channels: int) -> tuple[nn.Sequential, int]:
@@ -93,8 +96,9 @@ class GlyphVAE(HubModel, nn.Module):
         if config.reader_channels:
             self.reader, read_width = reader_trunk(config.reader_channels)
             # Dropout against the reader memorising the training glyphs (it has no other regulariser).
-            self.class_head = nn.Sequential(nn.Linear(read_width, config.hidden), nn.ReLU(), nn.Dropout(0.3),
-                                            nn.Linear(config.hidden, config.num_classes))
+            width = config.reader_hidden or config.hidden
+            self.class_head = nn.Sequential(nn.Linear(read_width, width), nn.ReLU(), nn.Dropout(0.3),
+                                            nn.Linear(width, config.num_classes))
         else:
             self.reader = None
             self.class_head = nn.Sequential(

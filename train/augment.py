@@ -88,3 +88,42 @@ def augment(x: torch.Tensor, generator: torch.Generator, *, probability: float =
     y = reframe(y).clamp(0, 1)
     keep = torch.rand(x.shape[0], 1, 1, 1, generator=generator, device=x.device) >= probability
     return torch.where(keep, x, y)
+
+
+def augment_reader(x: torch.Tensor, generator: torch.Generator, *, probability: float = 0.75,
+                   max_rotate: float = 12.0, max_scale: float = 0.15, max_aspect: float = 0.12,
+                   max_shear: float = 0.25, max_shift: float = 1.7, stroke_share: float = 0.15) -> torch.Tensor:
+    """The reader's augmentation: x (B, 1, 28, 28) normalised glyphs -> glyphs moved within the frame.
+
+    Unlike `augment` it does not re-frame: a reader meets drawings that `normalize_glyph` framed a
+    little off (a stray pixel moves the box, a tail moves the centre of mass), so size and place
+    vary here too. `probability` of the glyphs get a random rotation, scale, aspect, shear and shift
+    (in pixels); independently `stroke_share` of them are blended towards their dilation (bolder)
+    and as many towards their erosion (lighter), each by a random amount."""
+    b, device = x.shape[0], x.device
+    u = lambda: torch.rand(b, generator=generator, device=device) * 2 - 1  # noqa: E731
+    amount = 0.3 + 0.7 * torch.rand(b, 1, 1, 1, generator=generator, device=device)
+    kind = torch.rand(b, 1, 1, 1, generator=generator, device=device)
+    dilated = F.max_pool2d(x, 3, stride=1, padding=1)
+    eroded = -F.max_pool2d(-x, 3, stride=1, padding=1)
+    y = torch.where(kind < stroke_share, x + amount * (dilated - x),
+                    torch.where(kind < 2 * stroke_share, x + amount * (eroded - x), x))
+
+    angle = u() * math.radians(max_rotate)
+    scale = 1 + u() * max_scale
+    aspect = torch.exp(u() * math.log1p(max_aspect))
+    sx, sy = scale * aspect, scale / aspect
+    shear = u() * max_shear
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    # Forward map A = rotate . shear . diag(sx, sy) in normalised coordinates; affine_grid wants
+    # its inverse (output -> input).
+    a = torch.stack([torch.stack([cos * sx, (cos * shear - sin) * sy], 1),
+                     torch.stack([sin * sx, (sin * shear + cos) * sy], 1)], 1)
+    inv = torch.linalg.inv(a)
+    shift = torch.stack([u(), u()], 1) * max_shift * 2 / SIZE  # pixels -> normalised units
+    offset = -(inv @ shift.unsqueeze(2))
+    theta = torch.cat([inv, offset], 2)
+    grid = F.affine_grid(theta, x.shape, align_corners=False)
+    moved = F.grid_sample(y, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    pick = torch.rand(b, 1, 1, 1, generator=generator, device=device) < probability
+    return torch.where(pick, moved, y).clamp(0, 1)

@@ -16,7 +16,7 @@ import torch
 from glyph_vae.hub import ASSETS_DIR, EVAL_RECORD, TRAINING_RECORD
 from glyph_vae.model import GlyphVAE
 
-from .augment import augment
+from .augment import augment, augment_reader
 
 
 def parser(prog: str, doc: str, *, model_help: str, epochs: int, lr: float) -> argparse.ArgumentParser:
@@ -62,6 +62,14 @@ def adam_cosine(params: list[torch.nn.Parameter], args: argparse.Namespace, labe
     return optimizer, torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps)
 
 
+def adamw_one_cycle(params: list[torch.nn.Parameter], args: argparse.Namespace, labels: torch.Tensor):
+    """AdamW with --weight-decay, on a one-cycle schedule (Smith & Topin 2019) rising to --lr and
+    annealed over all of the run's steps."""
+    optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
+    steps = args.epochs * batches_per_epoch(labels, args)
+    return optimizer, torch.optim.lr_scheduler.OneCycleLR(optimizer, args.lr, total_steps=steps)
+
+
 def shuffled_batches(images: torch.Tensor, labels: torch.Tensor, args: argparse.Namespace,
                      generator: torch.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """One epoch: (glyphs (B, 1, 28, 28) in [0, 1], augmented as --augment says, labels (B,))
@@ -70,7 +78,9 @@ def shuffled_batches(images: torch.Tensor, labels: torch.Tensor, args: argparse.
     for start_at in range(0, len(labels), args.batch_size):
         idx = order[start_at:start_at + args.batch_size]
         x = images[idx].float().div(255).unsqueeze(1)
-        if args.augment > 0:
+        if args.augment > 0 and getattr(args, "augment_recipe", "reframed") == "moved":
+            x = augment_reader(x, generator, probability=args.augment)
+        elif args.augment > 0:
             x = augment(x, generator, probability=args.augment)
         yield x, labels[idx]
 

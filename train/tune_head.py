@@ -34,11 +34,11 @@ from .data import train_tensors
 from .records import this_command
 
 
-def with_reader(model: GlyphVAE, channels: int) -> GlyphVAE:
+def with_reader(model: GlyphVAE, channels: int, hidden: int = 0) -> GlyphVAE:
     """A copy of `model` whose class head reads from a fresh trunk of its own; every other
     weight (the posterior's trunk, the decoder) is carried over. The class prior shift
     starts at zero again: it corrected the old head (`train.prior` corrects the new one)."""
-    config = dataclasses.replace(model.config, reader_channels=channels)
+    config = dataclasses.replace(model.config, reader_channels=channels, reader_hidden=hidden)
     new = GlyphVAE(config)
     reading = ("class_head.", "reader.", "class_prior_shift")
     kept = {k: v for k, v in model.state_dict().items() if not k.startswith(reading)}
@@ -64,13 +64,24 @@ def main(argv: list[str] | None = None) -> Path:
                          epochs=2, lr=5e-4)
     p.add_argument("--reader-channels", type=int, default=0,
                    help="give the head a trunk of its own with this many channels in its first block (0: keep)")
+    p.add_argument("--reader-hidden", type=int, default=0,
+                   help="width of the new reader's feature layer (0: the config's hidden)")
+    p.add_argument("--optimizer", choices=("adam", "adamw"), default="adam",
+                   help="adam: Adam with a cosine decay from --lr; adamw: AdamW (--weight-decay) with a "
+                        "one-cycle schedule peaking at --lr")
+    p.add_argument("--weight-decay", type=float, default=5e-4, help="AdamW's decoupled weight decay")
+    p.add_argument("--augment-recipe", choices=("reframed", "moved"), default="reframed",
+                   help="reframed: training's augmentation, each glyph framed again; moved: the reader's "
+                        "(train.augment.augment_reader: rotation, scale, aspect, shear and shift kept, soft "
+                        "dilation and erosion), on --augment of the glyphs")
     p.add_argument("--val-fraction", type=float, default=0.03, help="share of the training data held out")
     p.add_argument("--checkpoint", default=None, help="per-epoch checkpoint (default: MODEL/../tune_head.pt)")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint")
     args = p.parse_args(argv)
     model = fine_tune.start(args)
-    if args.reader_channels and args.reader_channels != model.config.reader_channels:
-        model = with_reader(model, args.reader_channels)
+    if args.reader_channels and (args.reader_channels, args.reader_hidden) != (model.config.reader_channels,
+                                                                                model.config.reader_hidden):
+        model = with_reader(model, args.reader_channels, args.reader_hidden)
     elif model.class_prior_shift.abs().sum() > 0:
         raise SystemExit(f"{args.model} already has a class prior shift: tune the head before python -m train.prior")
     checkpoint = Path(args.checkpoint or Path(args.model).resolve().parent / "tune_head.pt")
@@ -82,7 +93,10 @@ def main(argv: list[str] | None = None) -> Path:
     images, labels = images[held_out[n_val:]], labels[held_out[n_val:]]
 
     params = model.reading_parameters()
-    optimizer, schedule = fine_tune.adam_cosine(params, args, labels)
+    if args.optimizer == "adamw":
+        optimizer, schedule = fine_tune.adamw_one_cycle(params, args, labels)
+    else:
+        optimizer, schedule = fine_tune.adam_cosine(params, args, labels)
     generator = torch.Generator().manual_seed(args.seed)
     first_epoch, history = 0, []
     if args.resume:
@@ -94,8 +108,9 @@ def main(argv: list[str] | None = None) -> Path:
         optimizer.load_state_dict(state["optimizer"])
         schedule.load_state_dict(state["schedule"])
         # A resumed run may be given more epochs than it started with: the cosine then
-        # stretches over the longer run from where it is.
-        schedule.T_max = args.epochs * fine_tune.batches_per_epoch(labels, args)
+        # stretches over the longer run from where it is (the one-cycle keeps its length).
+        if args.optimizer == "adam":
+            schedule.T_max = args.epochs * fine_tune.batches_per_epoch(labels, args)
         generator.set_state(state["generator"])
         first_epoch, history = state["epoch"], state["history"]
         print(f"resumed from {checkpoint} after epoch {first_epoch}", file=sys.stderr)
@@ -131,7 +146,8 @@ def main(argv: list[str] | None = None) -> Path:
     model.eval()
     return fine_tune.save_step(model, Path(args.model), {
         "step": "tune_head", "command": this_command("python -m train.tune_head", argv), "epochs": args.epochs,
-        "reader_channels": model.config.reader_channels, "history": history})
+        "reader_channels": model.config.reader_channels, "reader_hidden": model.config.reader_hidden,
+        "optimizer": args.optimizer, "augment_recipe": args.augment_recipe, "history": history})
 
 
 if __name__ == "__main__":
