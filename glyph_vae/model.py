@@ -65,6 +65,7 @@ def reader_trunk(channels: int) -> tuple[nn.Sequential, int]:
 
 
 STYLE_AXES_NAME = "style_axes.json"  # the latent sliders' directions; written by `python -m train.style_axes`
+RULED_NAME = "ruled.safetensors"  # the reader of ruled drawings (glyph_vae.ruled); written by `python -m train.ruled`
 
 
 class GlyphVAE(HubModel, nn.Module):
@@ -72,7 +73,7 @@ class GlyphVAE(HubModel, nn.Module):
     display_name = "GlyphVAE"
     model_type = "glyph_vae"
     bundled_folder = "glyph_vae"
-    sidecars = (STYLE_AXES_NAME, TRAINING_RECORD, EVAL_RECORD)
+    sidecars = (STYLE_AXES_NAME, RULED_NAME, TRAINING_RECORD, EVAL_RECORD)
     card_template = "glyph_vae.md"
     card_data = {"license": "mit", "library_name": "pytorch", "datasets": ["mnist", "emnist"],
                  "metrics": ["accuracy"], "tags": ["vae", "handwriting", "emnist", "mnist", "gradio"],
@@ -87,6 +88,9 @@ class GlyphVAE(HubModel, nn.Module):
         self.feature_shape = (c, side, side)
         flat = c * side * side  # 32 x 7 x 7 = 1568 at the published architecture's sizes
         self.style_axes: list = []  # the latent sliders (glyph_vae.style.StyleAxis), from style_axes.json
+        # The reader of ruled drawings (glyph_vae.ruled.RuledReader), from ruled.safetensors; kept
+        # out of the module tree so that it is not saved into model.safetensors.
+        object.__setattr__(self, "ruled", None)
 
         self.encoder = nn.Sequential(
             nn.Conv2d(1, c, 4, stride=2, padding=1), nn.ReLU(),
@@ -197,8 +201,12 @@ class GlyphVAE(HubModel, nn.Module):
         return out["mu"]
 
     def load_sidecars(self, folder) -> None:
-        """The style sliders' axes: a broken file is an error, a missing one a warning (no sliders)."""
+        """The style sliders' axes and the reader of ruled drawings: a broken file is an error, a
+        missing one a warning (no sliders; no reading on the lines)."""
+        from .ruled import load_ruled_reader
         from .style import read_style_axes
+
+        object.__setattr__(self, "ruled", load_ruled_reader(folder / RULED_NAME, self))
 
         path = folder / STYLE_AXES_NAME
         if not path.is_file():

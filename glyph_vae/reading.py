@@ -39,13 +39,15 @@ def glyph_tensor(glyphs: np.ndarray | list[np.ndarray]) -> torch.Tensor:
 
 
 @torch.no_grad()
-def read_glyphs_and_posteriors(model: GlyphVAE, glyphs: np.ndarray
+def read_glyphs_and_posteriors(model: GlyphVAE, glyphs: np.ndarray, classes: torch.Tensor | None = None
                                ) -> tuple[np.ndarray, np.ndarray, torch.Tensor, torch.Tensor]:
     """Normalised glyphs (N, 28, 28) -> probabilities (N, 62), reconstructions (N, 28, 28),
-    and the posteriors' means and log-variances (N, latent), all from one pass of the encoder."""
-    logits, mu, logvar = model.encode(glyph_tensor(glyphs))
+    and the posteriors' means and log-variances (N, latent), all from one pass of the encoder.
+    `classes` (N,): the characters the glyphs are known to be, which the posteriors and the
+    reconstructions are then conditioned on (None: the characters read)."""
+    logits, mu, logvar = model.encode(glyph_tensor(glyphs), classes)
     probs = logits.softmax(dim=1)
-    recon = torch.sigmoid(model.decode(probs.argmax(dim=1), mu))
+    recon = torch.sigmoid(model.decode(probs.argmax(dim=1) if classes is None else classes, mu))
     return probs.numpy(), recon[:, 0].numpy(), mu, logvar
 
 

@@ -15,13 +15,15 @@ from dataclasses import replace
 from typing import Any, Sequence
 
 import numpy as np
+import torch
 from PIL import Image
 
 from .layout import Page, layout_text
 from .model import CHARSET, GlyphVAE
 from .errors import (BlankDrawingError, GlyphError, NoTextError, SettingError, TextTooLongError,
-                     TooManyDrawingsError, check_whole_number)
+                     TooManyDrawingsError, UnsupportedCharactersError, check_whole_number)
 from .preprocess import normalize_glyph
+from .ruled import glyph_on_lines, ruled_probabilities
 from .reading import Reading, read_glyphs_and_posteriors
 from .style import Style, check_characters, combine_posteriors, draw_glyphs, mix_styles, prior_style
 
@@ -30,19 +32,31 @@ MAX_STYLE_DRAWINGS = 16  # more adds little to the style (precisions add up) and
 FULL_CHARACTER_SET = "0123456789\nABCDEFGHIJKLM NOPQRSTUVWXYZ\nabcdefghijklm nopqrstuvwxyz"
 
 
-def style_from_drawings(model: GlyphVAE, drawings: Sequence[Any]) -> tuple[Style, list[Reading | None]]:
+def style_from_drawings(model: GlyphVAE, drawings: Sequence[Any], *, ruled: Sequence[bool] = (),
+                        characters: Sequence[str | None] = ()) -> tuple[Style, list[Reading | None]]:
     """Infer the style of the drawings (files, images or sketchpad values; None or
-    blank ones are skipped) -> the style and, per drawing, how it was read (None if blank)."""
+    blank ones are skipped) -> the style and, per drawing, how it was read (None if blank).
+
+    `ruled[i]`: drawing i was made on a ruled pad and is read with its place on the lines
+    (glyph_vae.ruled); `characters[i]`: the character drawing i is, as the writer says (a
+    misreading corrected; None or "" = as read). The style's posteriors are conditioned on
+    these characters, and the style's `characters` are them."""
     drawings = list(drawings or [])
     if len(drawings) > MAX_STYLE_DRAWINGS:
         raise TooManyDrawingsError(f"At most {MAX_STYLE_DRAWINGS} style drawings, got {len(drawings)}.")
+    on_lines = [bool(i < len(ruled) and ruled[i]) and model.ruled is not None for i in range(len(drawings))]
     glyphs: list[np.ndarray | None] = []
+    geometries: dict[int, Any] = {}
     for number, drawing in enumerate(drawings, 1):
         if drawing is None:
             glyphs.append(None)
             continue
         try:
-            glyphs.append(normalize_glyph(drawing))
+            if on_lines[number - 1]:
+                glyph, geometries[number - 1] = glyph_on_lines(drawing)
+                glyphs.append(glyph)
+            else:
+                glyphs.append(normalize_glyph(drawing))
         except BlankDrawingError:
             glyphs.append(None)
         except GlyphError as exc:
@@ -51,12 +65,24 @@ def style_from_drawings(model: GlyphVAE, drawings: Sequence[Any]) -> tuple[Style
     readings: list[Reading | None] = [None] * len(glyphs)
     if not filled:
         return prior_style(model.config.latent_dim), readings
-    # One encoder pass gives both the readings and the posteriors the style combines.
-    probs, recons, mu, logvar = read_glyphs_and_posteriors(model, np.stack([glyphs[i] for i in filled]))
+    stack = np.stack([glyphs[i] for i in filled])
+    known = [characters[i] if i < len(characters) and characters[i] else None for i in filled]
+    for char in known:
+        if char is not None and char not in CHARSET:
+            raise UnsupportedCharactersError(char)
+    # One encoder pass gives both the readings and the posteriors the style combines; a second
+    # where the characters differ from the shape reader's (read on the lines, or corrected).
+    probs, recons, mu, logvar = read_glyphs_and_posteriors(model, stack)
+    lined = [k for k, i in enumerate(filled) if i in geometries]
+    if lined:
+        probs[lined] = ruled_probabilities(model, stack[lined], [geometries[filled[k]] for k in lined])
+    classes = torch.tensor([CHARSET.index(c) if c else int(p.argmax()) for c, p in zip(known, probs)])
+    if (classes != torch.from_numpy(probs.argmax(1))).any() or lined:
+        _, recons, mu, logvar = read_glyphs_and_posteriors(model, stack, classes)
     for k, i in enumerate(filled):
         readings[i] = Reading(glyph=glyphs[i], reconstruction=recons[k], probabilities=probs[k])
     style = combine_posteriors(mu, logvar)
-    return replace(style, characters="".join(r.character for r in readings if r)), readings
+    return replace(style, characters="".join(CHARSET[int(c)] for c in classes)), readings
 
 
 def check_text(text: str | None) -> str:

@@ -44,10 +44,34 @@ def stroke_points(page, char: str, seed: int, pad: str, *, height: float = 0.6, 
     return [[(box["x"] + x * side / 400, box["y"] + y * side / 400) for x, y in stroke] for stroke in strokes]
 
 
+def lined_points(page, char: str, seed: int, pad: str, *, size: float = 1.0) -> list[list[tuple[float, float]]]:
+    """The strokes of `char` written on a ruled pad's guides (glyph_vae.ruled.ruled_strokes: on
+    the baseline, `size` times the guides' height), in page coordinates over `pad`'s canvas."""
+    from glyph_vae.ruled import ruled_strokes
+
+    box = page.locator(f"{pad} canvas").first.bounding_box()
+    if box is None:
+        raise RuntimeError(f"{pad} has no visible canvas")
+    side = box["width"]
+    strokes = ruled_strokes(char, np.random.default_rng(seed), 400, size=size, miss=0.0, slant=0.1)
+    return [[(box["x"] + x * side / 400, box["y"] + y * side / 400) for x, y in stroke] for stroke in strokes]
+
+
+def draw_on_lines(page, char: str, seed: int = 0, pad: str = "#read-pad", *, size: float = 1.0,
+                  every: int = 2) -> None:
+    """Write `char` on a ruled pad's lines with the mouse, as draw_character draws."""
+    draw_strokes(page, lined_points(page, char, seed, pad, size=size), every=every)
+
+
 def draw_character(page, char: str, seed: int = 0, pad: str = "#read-pad", *, every: int = 2) -> None:
     """Draw `char` on a pad with the mouse: each stroke pressed, moved through every
     `every`-th point of its skeleton, and released."""
-    for points in stroke_points(page, char, seed, pad):
+    draw_strokes(page, stroke_points(page, char, seed, pad), every=every)
+
+
+def draw_strokes(page, strokes: list[list[tuple[float, float]]], *, every: int = 2) -> None:
+    """Strokes in page coordinates drawn with the mouse, each pressed, moved and released."""
+    for points in strokes:
         page.mouse.move(*points[0])
         page.mouse.down()
         for point in points[1::every] + [points[-1]]:

@@ -11,7 +11,8 @@ from PIL import Image
 
 from glyph_vae import GlyphVAE, normalize_glyph, read
 from glyph_vae.strokes import place_strokes
-from harness.browser import PHONE, draw_character, draw_with_finger
+from glyph_vae.ruled import read_ruled
+from harness.browser import PHONE, draw_character, draw_on_lines, draw_with_finger
 
 
 def pad_png(page, pad: str) -> Image.Image:
@@ -30,11 +31,43 @@ def test_the_pad_reads_what_it_shows_as_the_server_reads_the_same_image(read_pag
     draw_character(page, "5", seed=3)
     wait_for_reading(page)
     shown = page.locator("#read-label h2, #read-label .output-class").first.inner_text().strip()
-    # The canvas's own PNG, read in-process through the one normalisation: the same top reading.
-    assert read(GlyphVAE.from_pretrained(), pad_png(page, "#read-pad")).character == shown
+    # The canvas's own PNG, read in-process as /classify_ruled reads it: the same top reading.
+    assert read_ruled(GlyphVAE.from_pretrained(), pad_png(page, "#read-pad")).character == shown
     canvas = page.locator("#read-pad canvas").bounding_box()
     assert canvas["width"] == pytest.approx(canvas["height"], abs=1)  # a square, shown at full size
     assert canvas["width"] == pytest.approx(400, abs=1)
+
+
+def shown_reading(page) -> str:
+    return page.locator("#read-label h2, #read-label .output-class").first.inner_text().strip()
+
+
+def test_the_read_pad_is_ruled_and_reads_case_and_descenders_from_the_lines(read_page, tmp_path):
+    """A small o, a tall O and a g with its tail below the baseline, written on the Read pad's
+    guides with the mouse: read as o, O (or 0) and g. The guides are the page's, not the ink's."""
+    page = read_page
+    guides = page.locator("#read-pad .pad-guides line")
+    assert guides.count() == 4
+    assert [round(float(guides.nth(i).get_attribute("y1").rstrip("%"))) for i in range(4)] == [22, 46, 70, 88]
+    for char, expected in (("o", {"o"}), ("O", {"O", "0"}), ("g", {"g"})):
+        draw_on_lines(page, char, seed=4)
+        wait_for_reading(page)
+        page.wait_for_function("() => !document.querySelector('#read-label .pending')", timeout=20_000)
+        png = pad_png(page, "#read-pad")
+        page.screenshot(path=str(tmp_path / f"ruled_{char}.png"))
+        assert shown_reading(page) in expected, (char, shown_reading(page))
+        assert np.asarray(png)[..., 3].mean() < 40  # only the ink in the PNG: no guides
+        page.click("#read-pad .pad-clear")
+        page.wait_for_function("() => document.querySelector('#read-hint').innerText.includes('Draw a character')")
+
+
+def test_a_dot_on_the_read_pad_is_too_small_to_read(read_page):
+    page = read_page
+    box = page.locator("#read-pad canvas").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.6)
+    page.wait_for_function("() => document.querySelector('#read-hint').innerText.includes('Too small to read')",
+                           timeout=20_000)
+    assert "%" not in page.locator("#read-label").inner_text()
 
 
 def test_clearing_right_after_the_pen_lifts_never_brings_the_old_reading_back(read_page):

@@ -1,4 +1,5 @@
-"""Write the app's one-click style examples: five drawings per style in assets/style_examples/.
+"""Write the app's one-click style examples: five drawings per style in assets/style_examples/,
+written on the lines of the Write tab's ruled pads (`glyph_vae.ruled.ruled_style_example`).
 
     python -m train.examples
 """
@@ -7,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from glyph_vae.hub import ASSETS_DIR
-from glyph_vae.strokes import STYLE_EXAMPLES, style_example
+from glyph_vae.ruled import ruled_style_example
+from glyph_vae.strokes import STYLE_EXAMPLES
 
 CHARACTERS = "AGK47"  # straight and round strokes, letters and digits
 
@@ -17,7 +19,7 @@ def main(out: Path = ASSETS_DIR / "style_examples") -> None:
         folder = out / style
         folder.mkdir(parents=True, exist_ok=True)
         for i, char in enumerate(CHARACTERS):
-            style_example(style, char, 500 + i).convert("L").save(folder / f"{char}.png", optimize=True)
+            ruled_style_example(style, char, 500 + i).convert("L").save(folder / f"{char}.png", optimize=True)
 
 
 if __name__ == "__main__":

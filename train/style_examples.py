@@ -19,7 +19,9 @@ from .examples import CHARACTERS
 
 def example_style_file(model, name: str, folder: Path = ASSETS_DIR / "style_examples") -> bytes:
     """The style file of one example style: its five drawings read by `model`, no slider moves."""
-    style, _ = style_from_drawings(model, [str(folder / name / f"{char}.png") for char in CHARACTERS])
+    # read as the Write tab reads them once they are in its ruled pads
+    style, _ = style_from_drawings(model, [str(folder / name / f"{char}.png") for char in CHARACTERS],
+                                   ruled=[True] * len(CHARACTERS))
     return style_to_file(style, model, name=name.capitalize())
 
 

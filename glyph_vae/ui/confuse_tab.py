@@ -161,7 +161,7 @@ class ConfuseTab:
                 digit = gr.Radio(DIGITS, value="3", label="Digit", elem_id="confuse-digit")
                 with gr.Accordion("Or draw your own digit", open=False):
                     pad = drawing_pad(label="Your digit (leave empty to use the one chosen above)", canvas=CANVAS,
-                                      brush=BRUSH_RADIUS, elem_id="confuse-pad")
+                                      brush=BRUSH_RADIUS, elem_id="confuse-pad", ruled=True)
                 seed = gr.Number(value=0, label="Seed", info="a whole number: the same seed, the same muddle",
                                  elem_id="confuse-seed")
                 criterion = gr.Radio(CRITERION_CHOICES, value="balance", label="Choose the muddle by",

@@ -15,6 +15,10 @@ trigger_mode="always_last" answers them in order and the last answer is the one 
 value set by the server (an example drawing, or "" to empty it) is drawn into the canvas
 and fires nothing, so handlers never run twice for one change.
 
+A ruled pad is lined like handwriting paper (`glyph_vae.ruled.GUIDES`): four faint lines the
+page draws under the canvas, never part of the ink or of the PNG it sends, so that a drawing's
+size and place on the lines can be read with its shape (`glyph_vae.ruled`).
+
 While a cleared pad waits for its answer the pad carries `data-cleared`, so the page can
 hide what was read from the drawing that is gone (see glyph_vae.ui.CSS): an answer still on
 its way for it may arrive first, and must not show.
@@ -23,9 +27,10 @@ import gradio as gr
 
 TEMPLATE = """
 <div class="pad-title">${title}</div>
-<div class="pad-frame">
+<div class="pad-frame{{#if ruled}} ruled{{/if}}">
+  {{#if ruled}}<svg class="pad-guides" aria-hidden="true">{{#each ruled}}<line class="guide-{{this.name}}" x1="0" x2="100%" y1="{{this.percent}}%" y2="{{this.percent}}%"/>{{/each}}</svg>{{/if}}
   <canvas width="${size}" height="${size}" role="img" aria-label="${title}: drawing area"></canvas>
-  <span class="pad-hint" aria-hidden="true">draw here</span>
+  <span class="pad-hint" aria-hidden="true">${hint}</span>
 </div>
 <div class="pad-tools">
   <button type="button" class="pad-undo" aria-label="Undo the last stroke (${title})">Undo</button>
@@ -35,9 +40,18 @@ TEMPLATE = """
 
 CSS = """
 .pad-title { font-size: var(--block-label-text-size); color: var(--block-label-text-color); margin-bottom: 4px; }
-.pad-frame { position: relative; width: 100%; max-width: ${size}px; aspect-ratio: 1; }
-canvas { width: 100%; height: 100%; display: block; touch-action: none; cursor: crosshair; background: #fff;
-         border: 1px solid var(--border-color-primary); border-radius: var(--radius-md); box-sizing: border-box; }
+.pad-frame { position: relative; width: 100%; max-width: ${size}px; aspect-ratio: 1; background: #fff;
+             border-radius: var(--radius-md); }
+canvas { position: relative; width: 100%; height: 100%; display: block; touch-action: none; cursor: crosshair;
+         background: transparent; border: 1px solid var(--border-color-primary); border-radius: var(--radius-md);
+         box-sizing: border-box; }
+/* The guides of lined paper, under the ink: a faint blue baseline a little stronger than the
+   rest, a dashed x-height line, and fainter lines for the capitals' tops and the descenders. */
+.pad-guides { position: absolute; inset: 0; width: 100%; height: 100%; pointer-events: none; }
+.pad-guides line { stroke: #9db8d9; stroke-width: 1px; shape-rendering: crispEdges; }
+.pad-guides .guide-cap, .pad-guides .guide-descender { stroke: #d3e0ef; }
+.pad-guides .guide-x { stroke: #b7cbe4; stroke-dasharray: 5 4; }
+.pad-frame.ruled .pad-hint { align-items: flex-start; padding-top: 4%; font-size: 13px; }
 .pad-hint { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
             color: #b8b8b8; pointer-events: none; font-size: 14px; }
 .pad-frame.inked .pad-hint { display: none; }
@@ -131,14 +145,22 @@ watch('value', () => {
 """
 
 
+RULED_HINT = "write on the lines"
+
+
 def drawing_pad(*, label: str, canvas: int, brush: int, elem_id: str, extra_classes: tuple[str, ...] = (),
-                live_ms: int = 0) -> gr.HTML:
+                live_ms: int = 0, ruled: bool = False, hint: str | None = None) -> gr.HTML:
     """A pad `canvas` px square (drawn at that resolution, shown at most that wide) with a
     round pen of radius `brush` px; with `live_ms` > 0 it also sends the drawing while the
-    pen moves, every `live_ms` ms at most."""
+    pen moves, every `live_ms` ms at most. A `ruled` pad shows the guides of lined paper;
+    `hint` is the faint text of an empty pad."""
+    from ..ruled import GUIDES
+
+    guides = [{"name": name, "percent": round(100 * at, 2)} for name, at in GUIDES.items()] if ruled else []
     return gr.HTML(value="", html_template=TEMPLATE, css_template=CSS, js_on_load=JS, elem_id=elem_id,
                    elem_classes=["glyph-pad", *extra_classes], title=label, size=canvas, brush=brush,
-                   live=live_ms, apply_default_css=True)
+                   live=live_ms, ruled=guides, hint=hint or (RULED_HINT if ruled else "draw here"),
+                   apply_default_css=True)
 
 
 def image_value(path) -> str:

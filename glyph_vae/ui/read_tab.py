@@ -6,6 +6,7 @@ from ..errors import BlankDrawingError, UnreadableImageError
 from ..hub import bundled_path
 from ..model import GlyphVAE
 from ..reading import Reading, read
+from ..ruled import TooSmallToReadError, read_ruled
 from ..render import glyph_image
 from ..serving import OutputFiles
 from .common import user_errors
@@ -19,7 +20,11 @@ LIVE_MS = 100  # the reading follows the pen while it draws, this often at most
 # The bundled example drawings, by the character each shows.
 EXAMPLES = {p.stem.removeprefix("drawn_"): str(p) for p in sorted(bundled_path("examples").glob("drawn_*.png"))}
 
-BLANK_HINT = "✏️ **Draw a character** (0-9, A-Z, a-z) on the canvas. It is read as you draw."
+BLANK_HINT = ("✏️ **Draw a character** (0-9, A-Z, a-z) on the lines, as on lined paper: small letters from the "
+              "baseline up to the dashed line, capitals, digits and tall letters up to the top line, tails "
+              "below. It is read as you draw.")
+TOO_SMALL_HINT = ("**Too small to read.** Write the character on the lines: small letters from the baseline "
+                  "up to the dashed line, capitals and digits up to the top line.")
 READ_HINT = ("Not what you meant? Below is the 28×28 glyph the model saw. Clear the canvas and try again: "
              "some pairs (0/O, 1/I/l, 5/S) look alike even to people.")
 
@@ -40,12 +45,29 @@ class ReadTab:
     # -- handlers ----------------------------------------------------------------------
     @user_errors
     def read_drawing(self, drawing):
-        """A pad's drawing or an uploaded file -> (top-5 label, the glyph the model saw, its
-        redrawing, the hint). A blank pad is not an error: it asks for a drawing."""
+        """An uploaded file or an example drawing (read by its shape alone) -> (top-5 label, the
+        glyph the model saw, its redrawing, the hint). A blank image is not an error: it asks for a drawing."""
         try:
             reading = read(self.model, drawing)
         except BlankDrawingError:
             return None, None, None, BLANK_HINT
+        return self._shown(reading)
+
+    @user_errors
+    def read_pad(self, drawing):
+        """The ruled pad's drawing, read with its place on the lines (as /classify_ruled reads
+        it); a stray mark is "too small to read", a blank pad asks for a drawing."""
+        if self.model.ruled is None:
+            return self.read_drawing(drawing)
+        try:
+            reading = read_ruled(self.model, drawing)
+        except BlankDrawingError:
+            return None, None, None, BLANK_HINT
+        except TooSmallToReadError:
+            return None, None, None, TOO_SMALL_HINT
+        return self._shown(reading)
+
+    def _shown(self, reading: Reading):
         return (reading.top(TOP), self.files.png(glyph_image(reading.glyph, PREVIEW), "glyph"),
                 self.files.png(glyph_image(reading.reconstruction, PREVIEW), "redrawn"), READ_HINT)
 
@@ -74,12 +96,34 @@ class ReadTab:
             raise UnreadableImageError("Send an image of one character (PNG, JPEG, WebP, GIF or BMP).")
         return label_value(read(self.model, image))
 
+    @user_errors
+    def classify_ruled(self, image: FileData) -> dict:
+        """Read one handwritten character (0-9, A-Z or a-z) written on ruled lines, by its shape and its place on the lines.
+
+        The image is the whole square canvas of a ruled pad, holding only the ink (the lines are
+        not in it): its guides are at 0.22 (capitals' and ascenders' tops), 0.46 (x-height),
+        0.70 (baseline) and 0.88 (descenders' ends) of its height from the top. Size and place
+        tell c from C, o from O, p from P and g from 9, which a shape alone cannot. A stray
+        mark (a dot, a tiny scribble) is refused as too small to read. For any other picture
+        use /classify.
+
+        Args:
+            image: an image file of the ruled canvas (PNG, JPEG, WebP, GIF or BMP, up to 10 MB).
+
+        Returns:
+            {"label": the most likely character, "confidences": [{"label", "confidence"}] for the five most likely, best first}
+        """
+        if not image:
+            raise UnreadableImageError("Send an image of one character written on the ruled canvas "
+                                       "(PNG, JPEG, WebP, GIF or BMP).")
+        return label_value(read_ruled(self.model, image))
+
     # -- the page ------------------------------------------------------------------------
     def render(self) -> None:
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
                 pad = drawing_pad(label="Draw one character", canvas=CANVAS, brush=BRUSH_RADIUS, elem_id="read-pad",
-                                  live_ms=LIVE_MS)
+                                  live_ms=LIVE_MS, ruled=True)
                 examples = example_strip(EXAMPLES, title="Or try a drawing (it goes into the pad)",
                                          elem_id="read-examples")
             with gr.Column(scale=2, min_width=280):
@@ -102,7 +146,8 @@ class ReadTab:
         examples.click(self.read_example, None, [pad, *outputs], api_visibility="private")
         # One listener for drawing and clearing, answered in order (always_last): the answer
         # to a clear always comes after any reading still on its way, so it is the one left.
-        pad.input(self.read_drawing, pad, outputs, show_progress="hidden", trigger_mode="always_last",
+        pad.input(self.read_pad, pad, outputs, show_progress="hidden", trigger_mode="always_last",
                   api_visibility="private")
         upload.upload(self.read_drawing, upload, outputs, api_visibility="private")
         gr.api(self.classify, api_name="classify")
+        gr.api(self.classify_ruled, api_name="classify_ruled")

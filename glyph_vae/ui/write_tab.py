@@ -23,6 +23,8 @@ LINE_WIDTHS = (400, 1600)  # px
 CAP_HEIGHTS = (24, 96)  # px
 EXAMPLE_STYLES = ("narrow", "wide", "light", "bold", "italic")
 EXAMPLE_ORDER = "AGK47"  # the characters of each example style, in the pads' order
+AS_READ = "as read"  # a pad's correction left alone: the character is the one read
+FIX_CHOICES = [AS_READ, *FULL_CHARACTER_SET.replace("\n", "").replace(" ", "")]
 NO_STYLE_NOTE = ("No drawings yet, so this is the **average style**. Draw a few characters "
                  "(any of 0-9, A-Z, a-z) and the text is rewritten in your hand.")
 
@@ -44,16 +46,22 @@ class WriteTab:
         self.model, self.files, self.axes = model, files, list(model.style_axes)
 
     # -- style ---------------------------------------------------------------------------
-    def style_from_inputs(self, files, pads) -> tuple[Style, list[str], str]:
-        """Uploaded files and pads -> the style, what each pad was read as, and a note."""
-        files = list(files or [])
-        style, readings = style_from_drawings(self.model, files + list(pads))
+    def style_from_inputs(self, files, pads, fixes=()) -> tuple[Style, list[str], str]:
+        """Uploaded files and pads -> the style, what each pad was read as, and a note. The pads
+        are ruled (read with their place on the lines); `fixes[i]`: the character pad i is, as
+        the user says (AS_READ or empty: as read)."""
+        files, pads = list(files or []), list(pads)
+        fixes = [f if f and f != AS_READ else None for f in list(fixes)[:len(pads)]]
+        fixes += [None] * (len(pads) - len(fixes))
+        style, readings = style_from_drawings(self.model, files + pads, ruled=[False] * len(files) + [True] * len(pads),
+                                              characters=[None] * len(files) + fixes)
         pad_readings = readings[len(files):]
-        reads = [f"read as **{r.character}** ({r.probabilities.max():.0%})" if r else "*empty*" for r in pad_readings]
+        reads = [("*empty*" if r is None else f"read as **{r.character}** ({r.probabilities.max():.0%})"
+                  + (f", it is **{f}**" if f and f != r.character else "")) for r, f in zip(pad_readings, fixes)]
         if style.count == 0:
             note = NO_STYLE_NOTE
         else:
-            seen = " ".join(r.character for r in readings if r)
+            seen = " ".join(style.characters)
             note = f"Style from **{style.count}** drawing{'s' if style.count > 1 else ''} (read as {seen})."
         return style, reads, note
 
@@ -73,11 +81,22 @@ class WriteTab:
 
     @user_errors
     def update_style(self, files, *rest):
-        """Any pad or the uploads changed -> style, note, each pad's reading, slider positions.
-        `rest`: the pads, then the style before and the sliders as they stand."""
-        pads, old, sliders = rest[:STYLE_PADS], rest[STYLE_PADS], rest[STYLE_PADS + 1:]
-        style, reads, note = self.style_from_inputs(files, pads)
+        """Any pad, a pad's correction or the uploads changed -> style, note, each pad's reading,
+        slider positions. `rest`: the pads, their corrections, then the style before and the
+        sliders as they stand."""
+        pads, fixes = rest[:STYLE_PADS], rest[STYLE_PADS:2 * STYLE_PADS]
+        old, sliders = rest[2 * STYLE_PADS], rest[2 * STYLE_PADS + 1:]
+        style, reads, note = self.style_from_inputs(files, pads, fixes)
         return (style, note, *reads, *self.carried_sliders(old, style, sliders))
+
+    def pad_drawn(self, number: int):
+        """Pad `number` (0-based) drawn, undone or cleared: its correction was for the drawing
+        before, so it goes back to "as read"; then the style is updated."""
+        def handler(files, *rest):
+            rest = list(rest)
+            rest[STYLE_PADS + number] = AS_READ
+            return (AS_READ, *self.update_style(files, *rest))
+        return handler
 
     @user_errors
     def load_example(self, name: str, old, *sliders):
@@ -87,12 +106,12 @@ class WriteTab:
         pads = [image_value(p) for p in paths] + [""] * (STYLE_PADS - len(paths))
         style, reads, note = self.style_from_inputs([], paths + [None] * (STYLE_PADS - len(paths)))
         note = note.replace("Style from", f"The **{name}** example: style from", 1)
-        return (*pads, None, style, note, *reads, *self.carried_sliders(old, style, sliders))
+        return (*pads, *[AS_READ] * STYLE_PADS, None, style, note, *reads, *self.carried_sliders(old, style, sliders))
 
     def clear_drawings(self, old, *sliders):
         """Every pad and the uploads emptied: the average style, the slider moves kept."""
         style = self.prior()
-        return (*[""] * STYLE_PADS, None, style, NO_STYLE_NOTE, *["*empty*"] * STYLE_PADS,
+        return (*[""] * STYLE_PADS, *[AS_READ] * STYLE_PADS, None, style, NO_STYLE_NOTE, *["*empty*"] * STYLE_PADS,
                 *self.carried_sliders(old, style, sliders))
 
     def reset_sliders(self, style):
@@ -173,15 +192,19 @@ class WriteTab:
         style_state = gr.State()
         with gr.Row(equal_height=False):
             with gr.Column(scale=5, min_width=340):
-                pads, reads = [], []
+                pads, reads, fixes = [], [], []
                 for row in range(0, STYLE_PADS, STYLE_PADS_PER_ROW):
                     with gr.Row(equal_height=False, elem_classes=["style-pad-row"]):
                         for i in range(row + 1, row + STYLE_PADS_PER_ROW + 1):
                             with gr.Column(min_width=100):  # three to a row on a phone too
                                 pads.append(drawing_pad(label=f"Character {i}", canvas=STYLE_CANVAS,
                                                         brush=STYLE_BRUSH, elem_id=f"style-pad-{i}",
-                                                        extra_classes=("style-pad",)))
+                                                        extra_classes=("style-pad",), ruled=True))
                                 reads.append(gr.Markdown("*empty*", elem_id=f"style-read-{i}"))
+                                # Misread? The user says which character it is (type to find it).
+                                fixes.append(gr.Dropdown(FIX_CHOICES, value=AS_READ, label=f"Character {i} is",
+                                                         show_label=False, container=False, filterable=True,
+                                                         elem_id=f"style-fix-{i}", elem_classes=["style-fix"]))
                 style_note = gr.Markdown(NO_STYLE_NOTE, elem_id="style-note")
                 with gr.Row():
                     clear = gr.Button("Clear all drawings", size="sm", elem_id="style-clear")
@@ -228,20 +251,24 @@ class WriteTab:
 
         style_outputs = [style_state, style_note, *reads, *sliders]
         quiet = dict(api_visibility="private")
-        for pad in pads:
+        style_inputs = [uploads, *pads, *fixes, style_state, *sliders]
+        for number, (pad, fix) in enumerate(zip(pads, fixes)):
             # The user drew, undid or cleared; values the server sets (an example, clearing) do not fire it.
-            pad.input(self.update_style, [uploads, *pads, style_state, *sliders], style_outputs,
+            pad.input(self.pad_drawn(number), style_inputs, [fix, *style_outputs],
                       trigger_mode="always_last", show_progress="hidden", **quiet).then(
                 *rewrite, show_progress="minimal", **quiet)
+            # The user corrected what the pad was read as.
+            fix.input(self.update_style, style_inputs, style_outputs, trigger_mode="always_last",
+                      show_progress="hidden", **quiet).then(*rewrite, show_progress="minimal", **quiet)
         # The user's own uploads and removals; values the server sets do not re-trigger these.
         for event in (uploads.upload, uploads.clear, uploads.delete):
-            event(self.update_style, [uploads, *pads, style_state, *sliders], style_outputs, **quiet).then(
+            event(self.update_style, style_inputs, style_outputs, **quiet).then(
                 *rewrite, **quiet)
         for name, button in zip(EXAMPLE_STYLES, example_buttons):
             button.click(self.load_example, [gr.State(name), style_state, *sliders],
-                         [*pads, uploads, *style_outputs], **quiet).then(*rewrite, **quiet)
-        clear.click(self.clear_drawings, [style_state, *sliders], [*pads, uploads, *style_outputs], **quiet).then(
-            *rewrite, **quiet)
+                         [*pads, *fixes, uploads, *style_outputs], **quiet).then(*rewrite, **quiet)
+        clear.click(self.clear_drawings, [style_state, *sliders], [*pads, *fixes, uploads, *style_outputs],
+                    **quiet).then(*rewrite, **quiet)
         for trigger in (write_go.click, text.submit, randomness.release, seed.submit, line_width.release,
                         size.release, *[s.release for s in sliders]):
             trigger(*rewrite, **quiet)

@@ -1,0 +1,329 @@
+"""Reading on the lines: a drawing's size and place on ruled paper, read with its shape.
+
+A glyph alone cannot say c or C, o or O, p or P, g or 9: cropped to its ink and scaled to
+20 px, they are the same picture. On lined paper they are not: a small c sits between the
+x-height line and the baseline, a capital C reaches the cap line, a g hangs below the
+baseline where a 9 stands on it. The app's ruled pads (`glyph_vae.ui.pad`) draw four guides
+at fixed fractions of the square canvas's height (`GUIDES`); the guides are the page's, not
+part of the ink, so an image of a drawing made on them is read here as:
+
+1. the ink's geometry against the guides (`measure`): where its top and bottom are, how tall
+   and wide it is, where its mass and its 10%/90% rows sit, how much of it hangs below the
+   baseline or rises above the x-height line, all in x-heights from the baseline;
+2. the shape reader's log-probabilities (GlyphVAE's own reader, on the normalised glyph);
+3. combined by `RuledReader`, a small model over both: log p(c | shape) scaled, plus a
+   per-class score of the geometry from a one-hidden-layer MLP (a learned log p(geometry | c)
+   up to a constant, the product of two experts), divided by a temperature fitted on held-out
+   drawings so that its probabilities stay calibrated.
+
+It is trained (`python -m train.ruled`) on drawings made here (`ruled_drawing`): the
+skeletons of `glyph_vae.strokes` placed on the lines the way a person writes, with a person's
+sloppiness (size 0.85-1.2x the guides, the baseline missed by a few percent, slant, rotation,
+wobble, any width and pen). `TEST_SEED` is the benchmark's and no training step draws with it.
+
+Ink too small to be a character against the x-height (a dot, a tiny scribble) is not read:
+`TooSmallToReadError`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .errors import GlyphError
+from .hub import ModelLoadError
+from .model import CHARSET, RULED_NAME, GlyphVAE  # noqa: F401 (RULED_NAME: where its weights are)
+from .preprocess import ink_map, load_image, normalize_ink
+from .reading import Reading, glyph_tensor
+from .strokes import SKELETONS, render_strokes
+
+# Fractions of the canvas height, from the top: where the guides are drawn.
+GUIDES = {"cap": 0.22, "x": 0.46, "base": 0.70, "descender": 0.88}
+X_HEIGHT = GUIDES["base"] - GUIDES["x"]  # the unit of every measure here
+# Ink whose height and width are both under this many x-heights is a stray mark, not a letter
+# (a lower-case o written 0.85x the guides is 0.85 x-heights tall; a pen's dot is about 0.3).
+SMALLEST = 0.45
+# The ruled test set's seed; nothing that trains or calibrates draws with it.
+TEST_SEED = 2027
+
+FEATURES = ("top", "bottom", "height", "width", "centre", "row10", "row90", "below_base", "above_x")
+
+
+class TooSmallToReadError(GlyphError):
+    def __init__(self, message: str = "Too small to read: write the character on the lines, small letters "
+                                      "from the baseline up to the dashed line, capitals and digits up to "
+                                      "the top line."):
+        super().__init__(message)
+
+
+def _units(rows_fraction: np.ndarray | float) -> np.ndarray | float:
+    """Canvas-height fractions from the top -> x-heights above the baseline."""
+    return (GUIDES["base"] - rows_fraction) / X_HEIGHT
+
+
+@dataclass
+class Geometry:
+    """A drawing's ink against the guides, in x-heights above the baseline (negative: below it)."""
+    top: float
+    bottom: float
+    height: float
+    width: float
+    centre: float  # of the ink's mass
+    row10: float  # 10% of the ink lies above this row...
+    row90: float  # ...and 90% above this one
+    below_base: float  # share of the ink more than 0.1 x-height below the baseline
+    above_x: float  # share of the ink more than 0.1 x-height above the x-height line
+
+    @property
+    def too_small(self) -> bool:
+        return max(self.height, self.width) < SMALLEST
+
+    def vector(self) -> np.ndarray:
+        # Clipped: a drawing far off the lines says no more than one at the edge of the range.
+        return np.clip(np.array([getattr(self, name) for name in FEATURES], np.float32), -3.0, 4.0)
+
+
+def measure(ink: np.ndarray) -> Geometry:
+    """An ink map (H, W) in [0, 1] of the whole canvas, guides at `GUIDES` of its height ->
+    its Geometry. Raises BlankDrawingError (via the same rule as normalisation) when blank."""
+    from .errors import BlankDrawingError
+
+    peak = float(ink.max(initial=0.0))
+    if peak < 0.08:
+        raise BlankDrawingError()
+    height = ink.shape[0]
+    mask = ink / peak > 0.15
+    rows, cols = np.nonzero(mask)
+    if len(rows) == 0:
+        raise BlankDrawingError()
+    weights = ink[rows, cols].astype(np.float64)
+    u = _units((rows + 0.5) / height)
+    order = np.argsort(-u)
+    cumulative = np.cumsum(weights[order]) / weights.sum()
+    row10, row90 = u[order][np.searchsorted(cumulative, [0.1, 0.9]).clip(0, len(u) - 1)]
+    top, bottom = _units(rows.min() / height), _units((rows.max() + 1) / height)
+    return Geometry(top=float(top), bottom=float(bottom), height=float(top - bottom),
+                    width=float((cols.max() + 1 - cols.min()) / height / X_HEIGHT),
+                    centre=float((u * weights).sum() / weights.sum()), row10=float(row10), row90=float(row90),
+                    below_base=float(weights[u < -0.1].sum() / weights.sum()),
+                    above_x=float(weights[u > 1.1].sum() / weights.sum()))
+
+
+class RuledReader(nn.Module):
+    """p(c | shape, geometry) ~ softmax((a * log p(c | shape) + g(geometry)_c) / T): the shape
+    reader's log-probabilities, scaled, plus a per-class geometry score (an MLP), over a
+    temperature T fitted after training on held-out drawings."""
+
+    def __init__(self, hidden: int = 48, num_classes: int = len(CHARSET)):
+        super().__init__()
+        n = len(FEATURES)
+        self.register_buffer("feature_mean", torch.zeros(n))
+        self.register_buffer("feature_std", torch.ones(n))
+        self.shape_weight = nn.Parameter(torch.ones(()))
+        self.geometry = nn.Sequential(nn.Linear(n, hidden), nn.Tanh(), nn.Linear(hidden, num_classes))
+        self.register_buffer("temperature", torch.ones(()))
+
+    def forward(self, shape_log_probs: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        """(B, 62) log-probabilities, (B, len(FEATURES)) -> (B, 62) calibrated logits."""
+        g = self.geometry((features - self.feature_mean) / self.feature_std)
+        return (self.shape_weight * shape_log_probs + g) / self.temperature
+
+
+def load_ruled_reader(path, model: GlyphVAE) -> RuledReader | None:
+    """The RuledReader saved at `path` (safetensors, every key and shape checked), or None with a
+    warning in model.load_warnings when there is none or it was fitted to another reader."""
+    from safetensors import SafetensorError, safe_open
+
+    if not path.is_file():
+        model.load_warnings.append(f"GlyphVAE from {path.parent} has no {path.name}, so drawings on ruled pads are "
+                                   "read by their shape alone (`python -m train.ruled` fits a reader for them).")
+        return None
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            metadata = f.metadata() or {}
+            state = {k: f.get_tensor(k) for k in f.keys()}
+        reader = RuledReader(hidden=int(metadata.get("hidden", "48")))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise ModelLoadError(f"GlyphVAE: {path} is not a readable safetensors file: {exc}") from None
+    expected = reader.state_dict()
+    if set(state) != set(expected) or any(state[k].shape != expected[k].shape for k in expected):
+        raise ModelLoadError(f"GlyphVAE: {path} does not hold a ruled reader's weights "
+                             f"(keys {sorted(state)})")
+    if metadata.get("reader") != reader_fingerprint(model):
+        model.load_warnings.append(f"{path} was fitted to another shape reader than {path.parent}'s, so drawings "
+                                   "on ruled pads are read by their shape alone (`python -m train.ruled` again).")
+        return None
+    reader.load_state_dict(state, strict=True)
+    return reader.eval()
+
+
+def shape_log_probs(model: GlyphVAE, glyphs: torch.Tensor) -> torch.Tensor:
+    """The shape reader's log-probabilities without its class prior shift: the combiner learns
+    its own prior for ruled writing, and stays valid when `train.prior` moves the shift."""
+    with torch.no_grad():
+        return (model.read_logits(glyphs) - model.class_prior_shift).log_softmax(dim=1)
+
+
+def reader_fingerprint(model: GlyphVAE) -> str:
+    """A hash of the reading parameters (prior shift excluded): the combiner was fitted to them."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        if name.startswith(("reader.", "class_head.")):
+            digest.update(name.encode())
+            digest.update(tensor.detach().cpu().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class RuledReading(Reading):
+    geometry: Geometry | None = None
+
+
+def glyph_on_lines(source: Any) -> tuple[np.ndarray, Geometry]:
+    """A drawing on a ruled pad (the whole canvas, only the ink) -> its normalised glyph and its
+    geometry against the guides. Raises BlankDrawingError for a blank canvas and
+    TooSmallToReadError for a stray mark."""
+    ink = ink_map(load_image(source))
+    glyph = normalize_ink(ink)
+    geometry = measure(ink)
+    if geometry.too_small:
+        raise TooSmallToReadError()
+    return glyph, geometry
+
+
+@torch.no_grad()
+def ruled_probabilities(model: GlyphVAE, glyphs: np.ndarray, geometries: list[Geometry]) -> np.ndarray:
+    """Normalised glyphs (N, 28, 28) and their geometries -> (N, 62) probabilities, read with
+    both shape and place (the model's RuledReader; RuntimeError when it has none)."""
+    ruled = getattr(model, "ruled", None)
+    if ruled is None:
+        raise RuntimeError("This GlyphVAE has no reader for ruled drawings (ruled.safetensors): "
+                           "`python -m train.ruled` fits one.")
+    features = torch.from_numpy(np.stack([g.vector() for g in geometries]))
+    return ruled(shape_log_probs(model, glyph_tensor(glyphs)), features).softmax(dim=1).numpy()
+
+
+@torch.no_grad()
+def read_ruled(model: GlyphVAE, source: Any) -> RuledReading:
+    """Read a drawing made on a ruled pad: `source` is the whole square canvas (any image
+    `glyph_vae.preprocess.load_image` opens), guides at GUIDES, only the ink in it.
+
+    Raises BlankDrawingError for a blank canvas, TooSmallToReadError for a stray mark, and
+    RuntimeError when the model has no ruled reader (no ruled.safetensors beside it)."""
+    glyph, geometry = glyph_on_lines(source)
+    probs = ruled_probabilities(model, glyph[None], [geometry])[0]
+    top = torch.tensor([int(probs.argmax())])
+    _, mu, _ = model.encode(glyph_tensor(glyph[None]), top)
+    recon = torch.sigmoid(model.decode(top, mu))[0, 0].numpy()
+    return RuledReading(glyph=glyph, reconstruction=recon, probabilities=probs, geometry=geometry)
+
+
+# -- drawings on the lines, as a person makes them ------------------------------------------
+# Where each character's skeleton box (strokes.SKELETONS, y from 0 at its top to 1 at its
+# bottom) sits on the lines, as (top, bottom) in canvas fractions.
+_CAPS = (GUIDES["cap"], GUIDES["base"])
+_SMALL = (GUIDES["x"], GUIDES["base"])
+_TALL = (GUIDES["cap"], GUIDES["base"])
+_DESCENDING = (GUIDES["x"], GUIDES["descender"])
+
+
+def _box_with_stem_at_x(stem_top: float, bottom: float) -> tuple[float, float]:
+    """The box of i or j: its stem (starting at `stem_top` of the box) rises to the x-height line."""
+    height = (bottom - GUIDES["x"]) / (1 - stem_top)
+    return bottom - height, bottom
+
+
+PLACES: dict[str, tuple[float, float]] = {
+    **{c: _CAPS for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+    **{c: _SMALL for c in "acemnorsuvwxz"},
+    **{c: _TALL for c in "bdfhkl"},
+    "t": (GUIDES["x"] - 0.65 * X_HEIGHT, GUIDES["base"]),
+    "i": _box_with_stem_at_x(0.32, GUIDES["base"]),
+    "j": _box_with_stem_at_x(0.32, GUIDES["descender"]),
+    **{c: _DESCENDING for c in "gpqy"},
+}
+WIDE = set("mwMW")
+
+
+def ruled_strokes(char: str, rng: np.random.Generator, canvas: int, *, size: float | None = None,
+                  miss: float | None = None, aspect: float | None = None, slant: float | None = None
+                  ) -> list[np.ndarray]:
+    """The skeleton of `char` written on the lines of a `canvas` px pad, with a person's
+    sloppiness: size 0.85-1.2x the guides (about the baseline), the baseline missed by up to
+    4% of the canvas (`miss`, + is lower), width against height (`aspect`), slant, a small
+    rotation, a hand's wobble; any of the first four may be fixed. Pixel coordinates."""
+    top, bottom = PLACES[char]
+    size = rng.uniform(0.85, 1.2) if size is None else size
+    miss = rng.uniform(-0.04, 0.04) if miss is None else miss
+    base = GUIDES["base"]
+    top, bottom = base - size * (base - top) + miss, base - size * (base - bottom) + miss
+    body = size * (2 * X_HEIGHT if char.isupper() or char.isdigit() else 1.1 * X_HEIGHT)
+    width = body * (rng.uniform(0.55, 0.95) if aspect is None else aspect) * (1.35 if char in WIDE else 1.0)
+    slant = rng.uniform(-0.1, 0.35) if slant is None else slant
+    angle = math.radians(rng.uniform(-4, 4))
+    h = (bottom - top) * canvas
+    w = width * canvas
+    cx = rng.uniform(0.3, 0.7) * canvas
+    cy = (top + bottom) / 2 * canvas
+    placed = []
+    for stroke in SKELETONS[char]:
+        points = np.asarray(stroke, dtype=np.float64)
+        # dense points so that the wobble bends the stroke rather than moving its corners
+        t = np.concatenate([[0], np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))])
+        n = max(2, int(t[-1] / 0.02) + 1)
+        s = np.linspace(0, t[-1], n) if t[-1] > 0 else np.zeros(n)
+        pts = np.stack([np.interp(s, t, points[:, 0]), np.interp(s, t, points[:, 1])], axis=1)
+        wobble = np.cumsum(rng.normal(0, 0.004, size=pts.shape), axis=0)
+        wobble -= np.linspace(0, 1, len(pts))[:, None] * wobble[-1]
+        pts = pts + wobble
+        x = (pts[:, 0] - 0.5) * w - slant * (pts[:, 1] - 0.5) * h
+        y = (pts[:, 1] - 0.5) * h
+        placed.append(np.stack([x * math.cos(angle) - y * math.sin(angle) + cx,
+                                x * math.sin(angle) + y * math.cos(angle) + cy], axis=1))
+    return placed
+
+
+def ruled_drawing(char: str, seed: int, *, canvas: int | None = None, brush: float | None = None):
+    """One drawing of `char` on a ruled pad (black ink on white, no guides, as the pad's PNG
+    holds only the ink), reproducible from the seed."""
+    rng = np.random.default_rng(seed)
+    canvas = canvas or int(rng.integers(200, 401))
+    brush = brush or float(rng.uniform(0.035, 0.09)) * canvas
+    return render_strokes(ruled_strokes(char, rng, canvas), canvas, brush)
+
+
+def ruled_style_example(style: str, char: str, seed: int, canvas: int = 400):
+    """A drawing of `char` on the lines in one of the app's example styles (strokes.STYLE_EXAMPLES:
+    its width, slant and pen against the letter's height kept, written to the guides' size)."""
+    from .strokes import STYLE_EXAMPLES
+
+    brush, shape = STYLE_EXAMPLES[style]
+    rng = np.random.default_rng(seed)
+    cap = PLACES[char][1] - PLACES[char][0]
+    strokes = ruled_strokes(char, rng, canvas, size=1.0, miss=0.0, aspect=shape["aspect"], slant=shape["slant"])
+    return render_strokes(strokes, canvas, brush * cap / shape["height"])
+
+
+def ruled_set(chars: str = CHARSET, per_char: int = 20, seed: int = TEST_SEED) -> list[tuple[str, Any]]:
+    """Ruled drawings, `per_char` of each character; with the default seed, the ruled test set."""
+    return [(c, ruled_drawing(c, seed * 100_003 + i * 131 + ord(c))) for c in chars for i in range(per_char)]
+
+
+def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
+    """ECE (Guo et al. 2017): the confidence-weighted gap between confidence and accuracy,
+    over `bins` equal-width bins of the top probability."""
+    confidence = probabilities.max(1)
+    right = probabilities.argmax(1) == labels
+    edges = np.linspace(0, 1, bins + 1)
+    total = 0.0
+    for low, high in zip(edges[:-1], edges[1:]):
+        inside = (confidence > low) & (confidence <= high)
+        if inside.any():
+            total += inside.mean() * abs(confidence[inside].mean() - right[inside].mean())
+    return float(total)
