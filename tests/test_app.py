@@ -38,13 +38,51 @@ def test_classify_a_blank_image_says_draw_first_and_server_keeps_answering(clien
     assert client.predict(handle_file(str(ok)), api_name="/classify")["label"] in ("A", "a")
 
 
+def test_classify_ruled_reads_size_and_place_on_the_lines_where_classify_reads_shape(client, tmp_path):
+    import numpy as np
+
+    from glyph_vae.ruled import ruled_strokes
+    from glyph_vae.strokes import render_strokes
+
+    def on_lines(char: str, name: str, **shape) -> str:
+        strokes = ruled_strokes(char, np.random.default_rng(7), 400, miss=0.0, slant=0.1, **{"size": 1.0, **shape})
+        path = tmp_path / f"{name}.png"
+        render_strokes(strokes, 400, 26).save(path)
+        return handle_file(str(path))
+
+    readings = {name: client.predict(on_lines(char, name), api_name="/classify_ruled")
+                for char, name in (("o", "small_o"), ("O", "tall_O"), ("g", "g"), ("9", "nine"), ("p", "p"))}
+    assert readings["small_o"]["label"] == "o" and readings["tall_O"]["label"] in ("O", "0")
+    assert readings["g"]["label"] == "g" and readings["nine"]["label"] == "9" and readings["p"]["label"] == "p"
+    top = readings["g"]["confidences"]
+    assert len(top) == 5 and all(a["confidence"] >= b["confidence"] for a, b in zip(top, top[1:]))
+    # /classify stays the shape alone: its answer is the shape reader's, wherever the ink is
+    from glyph_vae import GlyphVAE, read
+
+    model = GlyphVAE.from_pretrained()
+    for name in ("small_o", "g"):
+        expected = read(model, str(tmp_path / f"{name}.png")).character
+        assert client.predict(handle_file(str(tmp_path / f"{name}.png")), api_name="/classify")["label"] == expected
+    dot = tmp_path / "dot.png"
+    image = Image.new("RGB", (400, 400), "white")
+    from PIL import ImageDraw
+    ImageDraw.Draw(image).ellipse((190, 250, 214, 274), fill="black")
+    image.save(dot)
+    with pytest.raises(Exception, match="Too small to read"):
+        client.predict(handle_file(str(dot)), api_name="/classify_ruled")
+    with pytest.raises(Exception, match="Draw a character first"):
+        blank = tmp_path / "blank.png"
+        Image.new("RGB", (400, 400), "white").save(blank)
+        client.predict(handle_file(str(blank)), api_name="/classify_ruled")
+
+
 def test_the_api_lists_exactly_the_documented_endpoints_and_inputs(client):
     info = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert set(info) == {"/classify", "/write", "/glyphs", "/confuse", "/confuse_by", "/health", "/font", "/write_svg",
+    assert set(info) == {"/classify", "/classify_ruled", "/write", "/glyphs", "/confuse", "/confuse_by", "/health", "/font", "/write_svg",
                          "/style",
                          "/write_with_style", "/font_with_style", "/write_svg_with_style", "/mix", "/morph"}
     names = {api: [p["parameter_name"] for p in endpoint["parameters"]] for api, endpoint in info.items()}
-    assert names == {"/classify": ["image"], "/write": ["drawings", "text", "randomness", "seed"],
+    assert names == {"/classify": ["image"], "/classify_ruled": ["image"], "/write": ["drawings", "text", "randomness", "seed"],
                      "/glyphs": ["drawings", "characters", "randomness", "seed"],
                      "/confuse": ["digit", "drawing", "seed"], "/confuse_by": ["digit", "drawing", "seed", "criterion"],
                      "/health": [],

@@ -15,7 +15,7 @@ from glyph_vae.ui.common import user_errors
 from glyph_vae.ui.confuse_tab import ConfuseTab
 from glyph_vae.ui.pad import image_value
 from glyph_vae.ui.read_tab import BLANK_HINT, ReadTab
-from glyph_vae.ui.write_tab import EXAMPLE_ORDER, NO_STYLE_NOTE, STYLE_PADS, WriteTab
+from glyph_vae.ui.write_tab import AS_READ, EXAMPLE_ORDER, NO_STYLE_NOTE, STYLE_PADS, WriteTab
 
 
 def file_value(path) -> dict:
@@ -56,6 +56,20 @@ def drawing(char: str, seed: int = 1, tmp_path=None, **kw) -> str:
     return image_value(path)
 
 
+def lined(char: str, seed: int = 1, tmp_path=None) -> str:
+    """A drawing written on a ruled pad's lines, as the pad sends it."""
+    from glyph_vae.ruled import ruled_strokes
+    from glyph_vae.strokes import render_strokes
+
+    path = tmp_path / f"lined_{char}_{seed}.png"
+    strokes = ruled_strokes(char, np.random.default_rng(seed), 200, size=1.0, miss=0.0, slant=0.1)
+    render_strokes(strokes, 200, 14).save(path)
+    return image_value(path)
+
+
+AS_READ_ALL = [AS_READ] * STYLE_PADS
+
+
 # -- the building of the app --------------------------------------------------------------
 
 def test_the_app_builds_with_its_queue_and_every_endpoint(models, files):
@@ -65,7 +79,7 @@ def test_the_app_builds_with_its_queue_and_every_endpoint(models, files):
     # Gradio's traffic summary is recomputed once every 1,000 events, not after each one.
     assert demo._queue.ANAYLTICS_CACHE_FREQUENCY == 1000
     public = {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"}
-    assert public == {"classify", "write", "glyphs", "confuse", "confuse_by", "health", "font", "write_svg", "style",
+    assert public == {"classify", "classify_ruled", "write", "glyphs", "confuse", "confuse_by", "health", "font", "write_svg", "style",
                       "write_with_style", "font_with_style", "write_svg_with_style", "mix", "morph"}
 
 
@@ -118,10 +132,10 @@ def test_classify_endpoint_returns_the_label_format(read_tab):
 # -- Write like me -----------------------------------------------------------------------------
 
 def test_update_style_reads_each_pad_and_keeps_slider_moves(write_tab, tmp_path):
-    pads = [drawing("A", 2, tmp_path), ""] + [""] * (STYLE_PADS - 2)
+    pads = [lined("A", 2, tmp_path), ""] + [""] * (STYLE_PADS - 2)
     before = write_tab.prior()
     moved = [p + (1.0 if k == 2 else 0.0) for k, p in enumerate(write_tab.start_positions(before))]  # slant +1
-    style, note, *rest = write_tab.update_style(None, *pads, before, *moved)
+    style, note, *rest = write_tab.update_style(None, *pads, *AS_READ_ALL, before, *moved)
     reads, sliders = rest[:STYLE_PADS], rest[STYLE_PADS:]
     assert style.count == 1 and "Style from **1** drawing" in note
     assert reads[0].startswith("read as **A**") and reads[1] == "*empty*"
@@ -134,7 +148,10 @@ def test_an_example_replaces_the_drawings_and_keeps_the_moves(write_tab):
     before = write_tab.prior()
     moved = [p + 0.5 for p in write_tab.start_positions(before)]
     pads_and_rest = write_tab.load_example("italic", before, *moved)
-    pads, (uploads, style, note) = pads_and_rest[:STYLE_PADS], pads_and_rest[STYLE_PADS:STYLE_PADS + 3]
+    pads, fixes = pads_and_rest[:STYLE_PADS], pads_and_rest[STYLE_PADS:2 * STYLE_PADS]
+    assert fixes == tuple(AS_READ_ALL)  # the corrections were for the drawings before
+    pads_and_rest = pads + pads_and_rest[2 * STYLE_PADS:]
+    (uploads, style, note) = pads_and_rest[STYLE_PADS:STYLE_PADS + 3]
     reads = pads_and_rest[STYLE_PADS + 3:2 * STYLE_PADS + 3]
     assert all(p.startswith("data:image/png;base64,") for p in pads[:len(EXAMPLE_ORDER)])
     assert pads[len(EXAMPLE_ORDER):] == ("",) * (STYLE_PADS - len(EXAMPLE_ORDER))
@@ -147,9 +164,11 @@ def test_an_example_replaces_the_drawings_and_keeps_the_moves(write_tab):
 
 
 def test_clearing_clears_pads_and_uploads_and_says_so(write_tab):
-    style = write_tab.load_example("bold", write_tab.prior(), *write_tab.start_positions(None))[STYLE_PADS + 1]
+    style = write_tab.load_example("bold", write_tab.prior(), *write_tab.start_positions(None))[2 * STYLE_PADS + 1]
     moved = [p - 0.4 for p in write_tab.start_positions(style)]
     out = write_tab.clear_drawings(style, *moved)
+    assert out[STYLE_PADS:2 * STYLE_PADS] == tuple(AS_READ_ALL)
+    out = out[:STYLE_PADS] + out[2 * STYLE_PADS:]
     assert out[:STYLE_PADS] == tuple([""] * STYLE_PADS) and out[STYLE_PADS] is None
     assert out[STYLE_PADS + 1].count == 0 and out[STYLE_PADS + 2] == NO_STYLE_NOTE
     assert out[STYLE_PADS + 3:2 * STYLE_PADS + 3] == tuple(["*empty*"] * STYLE_PADS)

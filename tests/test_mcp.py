@@ -55,7 +55,8 @@ def test_the_tools_are_the_endpoints_and_say_how_to_use_them(app_url):
         return (await session.list_tools()).tools
 
     tools = {tool.name: tool for tool in mcp_session(app_url, work)}
-    assert {"classify", "write", "glyphs", "confuse", "health", "font", "write_svg"} <= set(tools)
+    assert {"classify", "classify_ruled", "write", "glyphs", "confuse", "health", "font", "write_svg"} <= set(tools)
+    assert tools["classify_ruled"].description.startswith("Read one handwritten character (0-9, A-Z or a-z) written on ruled lines")
     classify = tools["classify"]
     assert classify.description.startswith("Read one handwritten character (0-9, A-Z or a-z) in an image.")
     assert classify.inputSchema["required"] == ["image"]
