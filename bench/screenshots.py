@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from harness.app import running_app
-from harness.browser import chromium, draw_character
+from harness.browser import chromium, draw_on_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,7 +36,7 @@ def main() -> None:
         page = browser.new_page(viewport={"width": 1280, "height": 820})
         page.goto(url)
         page.wait_for_selector("#read-pad canvas")
-        draw_character(page, "R", seed=4)
+        draw_on_lines(page, "R", seed=4)
         page.wait_for_function("() => document.querySelector('#read-label').innerText.includes('%')")
         page.screenshot(path=str(ROOT / "assets" / "screenshot_read.png"))
 
@@ -44,9 +44,9 @@ def main() -> None:
         page.get_by_role("tab", name="Write like me").click()
         page.wait_for_selector("#write-output img", timeout=60_000)
         before = page.locator("#write-output img").get_attribute("src")
-        draw_character(page, "A", seed=2, pad="#style-pad-1")
+        draw_on_lines(page, "A", seed=2, pad="#style-pad-1")
         page.wait_for_function("() => document.querySelector('#style-read-1').innerText.includes('read as')")
-        draw_character(page, "K", seed=3, pad="#style-pad-2")
+        draw_on_lines(page, "K", seed=3, pad="#style-pad-2")
         page.wait_for_function("() => document.querySelector('#style-read-2').innerText.includes('read as')")
         page.wait_for_function("(old) => document.querySelector('#write-output img').src !== old", arg=before)
         settled(page, "#write-output")

@@ -122,3 +122,26 @@ def test_page_clear_all_clears_everything_it_says(write_page):
         assert not page.evaluate(f"() => document.querySelector('#style-pad-{i} .pad-frame').classList.contains('inked')")
     wait_for_new_output(page, before)
     assert output_src(page) == average  # the average style's page again, byte for byte
+
+
+def test_a_misread_style_pad_is_corrected_and_the_style_uses_the_character_it_is(write_page):
+    """Each ruled style pad says what it read; picking another character under it makes the
+    style use that one (the note lists it), and drawing on the pad again starts from "as read"."""
+    from harness.browser import draw_on_lines
+
+    page = write_page
+    before = output_src(page)
+    draw_on_lines(page, "g", seed=2, pad="#style-pad-1")
+    page.wait_for_function("() => document.querySelector('#style-read-1').innerText.includes('read as')")
+    read = page.locator("#style-read-1 strong").first.inner_text().strip()
+    said = "q" if read != "q" else "9"
+    page.click("#style-fix-1 input")
+    page.get_by_role("option", name=said, exact=True).click()
+    page.wait_for_function(f"() => document.querySelector('#style-read-1').innerText.includes('it is {said}')")
+    page.wait_for_function(f"() => document.querySelector('#style-note').innerText.includes('(read as {said})')")
+    wait_for_new_output(page, before)
+    # Drawing on the pad again: the correction was for the drawing before.
+    page.click("#style-pad-1 .pad-clear")
+    draw_on_lines(page, "K", seed=3, pad="#style-pad-1")
+    page.wait_for_function("() => document.querySelector('#style-note').innerText.includes('(read as K)')")
+    assert page.locator("#style-fix-1 input").input_value() == "as read"

@@ -83,7 +83,7 @@ def fit(model: GlyphVAE, train: tuple, val: tuple, *, epochs: int = 300, hidden:
                "val_accuracy": float((probs.argmax(1) == vy.numpy()).mean()),
                "val_shape_only_accuracy": float((shape_probs.argmax(1) == vy.numpy()).mean()),
                "val_ece": expected_calibration_error(probs, vy.numpy()),
-               "temperature": float(reader.temperature), "shape_weight": float(reader.shape_weight)}
+               "temperature": float(reader.temperature), "shape_weight": float(reader.shape_weight.detach())}
     return reader.eval(), figures
 
 

@@ -45,6 +45,10 @@ THEME = gr.themes.Default(font=FONTS, font_mono=MONO)
 
 CSS = """
 .glyph-preview img { image-rendering: pixelated; }
+/* A style pad's correction: one slim line under what it read. */
+.style-fix { margin-top: -10px !important; }
+.style-fix .wrap { min-height: 0 !important; padding: 0 6px !important; }
+.style-fix input { height: 24px !important; font-size: 12.5px !important; }
 /* A cleared Read pad: what was read from the drawing that is gone stays hidden until the pad's own answer. */
 .gradio-container:has(#read-pad [data-cleared]) :is(#read-label .container, #read-seen img, #read-redrawn img) {
   visibility: hidden; }
