@@ -132,3 +132,14 @@ def test_style_file_api_example_runs(app_url, monkeypatch, capsys):
     assert open(namespace["gif"], "rb").read(6) == b"GIF89a"
     assert namespace["ttf"].endswith(".ttf") and open(namespace["svg"]).read(5) == "<?xml"
     assert json.loads(open(namespace["halfway"]).read())["name"] == "Narrow + Wide (50%)"
+
+
+def test_classify_ruled_example_runs(app_url, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    namespace = client_setup(app_url)
+    example = block('api_name="/classify_ruled"')
+    exec(compile(example, "README.md", "exec"), namespace)
+    printed = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("ruled_")]
+    documented = [line.lstrip("# ").split()[:3] for line in example.splitlines() if line.startswith("# ruled_")]
+    assert printed == documented  # what the README says each endpoint answers
+    assert [row[1] for row in printed] == ["g", "9", "o"]
