@@ -144,4 +144,4 @@ def test_a_misread_style_pad_is_corrected_and_the_style_uses_the_character_it_is
     page.click("#style-pad-1 .pad-clear")
     draw_on_lines(page, "K", seed=3, pad="#style-pad-1")
     page.wait_for_function("() => document.querySelector('#style-note').innerText.includes('(read as K)')")
-    assert page.locator("#style-fix-1 input").input_value() == "as read"
+    assert page.locator("#style-fix-1 input").input_value() == "✓"  # as read

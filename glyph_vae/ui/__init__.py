@@ -45,10 +45,12 @@ THEME = gr.themes.Default(font=FONTS, font_mono=MONO)
 
 CSS = """
 .glyph-preview img { image-rendering: pixelated; }
-/* A style pad's correction: one slim line under what it read. */
-.style-fix { margin-top: -10px !important; }
-.style-fix .wrap { min-height: 0 !important; padding: 0 6px !important; }
-.style-fix input { height: 24px !important; font-size: 12.5px !important; }
+/* A style pad's correction: a slim box beside what it read. */
+.style-read-row { gap: 4px !important; flex-wrap: nowrap !important; align-items: center; }
+.style-read-row > .prose { flex: 1 1 auto !important; min-width: 0 !important; font-size: 13px; }
+.style-fix { flex: 0 0 74px !important; min-width: 0 !important; }
+.style-fix .wrap { min-height: 0 !important; padding: 0 4px !important; }
+.style-fix input { height: 24px !important; font-size: 12px !important; }
 /* A cleared Read pad: what was read from the drawing that is gone stays hidden until the pad's own answer. */
 .gradio-container:has(#read-pad [data-cleared]) :is(#read-label .container, #read-seen img, #read-redrawn img) {
   visibility: hidden; }

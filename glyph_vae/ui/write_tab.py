@@ -23,7 +23,7 @@ LINE_WIDTHS = (400, 1600)  # px
 CAP_HEIGHTS = (24, 96)  # px
 EXAMPLE_STYLES = ("narrow", "wide", "light", "bold", "italic")
 EXAMPLE_ORDER = "AGK47"  # the characters of each example style, in the pads' order
-AS_READ = "as read"  # a pad's correction left alone: the character is the one read
+AS_READ = "✓"  # a pad's correction left alone: the character is the one read
 FIX_CHOICES = [AS_READ, *FULL_CHARACTER_SET.replace("\n", "").replace(" ", "")]
 NO_STYLE_NOTE = ("No drawings yet, so this is the **average style**. Draw a few characters "
                  "(any of 0-9, A-Z, a-z) and the text is rewritten in your hand.")
@@ -200,11 +200,13 @@ class WriteTab:
                                 pads.append(drawing_pad(label=f"Character {i}", canvas=STYLE_CANVAS,
                                                         brush=STYLE_BRUSH, elem_id=f"style-pad-{i}",
                                                         extra_classes=("style-pad",), ruled=True))
-                                reads.append(gr.Markdown("*empty*", elem_id=f"style-read-{i}"))
-                                # Misread? The user says which character it is (type to find it).
-                                fixes.append(gr.Dropdown(FIX_CHOICES, value=AS_READ, label=f"Character {i} is",
-                                                         show_label=False, container=False, filterable=True,
-                                                         elem_id=f"style-fix-{i}", elem_classes=["style-fix"]))
+                                with gr.Row(equal_height=True, elem_classes=["style-read-row"]):
+                                    reads.append(gr.Markdown("*empty*", elem_id=f"style-read-{i}"))
+                                    # Misread? The user says which character it is (type to find it).
+                                    fixes.append(gr.Dropdown(FIX_CHOICES, value=AS_READ, label=f"Character {i} is",
+                                                             show_label=False, container=False, filterable=True,
+                                                             min_width=64, elem_id=f"style-fix-{i}",
+                                                             elem_classes=["style-fix"]))
                 style_note = gr.Markdown(NO_STYLE_NOTE, elem_id="style-note")
                 with gr.Row():
                     clear = gr.Button("Clear all drawings", size="sm", elem_id="style-clear")
