@@ -147,6 +147,15 @@ class GlyphVAE(HubModel, nn.Module):
         mu, logvar = self.latent_head(h).chunk(2, dim=1)
         return logits, mu, logvar
 
+    def posterior(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """x: (B, 1, 28, 28), y: (B,) the classes they are -> the posterior's mean and log-variance,
+        without reading (for glyphs already read, or whose class the user gave)."""
+        h = self.encoder(x)
+        if self.config.encoder_sees_class:
+            h = torch.cat([h, F.one_hot(y.long(), self.config.num_classes).to(h.dtype)], dim=1)
+        mu, logvar = self.latent_head(h).chunk(2, dim=1)
+        return mu, logvar
+
     def _read(self, x: torch.Tensor, shared: torch.Tensor | None = None) -> torch.Tensor:
         """Class logits from the reader's own trunk, or from the shared trunk's features."""
         if self.reader is not None:

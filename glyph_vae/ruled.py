@@ -96,21 +96,21 @@ def measure(ink: np.ndarray) -> Geometry:
     if peak < 0.08:
         raise BlankDrawingError()
     height = ink.shape[0]
-    mask = ink / peak > 0.15
-    rows, cols = np.nonzero(mask)
+    inked = np.where(ink / peak > 0.15, ink, 0.0)
+    by_row = inked.sum(1, dtype=np.float64)  # ink per row, top to bottom
+    rows, cols = np.nonzero(by_row)[0], np.nonzero(inked.any(0))[0]
     if len(rows) == 0:
         raise BlankDrawingError()
-    weights = ink[rows, cols].astype(np.float64)
-    u = _units((rows + 0.5) / height)
-    order = np.argsort(-u)
-    cumulative = np.cumsum(weights[order]) / weights.sum()
-    row10, row90 = u[order][np.searchsorted(cumulative, [0.1, 0.9]).clip(0, len(u) - 1)]
+    total = by_row.sum()
+    u = _units((np.arange(height) + 0.5) / height)  # each row's height above the baseline
+    cumulative = np.cumsum(by_row) / total  # rows from the top: the share of ink above and in each
+    row10, row90 = u[np.searchsorted(cumulative, [0.1, 0.9]).clip(0, height - 1)]
     top, bottom = _units(rows.min() / height), _units((rows.max() + 1) / height)
     return Geometry(top=float(top), bottom=float(bottom), height=float(top - bottom),
                     width=float((cols.max() + 1 - cols.min()) / height / X_HEIGHT),
-                    centre=float((u * weights).sum() / weights.sum()), row10=float(row10), row90=float(row90),
-                    below_base=float(weights[u < -0.1].sum() / weights.sum()),
-                    above_x=float(weights[u > 1.1].sum() / weights.sum()))
+                    centre=float((u * by_row).sum() / total), row10=float(row10), row90=float(row90),
+                    below_base=float(by_row[u < -0.1].sum() / total),
+                    above_x=float(by_row[u > 1.1].sum() / total))
 
 
 class RuledReader(nn.Module):
@@ -217,9 +217,10 @@ def read_ruled(model: GlyphVAE, source: Any) -> RuledReading:
     Raises BlankDrawingError for a blank canvas, TooSmallToReadError for a stray mark, and
     RuntimeError when the model has no ruled reader (no ruled.safetensors beside it)."""
     glyph, geometry = glyph_on_lines(source)
+    x = glyph_tensor(glyph[None])
     probs = ruled_probabilities(model, glyph[None], [geometry])[0]
     top = torch.tensor([int(probs.argmax())])
-    _, mu, _ = model.encode(glyph_tensor(glyph[None]), top)
+    mu, _ = model.posterior(x, top)  # the style as the character read on the lines, not the shape's guess
     recon = torch.sigmoid(model.decode(top, mu))[0, 0].numpy()
     return RuledReading(glyph=glyph, reconstruction=recon, probabilities=probs, geometry=geometry)
 
