@@ -215,17 +215,16 @@ class GlyphVAE(HubModel, nn.Module):
         from .ruled import load_ruled_reader
         from .style import read_style_axes
 
-        object.__setattr__(self, "ruled", load_ruled_reader(folder / RULED_NAME, self))
-
         path = folder / STYLE_AXES_NAME
         if not path.is_file():
             self.load_warnings.append(f"GlyphVAE from {folder} has no {STYLE_AXES_NAME}, so the Write tab has "
                                       "no style sliders (`python -m train.style_axes` makes them).")
-            return
-        try:
-            self.style_axes = read_style_axes(path, self.config.latent_dim)
-        except ValueError as exc:
-            raise ModelLoadError(f"GlyphVAE: {exc}") from None
+        else:
+            try:
+                self.style_axes = read_style_axes(path, self.config.latent_dim)
+            except ValueError as exc:
+                raise ModelLoadError(f"GlyphVAE: {exc}") from None
+        object.__setattr__(self, "ruled", load_ruled_reader(folder / RULED_NAME, self))
 
     def card_data_values(self, values: dict) -> dict:
         """The card's metadata, with the test figures as Hub evaluation results when there are some."""

@@ -138,5 +138,5 @@ def test_a_hub_load_is_one_snapshot_download_of_the_models_files(tmp_path, small
     assert len(calls) == 1
     repo_id, kwargs = calls[0]
     assert repo_id == "someone/glyph-vae" and kwargs["revision"] == "v3" and kwargs["token"] == "hf_x"
-    assert set(kwargs["allow_patterns"]) == {"config.json", "model.safetensors", "README.md", "style_axes.json",
+    assert set(kwargs["allow_patterns"]) == {"config.json", "model.safetensors", "README.md", "style_axes.json", "ruled.safetensors",
                                              "training.json", "eval.json"}
