@@ -177,7 +177,8 @@ def test_push_of_the_bundled_glyph_vae_takes_its_style_axes_and_training_record(
     folder = ASSETS / "glyph_vae"
     push.main([str(folder), "someone/glyph-vae"])
     uploaded = {p.name for p in hub.uploaded.iterdir()}
-    assert {"config.json", "model.safetensors", "README.md", "eval.json", "style_axes.json", "training.json"} == uploaded
-    for name in ("style_axes.json", "training.json", "eval.json", "model.safetensors"):
+    assert {"config.json", "model.safetensors", "README.md", "eval.json", "style_axes.json", "ruled.safetensors",
+            "training.json"} == uploaded
+    for name in ("style_axes.json", "ruled.safetensors", "training.json", "eval.json", "model.safetensors"):
         assert (hub.uploaded / name).read_bytes() == (folder / name).read_bytes(), name
     assert "the decoder alone was fine-tuned for 5 epochs" in (hub.uploaded / "README.md").read_text()

@@ -7,7 +7,7 @@
 
 The model is loaded (every key and shape checked, so a broken folder is never uploaded)
 and pushed with huggingface_hub's `push_to_hub` as one commit: config.json,
-model.safetensors, its sidecar files (style axes, training.json, eval.json), the model
+model.safetensors, its sidecar files (style axes, the reader of ruled drawings, training.json, eval.json), the model
 card rendered for the repo id, and, from a run folder, the run's metrics.jsonl and
 command.txt. The card's figures are:
 
