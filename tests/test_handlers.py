@@ -259,3 +259,16 @@ def test_health_names_every_model(models):
     assert set(record["models"]) == {"GlyphVAE", "MuddleAutoencoder", "DigitClassifier", "ChooserEnsemble"}
     assert record["models"]["GlyphVAE"]["sha256"] == models.glyph_vae.model.weights_sha256[:16]
     assert record["models"]["GlyphVAE"]["source"] == "bundled (assets/glyph_vae)"
+
+
+def test_a_pad_corrected_by_the_user_enters_the_style_as_that_character(write_tab, tmp_path):
+    pads = [lined("g", 2, tmp_path), lined("K", 3, tmp_path)] + [""] * (STYLE_PADS - 2)
+    fixes = ["9", AS_READ] + [AS_READ] * (STYLE_PADS - 2)
+    style, note, *rest = write_tab.update_style(None, *pads, *fixes, write_tab.prior(),
+                                                *write_tab.start_positions(None))
+    reads = rest[:STYLE_PADS]
+    assert reads[0].startswith("read as **g**") and reads[0].endswith("it is **9**")
+    assert style.characters == "9K" and "(read as 9 K)" in note
+    # drawing on the pad again: its correction goes back to "as read"
+    out = write_tab.pad_drawn(0)(None, *pads, *fixes, write_tab.prior(), *write_tab.start_positions(None))
+    assert out[0] == AS_READ and out[1].characters == "gK"
