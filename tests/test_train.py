@@ -254,3 +254,26 @@ def test_tune_head_with_a_reader_of_its_own_keeps_every_other_weight_and_resumes
     assert [h["epoch"] for h in record["history"]] == [1, 2]
     assert record["history"][0] == one_epoch["history"][0]
     assert all(0 <= h["val_accuracy"] <= 1 for h in record["history"])
+
+
+def test_the_reader_recipe_adamw_one_cycle_moved_augmentation_and_a_feature_width(tmp_path, npz):
+    from glyph_vae import GlyphVAEConfig
+    from train import tune_head
+    from train.augment import augment_reader
+
+    x = torch.zeros(64, 1, 28, 28)
+    x[:, :, 8:20, 12:16] = 1.0
+    moved = augment_reader(x, torch.Generator().manual_seed(0), probability=1.0)
+    assert moved.shape == x.shape and 0 <= moved.min() and moved.max() <= 1
+    assert (moved - x).abs().flatten(1).sum(1).gt(1).float().mean() > 0.9  # nearly every glyph changed
+    assert torch.equal(augment_reader(x, torch.Generator().manual_seed(0), probability=0.0, stroke_share=0.0), x)
+
+    torch.manual_seed(0)
+    GlyphVAE(GlyphVAEConfig(channels=4, hidden=8, latent_dim=4)).save_pretrained(tmp_path / "m")
+    tune_head.main([str(tmp_path / "m"), "--epochs", "1", "--data", str(npz), "--batch-size", "32", "--threads", "1",
+                    "--reader-channels", "4", "--reader-hidden", "12", "--optimizer", "adamw", "--lr", "3e-3",
+                    "--augment-recipe", "moved", "--augment", "0.75", "--checkpoint", str(tmp_path / "head.pt")])
+    model = GlyphVAE.from_pretrained(tmp_path / "m")
+    assert model.config.reader_hidden == 12 and model.class_head[0].out_features == 12
+    record = json.loads((tmp_path / "m" / "training.json").read_text())[-1]
+    assert record["optimizer"] == "adamw" and record["augment_recipe"] == "moved"
