@@ -253,15 +253,16 @@ WIDE = set("mwMW")
 
 
 def ruled_strokes(char: str, rng: np.random.Generator, canvas: int, *, size: float | None = None,
-                  miss: float | None = None, aspect: float | None = None, slant: float | None = None
-                  ) -> list[np.ndarray]:
+                  miss: float | None = None, aspect: float | None = None, slant: float | None = None,
+                  sloppiness: float = 1.0) -> list[np.ndarray]:
     """The skeleton of `char` written on the lines of a `canvas` px pad, with a person's
     sloppiness: size 0.85-1.2x the guides (about the baseline), the baseline missed by up to
     4% of the canvas (`miss`, + is lower), width against height (`aspect`), slant, a small
-    rotation, a hand's wobble; any of the first four may be fixed. Pixel coordinates."""
+    rotation, a hand's wobble; any of the first four may be fixed. `sloppiness` > 1 widens the
+    random size and miss that far beyond a person's usual (2: 0.7-1.4x, up to 8%). Pixel coordinates."""
     top, bottom = PLACES[char]
-    size = rng.uniform(0.85, 1.2) if size is None else size
-    miss = rng.uniform(-0.04, 0.04) if miss is None else miss
+    size = 1 + sloppiness * (rng.uniform(0.85, 1.2) - 1) if size is None else size
+    miss = sloppiness * rng.uniform(-0.04, 0.04) if miss is None else miss
     base = GUIDES["base"]
     top, bottom = base - size * (base - top) + miss, base - size * (base - bottom) + miss
     body = size * (2 * X_HEIGHT if char.isupper() or char.isdigit() else 1.1 * X_HEIGHT)
@@ -290,13 +291,14 @@ def ruled_strokes(char: str, rng: np.random.Generator, canvas: int, *, size: flo
     return placed
 
 
-def ruled_drawing(char: str, seed: int, *, canvas: int | None = None, brush: float | None = None):
+def ruled_drawing(char: str, seed: int, *, canvas: int | None = None, brush: float | None = None,
+                  sloppiness: float = 1.0):
     """One drawing of `char` on a ruled pad (black ink on white, no guides, as the pad's PNG
     holds only the ink), reproducible from the seed."""
     rng = np.random.default_rng(seed)
     canvas = canvas or int(rng.integers(200, 401))
     brush = brush or float(rng.uniform(0.035, 0.09)) * canvas
-    return render_strokes(ruled_strokes(char, rng, canvas), canvas, brush)
+    return render_strokes(ruled_strokes(char, rng, canvas, sloppiness=sloppiness), canvas, brush)
 
 
 def ruled_style_example(style: str, char: str, seed: int, canvas: int = 400):
@@ -311,9 +313,11 @@ def ruled_style_example(style: str, char: str, seed: int, canvas: int = 400):
     return render_strokes(strokes, canvas, brush * cap / shape["height"])
 
 
-def ruled_set(chars: str = CHARSET, per_char: int = 20, seed: int = TEST_SEED) -> list[tuple[str, Any]]:
+def ruled_set(chars: str = CHARSET, per_char: int = 20, seed: int = TEST_SEED,
+              sloppiness: float = 1.0) -> list[tuple[str, Any]]:
     """Ruled drawings, `per_char` of each character; with the default seed, the ruled test set."""
-    return [(c, ruled_drawing(c, seed * 100_003 + i * 131 + ord(c))) for c in chars for i in range(per_char)]
+    return [(c, ruled_drawing(c, seed * 100_003 + i * 131 + ord(c), sloppiness=sloppiness))
+            for c in chars for i in range(per_char)]
 
 
 def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
