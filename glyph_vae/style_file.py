@@ -142,7 +142,9 @@ def style_to_file(style: Style, model, *, offsets: Mapping[str, float] | None = 
 
 
 def _logvar(std: np.ndarray) -> list[float]:
-    return [float(v) for v in 2.0 * np.log(np.asarray(std, np.float32).astype(np.float64))]
+    # math.log, not np.log: NumPy picks a vectorised log by CPU and version, and one that
+    # differs in the last bit makes a loaded style save back to other bytes than its file.
+    return [2.0 * math.log(float(v)) for v in np.asarray(std, np.float32)]
 
 
 # -- reading --------------------------------------------------------------------------------

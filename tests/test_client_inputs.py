@@ -170,6 +170,17 @@ def test_malformed_values_are_messages_not_faults_over_plain_http(app_url):
         for value in bad:
             event, data = call(app_url, api, with_value(args, value))
             assert event == "error" and isinstance(data.get("error"), str) and data["error"], (api, value, data)
+    # a value of the wrong shape in every other place: answered, or refused with a message
+    style = bundled_path("style_examples", "bold.json").read_text()
+    for api, args in {**DRAWING_ENDPOINTS, **STYLE_ENDPOINTS}.items():
+        good = with_value(args, style if api in STYLE_ENDPOINTS else None)
+        for position in range(len(args)):
+            for value in ({"a": {"b": 1}}, [[1]]):
+                data_in = list(good)
+                data_in[position] = value
+                event, data = call(app_url, api, data_in)
+                assert event == "complete" or (event == "error" and isinstance(data.get("error"), str)
+                                               and data["error"]), (api, position, value, data)
     event, data = call(app_url, "morph", [json.loads(bundled_path("style_examples", "bold.json").read_text()),
                                           json.loads(bundled_path("style_examples", "wide.json").read_text()), 5, 2])
     assert event == "error" and "The word to morph must be text" in data["error"]
