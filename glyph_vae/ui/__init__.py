@@ -46,8 +46,9 @@ MAX_REQUEST_BODY = 1_000_000
 # An MCP tool call carries its pictures inline (base64), so its body may hold an upload's worth.
 MAX_MCP_BODY = 14_000_000
 # Sessions whose page state Gradio keeps (each plain-HTTP call opens one, about 0.3 MB in
-# this app; the least recently used goes first). Gradio's default, 10,000, is 3 GB.
-SESSIONS_HELD = 1000
+# this app; the least recently used goes first). Gradio's default, 10,000, is 3 GB. A host
+# with more memory and many visitors can raise it (GLYPHVAE_SESSIONS_HELD).
+SESSIONS_HELD = int(os.environ.get("GLYPHVAE_SESSIONS_HELD", "1000"))
 # A local instance answers only requests addressed to the loopback host: a web page elsewhere
 # cannot reach it through a DNS name that it points at 127.0.0.1 (DNS rebinding).
 LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
