@@ -11,6 +11,7 @@ from ..serving import OutputFiles
 from ..style import Style, prior_style, slider_offset, slider_positions
 from ..writing import FULL_CHARACTER_SET, MAX_STYLE_DRAWINGS, MAX_TEXT_LENGTH, glyphs_for, style_from_drawings, write
 from .common import file_data, user_errors, warn
+from .inputs import client_images
 from .pad import drawing_pad, image_value
 from .styles import StyleFiles
 
@@ -50,7 +51,7 @@ class WriteTab:
         """Uploaded files and pads -> the style, what each pad was read as, and a note. The pads
         are ruled (read with their place on the lines); `fixes[i]`: the character pad i is, as
         the user says (AS_READ or empty: as read)."""
-        files, pads = list(files or []), list(pads)
+        files, pads = client_images(files, "Uploaded drawing"), client_images(list(pads), "Character")
         fixes = [f if f and f != AS_READ else None for f in list(fixes)[:len(pads)]]
         fixes += [None] * (len(pads) - len(fixes))
         style, readings = style_from_drawings(self.model, files + pads, ruled=[False] * len(files) + [True] * len(pads),
@@ -104,7 +105,7 @@ class WriteTab:
         rest are emptied, the uploads too); the text and the slider moves stay."""
         paths = example_drawings(name)
         pads = [image_value(p) for p in paths] + [""] * (STYLE_PADS - len(paths))
-        style, reads, note = self.style_from_inputs([], paths + [None] * (STYLE_PADS - len(paths)))
+        style, reads, note = self.style_from_inputs([], pads)
         note = note.replace("Style from", f"The **{name}** example: style from", 1)
         return (*pads, *[AS_READ] * STYLE_PADS, None, style, note, *reads, *self.carried_sliders(old, style, sliders))
 
