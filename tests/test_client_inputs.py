@@ -124,6 +124,7 @@ def test_malformed_styles_are_input_errors(value):
 
 DRAWING_ENDPOINTS = {  # endpoint -> (its arguments with a drawing, or a list of drawings, as X)
     "classify": ["X"],
+    "classify_ruled": ["X"],
     "confuse": ["3", "X", 1],
     "confuse_by": ["3", "X", 1, "balance"],
     "write": [["X"], "Hi", 0.0, 1],
