@@ -185,7 +185,7 @@ def slow_read_app(tmp_path, models):
 
     stats = {"calls": 0, "running": 0, "most_at_once": 0}
     lock = threading.Lock()
-    real_read = read_tab.read
+    real_read = read_tab.read_ruled  # the Read pad reads on the lines
 
     def slow_read(model, drawing):
         with lock:
@@ -199,7 +199,7 @@ def slow_read_app(tmp_path, models):
             with lock:
                 stats["running"] -= 1
 
-    read_tab.read = slow_read
+    read_tab.read_ruled = slow_read
     demo = build_demo(models, OutputFiles(tmp_path / "outputs"))
     options = launch_options()
     options.pop("mcp_server")
@@ -208,7 +208,7 @@ def slow_read_app(tmp_path, models):
         yield url, stats
     finally:
         demo.close()
-        read_tab.read = real_read
+        read_tab.read_ruled = real_read
 
 
 def test_strokes_faster_than_answers_do_not_pile_up_and_the_last_answer_shows(browser, slow_read_app):
@@ -222,7 +222,7 @@ def test_strokes_faster_than_answers_do_not_pile_up_and_the_last_answer_shows(br
     for i, char in enumerate(characters):
         draw_character(page, char, seed=i, every=3)
     strokes = sum(len(place_strokes(c, np.random.default_rng(i), 400)) for i, c in enumerate(characters))
-    final = read(GlyphVAE.from_pretrained(), pad_png(page, "#read-pad")).top(5)
+    final = read_ruled(GlyphVAE.from_pretrained(), pad_png(page, "#read-pad")).top(5)
     # The page ends on the reading of the drawing as it is now: its top five as gr.Label shows them.
     expected = [f"{c}\n{p:.0%}" for c, p in final.items()]
     page.wait_for_function("""(expected) => {
