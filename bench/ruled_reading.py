@@ -106,7 +106,6 @@ def main(argv=None) -> dict:
             event, data = call(url, "classify_ruled", [upload(http, str(path))])
             stray.append(event == "error" and "too small to read" in str(data).lower())
 
-    targets_a = np.array(targets)
 
     def share(reads: list[str], chars: str | None = None) -> tuple[float, int]:
         keep = [i for i, t in enumerate(targets) if chars is None or t in chars]
