@@ -1,6 +1,8 @@
 """Every tab's handlers, called in-process as Gradio calls them: no server, no browser."""
 from __future__ import annotations
 
+import base64
+import io
 import json
 
 import gradio as gr
@@ -105,6 +107,28 @@ def test_read_an_upload_that_is_not_an_image_names_it(read_tab, tmp_path):
     notes.write_text("not an image")
     with pytest.raises(gr.Error, match="notes.png is not an image"):
         read_tab.read_drawing(str(notes))
+
+
+def test_an_uploaded_picture_goes_into_the_pad_as_ink_and_is_read(read_tab, tmp_path):
+    """A photo-like upload (dark ink on grey paper, wider than the pad) is put in the pad as black
+    ink on a transparent square, and the pad's drawing reads as the upload does."""
+    from glyph_vae import normalize_glyph
+
+    ink = 255 - np.asarray(render_drawing("K", 3, canvas=400, brush=20).convert("L"))  # black on white
+    paper = np.full((600, 900), 200, np.uint8)
+    paper[100:500, 250:650] -= (ink.astype(np.float32) / 255 * 170).astype(np.uint8)
+    path = tmp_path / "photo.jpg"
+    Image.fromarray(paper).convert("RGB").save(path, quality=92)
+    pad, label, seen, redrawn, hint = read_tab.read_upload(str(path))
+    shown = Image.open(io.BytesIO(base64.b64decode(pad.split(",", 1)[1])))
+    assert shown.mode == "RGBA" and shown.size == (400, 400)
+    assert np.asarray(shown)[..., :3].max() == 0  # black ink; the paper is transparent
+    assert np.asarray(shown)[0, 0, 3] == 0 and np.asarray(shown)[..., 3].max() == 255
+    top = max(label, key=label.get)
+    again = read_tab.read_drawing(pad)[0]
+    assert top in "Kk" and max(again, key=again.get) == top
+    assert np.abs(normalize_glyph(pad) - normalize_glyph(str(path))).mean() < 0.02
+    assert read_tab.read_upload(None) == (gr.skip(),) * 5  # the upload removed: nothing changes
 
 
 def test_classify_endpoint_returns_the_label_format(read_tab):

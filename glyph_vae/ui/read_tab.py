@@ -9,7 +9,7 @@ from ..reading import Reading, read
 from ..render import glyph_image
 from ..serving import OutputFiles
 from .common import user_errors
-from .pad import drawing_pad, example_strip, image_value
+from .pad import drawing_pad, example_strip, image_value, picture_value
 
 CANVAS = 400  # px; big enough to draw with a mouse, small enough for a phone
 BRUSH_RADIUS = 14  # px: a felt-tip pen on a 400 px canvas (a 28 px wide stroke)
@@ -55,6 +55,13 @@ class ReadTab:
         if name not in EXAMPLES:
             raise gr.Error(f"There is no example drawing {name!r}.", print_exception=False)
         return (image_value(EXAMPLES[name]), *self.read_drawing(EXAMPLES[name]))
+
+    @user_errors
+    def read_upload(self, upload):
+        """An uploaded picture: its ink goes into the pad (to see what is read, or to draw over) and is read."""
+        if not upload:  # the upload removed: the pad and the reading stay as they are
+            return (gr.skip(),) * 5
+        return (picture_value(upload, CANVAS), *self.read_drawing(upload))
 
     @user_errors
     def classify(self, image: FileData) -> dict:
@@ -104,5 +111,5 @@ class ReadTab:
         # to a clear always comes after any reading still on its way, so it is the one left.
         pad.input(self.read_drawing, pad, outputs, show_progress="hidden", trigger_mode="always_last",
                   api_visibility="private")
-        upload.upload(self.read_drawing, upload, outputs, api_visibility="private")
+        upload.upload(self.read_upload, upload, [pad, *outputs], api_visibility="private")
         gr.api(self.classify, api_name="classify")
