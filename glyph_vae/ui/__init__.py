@@ -49,6 +49,8 @@ CSS = """
 .gradio-container:has(#read-pad [data-cleared]) :is(#read-label .container, #read-seen img, #read-redrawn img) {
   visibility: hidden; }
 footer { visibility: hidden; }
+/* The written page starts under its label chip and buttons, which Gradio floats over the image. */
+#write-output .image-container { padding-top: 34px; }
 /* A phone: every tab in view (not behind "..."), a shorter header, the reading close under the pad. */
 @media (max-width: 640px) {
   .tab-wrapper .tab-container button { padding: 6px 4px; font-size: 12.5px; }
@@ -61,6 +63,14 @@ footer { visibility: hidden; }
   .style-pad .pad-hint { font-size: 11px !important; }
   #read-pad .pad-frame, #read-pad .pad-tools, #confuse-pad .pad-frame, #confuse-pad .pad-tools {
     max-width: min(100%, 300px) !important; }
+  /* Write like me, its columns stacked: the pads, the written page, the style examples, the
+     text and settings, then uploads and the style file tools (folded). */
+  #write-layout { flex-direction: column !important; }
+  #write-style-column, #write-page-column { display: contents !important; }
+  #write-page-column > * { order: 4; }
+  #write-page-column > #write-output { order: 2; }
+  #write-style-try { order: 3; }
+  #write-style-keep { order: 5; }
 }
 .prose.load-warning { border-left: 4px solid #f59e0b; background: #fffbeb; padding: 6px 12px; border-radius: 4px; }
 """

@@ -26,6 +26,7 @@ from ..style import Style, mix_styles, slider_offset
 from ..style_file import (DEFAULT_NAME, MAX_NAME_LENGTH, LoadedStyle, check_style_name, style_from_file,
                           style_to_file)
 from ..writing import MAX_MORPH_WORD, MORPH_STEPS, morph, morph_weights
+from . import notes
 from .common import file_data, user_errors, warn
 from .downloads import Downloads
 
@@ -142,12 +143,15 @@ class StyleFiles:
     def page_and_file(self, style, text, randomness, seed, line_width, size, name, *sliders):
         """The tab's page and its style's file, written together: the file "Save my style"
         downloads is always the style of the page on show (the same style and sliders)."""
-        page = self.write_tab.write_ui(style, text, randomness, seed, line_width, size, *sliders)
+        from .write_tab import gaps_shown
+
+        with notes.collecting() as said:
+            page = self.write_tab.write_ui(style, text, randomness, seed, line_width, size, *sliders)
         try:
             saved = self.save_ui(style, name, *sliders)
         except gr.Error:  # a bad name: the name box's own change says so
             saved = gr.update()
-        return page, saved
+        return page, saved, gaps_shown(said)
 
     def replaced(self, style: Style, offsets: dict[str, float], note: str) -> tuple:
         """Outputs that put a style in the tab: the pads and uploads emptied (the page's style
@@ -301,7 +305,7 @@ class StyleFiles:
     def render(self) -> None:
         """Inside the Write tab: save, load (and the example style files), mix and morph; `wire`
         then connects them to the tab's style, once the tab has made its sliders."""
-        with gr.Accordion("Your style: save, load, mix, morph", open=True, elem_id="your-style"):
+        with gr.Accordion("Your style: save, load, mix, morph", open=False, elem_id="your-style"):
             with gr.Row(equal_height=True):
                 self.name = gr.Textbox(DEFAULT_NAME, label="Style name", max_length=MAX_NAME_LENGTH, scale=2,
                                        elem_id="style-name", show_label=True)

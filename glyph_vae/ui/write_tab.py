@@ -1,4 +1,6 @@
 """The "Write like me" tab: a few drawn characters give a style; any text is written in it."""
+import re
+
 import numpy as np
 import gradio as gr
 from gradio.data_classes import FileData
@@ -10,6 +12,7 @@ from ..render import glyph_image
 from ..serving import OutputFiles
 from ..style import Style, prior_style, slider_offset, slider_positions
 from ..writing import FULL_CHARACTER_SET, MAX_STYLE_DRAWINGS, MAX_TEXT_LENGTH, glyphs_for, style_from_drawings, write
+from . import notes
 from .common import file_data, user_errors, warn
 from .pad import drawing_pad, image_value
 from .styles import StyleFiles
@@ -23,8 +26,21 @@ LINE_WIDTHS = (400, 1600)  # px
 CAP_HEIGHTS = (24, 96)  # px
 EXAMPLE_STYLES = ("narrow", "wide", "light", "bold", "italic")
 EXAMPLE_ORDER = "AGK47"  # the characters of each example style, in the pads' order
+GAPS = "Left as gaps (not in 0-9, A-Z, a-z): "
 NO_STYLE_NOTE = ("No drawings yet, so this is the **average style**. Draw a few characters "
                  "(any of 0-9, A-Z, a-z) and the text is rewritten in your hand.")
+
+
+def gaps_note(unknown) -> str:
+    """The warning for characters left as gaps (the first 20 of them)."""
+    return GAPS + " ".join(repr(c) for c in unknown[:20])
+
+
+def gaps_shown(messages: list[str]) -> str:
+    """The Write tab's note under the text: the gaps of the page on show, or nothing."""
+    gaps = next((m for m in messages if m.startswith(GAPS)), "")
+    # Every ASCII punctuation mark backslash-escaped: a '*' or a '<' left as a gap shows as itself.
+    return "⚠️ " + GAPS + re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", gaps[len(GAPS):]) if gaps else ""
 
 
 def example_drawings(name: str) -> list[str]:
@@ -99,8 +115,9 @@ class WriteTab:
         return self.start_positions(style)
 
     # -- the page ----------------------------------------------------------------------
-    def page(self, style: Style, text, randomness, seed, *, line_width=1000, size=48) -> str:
-        """-> path of the page's PNG. Characters outside 0-9, A-Z, a-z become gaps and a warning."""
+    def page(self, style: Style, text, randomness, seed, *, line_width=1000, size=48, toast: bool = True) -> str:
+        """-> path of the page's PNG. Characters outside 0-9, A-Z, a-z become gaps and a warning
+        (a toast unless `toast` is False, and a note the PNG carries with the call's others)."""
         if text is None:
             raise NoTextError("Type some text to write.")
         randomness, seed = check_randomness(randomness), check_seed(seed)
@@ -108,8 +125,8 @@ class WriteTab:
         size = check_whole_number(size, "The capital height", *CAP_HEIGHTS)
         page = write(self.model, str(text), style, randomness, seed, cap_height=size, line_width=line_width)
         if page.unknown:
-            warn("Left as gaps (not in 0-9, A-Z, a-z): " + " ".join(repr(c) for c in page.unknown[:20]))
-        return self.files.png(page.image, f"glyphvae_{seed}")
+            (warn if toast else notes.record)(gaps_note(page.unknown))
+        return self.files.save(notes.png_bytes(page.image, notes.current()), f"glyphvae_{seed}.png")
 
     def styled(self, style: Style | None, sliders) -> Style:
         """The style as the page draws it: moved as far as the sliders were moved from its own place."""
@@ -120,8 +137,10 @@ class WriteTab:
 
     @user_errors
     def write_ui(self, style, text, randomness, seed, line_width, size, *sliders) -> str:
-        """The tab's page, in the style as the sliders have moved it."""
-        return self.page(self.styled(style, sliders), text, randomness, seed, line_width=line_width, size=size)
+        """The tab's page, in the style as the sliders have moved it. Gaps are said once, in the
+        note under the text (`gaps_shown`), not in a toast at every rewrite."""
+        return self.page(self.styled(style, sliders), text, randomness, seed, line_width=line_width, size=size,
+                         toast=False)
 
     # -- the API -------------------------------------------------------------------------
     @user_errors
@@ -171,8 +190,10 @@ class WriteTab:
         gr.Markdown("Draw a few characters in your own hand (any of 0-9, A-Z, a-z, one per box; empty boxes "
                     "are ignored), or pick a style to try. GlyphVAE infers the style and writes any text in it.")
         style_state = gr.State()
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=5, min_width=340):
+        # On a phone the columns stack; the CSS (glyph_vae.ui.CSS) then orders their parts so that
+        # the written page comes right under the pads, and the rest of the style tools after it.
+        with gr.Row(equal_height=False, elem_id="write-layout"):
+            with gr.Column(scale=5, min_width=340, elem_id="write-style-column"):
                 pads, reads = [], []
                 for row in range(0, STYLE_PADS, STYLE_PADS_PER_ROW):
                     with gr.Row(equal_height=False, elem_classes=["style-pad-row"]):
@@ -183,23 +204,27 @@ class WriteTab:
                                                         extra_classes=("style-pad",)))
                                 reads.append(gr.Markdown("*empty*", elem_id=f"style-read-{i}"))
                 style_note = gr.Markdown(NO_STYLE_NOTE, elem_id="style-note")
-                with gr.Row():
-                    clear = gr.Button("Clear all drawings", size="sm", elem_id="style-clear")
-                gr.Markdown("**Styles to try** (each replaces the drawings with five of its own):")
-                with gr.Row(elem_id="style-examples"):
-                    example_buttons = [gr.Button(name.capitalize(), size="sm", min_width=60,
-                                                 elem_id=f"style-example-{name}") for name in EXAMPLE_STYLES]
-                with gr.Accordion("Or upload pictures of your writing (one character each)", open=False):
-                    uploads = gr.File(label=f"Style drawings (up to {MAX_STYLE_DRAWINGS})", file_count="multiple",
-                                      file_types=["image"], type="filepath", elem_id="style-files")
-                style_files = StyleFiles(self, self.files)
-                style_files.render()
-            with gr.Column(scale=6, min_width=340):
-                page = gr.Image(label="In your hand (download with the button)", type="filepath", format="png",
+                with gr.Column(elem_id="write-style-try"):
+                    with gr.Row():
+                        clear = gr.Button("Clear all drawings", size="sm", elem_id="style-clear")
+                    gr.Markdown("**Styles to try** (each replaces the drawings with five of its own):")
+                    with gr.Row(elem_id="style-examples"):
+                        example_buttons = [gr.Button(name.capitalize(), size="sm", min_width=60,
+                                                     elem_id=f"style-example-{name}") for name in EXAMPLE_STYLES]
+                with gr.Column(elem_id="write-style-keep"):
+                    with gr.Accordion("Or upload pictures of your writing (one character each)", open=False):
+                        uploads = gr.File(label=f"Style drawings (up to {MAX_STYLE_DRAWINGS})",
+                                          file_count="multiple", file_types=["image"], type="filepath",
+                                          elem_id="style-files")
+                    style_files = StyleFiles(self, self.files)
+                    style_files.render()
+            with gr.Column(scale=6, min_width=340, elem_id="write-page-column"):
+                page = gr.Image(label="In your hand", type="filepath", format="png",
                                 buttons=["download", "fullscreen"], elem_id="write-output")
                 text = gr.Textbox(DEFAULT_TEXT, lines=3, max_length=MAX_TEXT_LENGTH, label="Text to write",
                                   info=f"0-9, A-Z, a-z, spaces and new lines; up to {MAX_TEXT_LENGTH} characters",
                                   elem_id="write-text")
+                gaps = gr.Markdown("", elem_id="write-gaps")
                 with gr.Row():
                     write_go = gr.Button("Write it", variant="primary", elem_id="write-go")
                     full_set = gr.Button("Full character set", elem_id="write-full-set")
@@ -223,7 +248,7 @@ class WriteTab:
                 page_inputs = [style_state, text, randomness, seed, line_width, size, *sliders]
                 # The page and the style file "Save my style" downloads are rewritten together.
                 rewrite = (style_files.page_and_file, [*page_inputs[:6], style_files.name, *sliders],
-                           [page, style_files.save_button])
+                           [page, style_files.save_button, gaps])
                 style_files.downloads.render(page_inputs[:6], sliders)
 
         style_outputs = [style_state, style_note, *reads, *sliders]
