@@ -51,6 +51,11 @@ def confuse_tab(models, tmp_path_factory):
     return ConfuseTab(confuser, models.glyph_vae.model, OutputFiles(tmp_path_factory.mktemp("confuse")))
 
 
+def values(updates) -> list[float]:
+    """The slider positions of the sliders' updates."""
+    return [update["value"] for update in updates]
+
+
 def drawing(char: str, seed: int = 1, tmp_path=None, **kw) -> str:
     """A drawing as a pad sends it: a PNG data URL."""
     path = tmp_path / f"{char}_{seed}.png"
@@ -146,7 +151,7 @@ def test_update_style_reads_each_pad_and_keeps_slider_moves(write_tab, tmp_path)
     before = write_tab.prior()
     moved = [p + (1.0 if k == 2 else 0.0) for k, p in enumerate(write_tab.start_positions(before))]  # slant +1
     style, note, *rest = write_tab.update_style(None, *pads, before, *moved)
-    reads, sliders = rest[:STYLE_PADS], rest[STYLE_PADS:]
+    reads, sliders = rest[:STYLE_PADS], values(rest[STYLE_PADS:])
     assert style.count == 1 and "Style from **1** drawing" in note
     assert reads[0].startswith("read as **A**") and reads[1] == "*empty*"
     start = write_tab.start_positions(style)
@@ -164,7 +169,7 @@ def test_an_example_replaces_the_drawings_and_keeps_the_moves(write_tab):
     assert pads[len(EXAMPLE_ORDER):] == ("",) * (STYLE_PADS - len(EXAMPLE_ORDER))
     assert uploads is None and style.count == len(EXAMPLE_ORDER)
     assert "italic" in note and reads[0].startswith("read as **A**")
-    sliders = pads_and_rest[2 * STYLE_PADS + 3:]
+    sliders = values(pads_and_rest[2 * STYLE_PADS + 3:])
     start = write_tab.start_positions(style)
     assert start[2] > 0.5  # the italic drawings put the slant well to the right
     assert sliders == pytest.approx([min(3.0, s + 0.5) for s in start], abs=0.011)
@@ -178,7 +183,28 @@ def test_clearing_clears_pads_and_uploads_and_says_so(write_tab):
     assert out[STYLE_PADS + 1].count == 0 and out[STYLE_PADS + 2] == NO_STYLE_NOTE
     assert out[STYLE_PADS + 3:2 * STYLE_PADS + 3] == tuple(["*empty*"] * STYLE_PADS)
     prior = write_tab.start_positions(None)
-    assert list(out[2 * STYLE_PADS + 3:]) == pytest.approx([p - 0.4 for p in prior], abs=0.011)
+    assert values(out[2 * STYLE_PADS + 3:]) == pytest.approx([p - 0.4 for p in prior], abs=0.011)
+
+
+def test_a_slider_range_follows_a_style_beyond_it_and_the_page_is_that_style(write_tab, tmp_path):
+    """A hand far out on an axis (here a style pushed 2 units past the slant range): the slider
+    stands at the style's own place, its range stretched to it, and writing with the slider
+    there writes the style itself; a move stays in the range; the range comes back after."""
+    base = write_tab.load_example("bold", write_tab.prior(), *write_tab.start_positions(None))[STYLE_PADS + 1]
+    axis = write_tab.axes[2]
+    far = base.shifted((axis.high + 2 - write_tab.start_positions(base)[2]) * axis.scale * axis.direction)
+    start = write_tab.start_positions(far)
+    assert start[2] == pytest.approx(axis.high + 2, abs=0.011)
+    updates = write_tab.reset_sliders(far)
+    assert updates[2]["value"] == start[2] and updates[2]["maximum"] >= start[2] and updates[2]["minimum"] == axis.low
+    assert (updates[0]["minimum"], updates[0]["maximum"]) == (write_tab.axes[0].low, write_tab.axes[0].high)
+    assert np.allclose(write_tab.styled(far, values(updates)).mean, far.mean, atol=1e-4)  # the true style
+    assert open(write_tab.write_ui(far, "Slant", 0.0, 1, 1000, 48, *values(updates)), "rb").read() == \
+        open(write_tab.write_ui(far, "Slant", 0.0, 1, 1000, 48, *start), "rb").read()
+    moved = write_tab.carried_sliders(far, far, [*start[:2], start[2] + 5, start[3]])
+    assert moved[2]["value"] == updates[2]["maximum"]  # a move past the stretched end stops there
+    back = write_tab.carried_sliders(far, base, values(updates))  # a style inside the range again
+    assert (back[2]["minimum"], back[2]["maximum"]) == (axis.low, axis.high)
 
 
 def test_write_ui_writes_a_png_and_the_same_inputs_give_the_same_bytes(write_tab):

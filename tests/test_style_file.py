@@ -91,7 +91,7 @@ def test_the_tab_saves_its_style_and_sliders_and_a_load_gives_the_same_page(tab,
     pads, uploads, loaded, note = out[:STYLE_PADS], out[STYLE_PADS], out[STYLE_PADS + 1], out[STYLE_PADS + 2]
     assert pads == ("",) * STYLE_PADS and uploads is None  # the drawings no longer make the style
     assert same_style(loaded, style) and "Bold and slanted" in note
-    restored = list(out[-len(sliders):])
+    restored = [update["value"] for update in out[-len(sliders):]]
     assert restored == sliders
     after = write_tab.write_ui(loaded, "Save me", 0.3, 11, 1000, 48, *restored)
     assert open(after, "rb").read() == open(before, "rb").read()

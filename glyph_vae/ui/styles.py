@@ -15,7 +15,6 @@ import io
 import re
 
 import gradio as gr
-import numpy as np
 from gradio.data_classes import FileData
 
 from ..errors import SettingError, check_randomness, check_seed
@@ -59,11 +58,10 @@ class StyleFiles:
         start = self.write_tab.start_positions(style)
         return {axis.name: float(s) - b for axis, s, b in zip(self.axes, sliders, start)}
 
-    def sliders_for(self, style: Style, offsets: dict[str, float]) -> list[float]:
-        """Where the sliders stand for a style moved by `offsets` (what the tab shows)."""
+    def sliders_for(self, style: Style, offsets: dict[str, float]) -> list[dict]:
+        """The sliders for a style moved by `offsets` (what the tab shows; updates with their ranges)."""
         start = self.write_tab.start_positions(style)
-        return [round(float(np.clip(b + offsets.get(axis.name, 0.0), axis.low, axis.high)), 2)
-                for axis, b in zip(self.axes, start)]
+        return self.write_tab.sliders_at([b + offsets.get(axis.name, 0.0) for axis, b in zip(self.axes, start)], start)
 
     def styled(self, loaded: LoadedStyle) -> Style:
         """A loaded style as pages draw it: moved by its offsets (the same move the tab's sliders make)."""

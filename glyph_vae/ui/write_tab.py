@@ -1,4 +1,5 @@
 """The "Write like me" tab: a few drawn characters give a style; any text is written in it."""
+import math
 import re
 
 import numpy as np
@@ -77,15 +78,26 @@ class WriteTab:
         return prior_style(self.model.config.latent_dim)
 
     def start_positions(self, style: Style | None) -> list[float]:
-        """Where the sliders stand for a style left as it is: its place on each axis."""
+        """Where the sliders stand for a style left as it is: its place on each axis (beyond an
+        axis's range too: the slider's range then follows it, see `sliders_at`)."""
         style = style if style is not None else self.prior()
-        return [round(float(np.clip(p, a.low, a.high)), 2) for p, a in zip(slider_positions(style, self.axes), self.axes)]
+        return [round(p, 2) for p in slider_positions(style, self.axes)]
 
-    def carried_sliders(self, old: Style | None, new: Style, sliders) -> list[float]:
-        """Slider positions for `new` that keep the user's moves made on `old`."""
+    def sliders_at(self, values, starts) -> list[dict]:
+        """Slider updates: each at its value, its range the axis's own or, for a style whose
+        own place lies beyond it, stretched to that place (so the slider shows the style the
+        page is written in); a user's move stays within the range."""
+        updates = []
+        for axis, value, start in zip(self.axes, values, starts):
+            low, high = min(axis.low, math.floor(start * 20) / 20), max(axis.high, math.ceil(start * 20) / 20)
+            updates.append(gr.update(value=round(float(np.clip(value, low, high)), 2), minimum=low, maximum=high))
+        return updates
+
+    def carried_sliders(self, old: Style | None, new: Style, sliders) -> list[dict]:
+        """Slider updates for `new` that keep the user's moves made on `old`."""
         before, after = self.start_positions(old), self.start_positions(new)
         moved = [float(s) - b if s is not None else 0.0 for s, b in zip(sliders, before)]
-        return [round(float(np.clip(a + m, axis.low, axis.high)), 2) for a, m, axis in zip(after, moved, self.axes)]
+        return self.sliders_at([a + m for a, m in zip(after, moved)], after)
 
     @user_errors
     def update_style(self, files, *rest):
@@ -112,7 +124,8 @@ class WriteTab:
                 *self.carried_sliders(old, style, sliders))
 
     def reset_sliders(self, style):
-        return self.start_positions(style)
+        start = self.start_positions(style)
+        return self.sliders_at(start, start)
 
     # -- the page ----------------------------------------------------------------------
     def page(self, style: Style, text, randomness, seed, *, line_width=1000, size=48, toast: bool = True) -> str:
@@ -241,9 +254,9 @@ class WriteTab:
                 with gr.Accordion("Fine-tune the style", open=bool(self.axes)):
                     if not self.axes:
                         gr.Markdown("This model has no style axes (style_axes.json), so there are no sliders.")
-                    sliders = [gr.Slider(axis.low, axis.high, value=p, step=0.05, label=axis.label,
-                                         elem_id=f"style-axis-{k}")
-                               for k, (axis, p) in enumerate(zip(self.axes, self.start_positions(None)))]
+                    sliders = [gr.Slider(update["minimum"], update["maximum"], value=update["value"], step=0.05,
+                                         label=axis.label, elem_id=f"style-axis-{k}")
+                               for k, (axis, update) in enumerate(zip(self.axes, self.reset_sliders(None)))]
                     reset = gr.Button("Reset to my style", size="sm", elem_id="style-reset")
                 page_inputs = [style_state, text, randomness, seed, line_width, size, *sliders]
                 # The page and the style file "Save my style" downloads are rewritten together.
