@@ -106,8 +106,21 @@ def note(page) -> str:
     return page.locator("#style-note").inner_text()
 
 
+def open_style_files(page) -> None:
+    """Unfold "Your style" (folded at first, so that the written page stays near the pads)."""
+    page.get_by_text("Your style: save, load, mix, morph").click()
+    page.wait_for_selector("#style-save", state="visible")
+
+
+def error_badges(page) -> list:
+    """The components marked with Gradio's red "Error" badge (an event that raised marks its outputs)."""
+    return page.evaluate("""() => [...document.querySelectorAll('[id] > .wrap')]
+        .filter(w => getComputedStyle(w).display !== 'none' && /error/i.test(w.innerText)).map(w => w.parentElement.id)""")
+
+
 def test_page_save_a_style_clear_the_drawings_load_it_and_get_the_same_page(write_page, tmp_path):
     page = write_page
+    open_style_files(page)
     before = output_src(page)
     page.click("#style-example-italic")
     page.wait_for_function("() => /italic example/.test(document.querySelector('#style-note').innerText)",
@@ -139,6 +152,8 @@ def test_page_save_a_style_clear_the_drawings_load_it_and_get_the_same_page(writ
     upload_input(page, "#style-load").set_input_files(str(broken))
     page.wait_for_selector(".toast-body.error", timeout=30_000)
     assert "not valid JSON" in page.locator(".toast-body.error").first.inner_text()
+    assert page.locator(".toast-body.error").count() == 1  # one message
+    assert error_badges(page) == []  # and no component marked: the page keeps its look
     assert "average style" in note(page) and output_src(page) == average  # the style is kept as it was
 
     upload_input(page, "#style-load").set_input_files(str(saved))
@@ -152,6 +167,7 @@ def test_page_save_a_style_clear_the_drawings_load_it_and_get_the_same_page(writ
 
 def test_page_an_example_file_then_a_second_file_morphed_and_mixed(write_page, tmp_path):
     page = write_page
+    open_style_files(page)
     before = output_src(page)
     page.click("#style-file-narrow")
     page.wait_for_function("() => /example style file Narrow/.test(document.querySelector('#style-note').innerText)",

@@ -76,6 +76,26 @@ footer { visibility: hidden; }
 """
 
 
+# Run once when the page loads:
+# - Enter in a slider's number box applies the number, as leaving the box does: Gradio's slider
+#   box fires its `release` event only on blur, so Enter blurs it (the seed box, a gr.Number,
+#   has Enter of its own: its `submit`).
+# - On a phone, messages (toasts) show at the bottom of the screen, the newest only: Gradio
+#   stacks them at the top, over the page. A <style> of its own, since Gradio scopes the
+#   app's CSS to its container, and the toasts lie outside it.
+PAGE_JS = """() => {
+  document.addEventListener('keydown', (event) => {
+    const box = event.target;
+    if (event.key === 'Enter' && box instanceof HTMLInputElement && box.dataset.testid === 'number-input') box.blur();
+  }, true);
+  const style = document.createElement('style');
+  style.textContent = `@media (max-width: 640px) {
+    .toast-wrap { top: auto !important; bottom: 12px; }
+    .toast-wrap > :not(:last-child) { display: none; } }`;
+  document.head.appendChild(style);
+}"""
+
+
 class Health:
     """/health: computed once at start-up, so it answers at the framework's own speed."""
 
@@ -111,6 +131,7 @@ def build_demo(models: AppModels, files: OutputFiles | None = None) -> gr.Blocks
         with gr.Tab("Confuse this digit", id="confuse"):
             ConfuseTab(confuser, models.glyph_vae.model, files).render()
         gr.api(Health(models).health, api_name="health")
+        demo.load(None, js=PAGE_JS)
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", ANALYTICS_EVERY)  # read when the queue is made
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
     return demo

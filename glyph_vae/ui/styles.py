@@ -70,13 +70,14 @@ class StyleFiles:
         return loaded.style.shifted(slider_offset(self.axes, [0.0] * len(self.axes),
                                                   [loaded.offsets.get(a.name, 0.0) for a in self.axes]))
 
-    def load(self, source, what: str = "The style file") -> LoadedStyle:
-        """A style file (path, bytes or Gradio file value) read and checked; its warnings shown."""
+    def load(self, source, what: str = "The style file", *, say: bool = True) -> LoadedStyle:
+        """A style file (path, bytes or Gradio file value) read and checked; its warnings shown
+        (unless `say` is False: a check before the load that says them)."""
         if source is None:
             raise SettingError(f"{what} is missing: send a style file (the .json that \"Save my style\" or "
                                "/style makes).")
         loaded = style_from_file(source, self.model)
-        for message in loaded.warnings:
+        for message in loaded.warnings if say else ():
             warn(message)
         return loaded
 
@@ -122,14 +123,14 @@ class StyleFiles:
         return LoadedStyle(style, self.offsets(style, sliders),
                            StyleInfo(name, style.characters, identity["sha256"], identity["config"]), [])
 
-    def second(self, choice, upload) -> LoadedStyle:
+    def second(self, choice, upload, *, say: bool = True) -> LoadedStyle:
         """The tab's second style: the uploaded file or an example style file."""
         if choice in EXAMPLE_STYLE_FILES:
-            return self.load(str(example_style_file(choice)))
+            return self.load(str(example_style_file(choice)), say=say)
         if upload is None:
             raise SettingError("Load a second style file first (\"Load a second style\"), or choose an example style "
                                "as the second style.")
-        return self.load(upload, "The second style file")
+        return self.load(upload, "The second style file", say=say)
 
     # -- the tab's handlers ----------------------------------------------------------------
     @user_errors
@@ -165,6 +166,18 @@ class StyleFiles:
         warning = " **It was made with other weights: see the warning.**" if loaded.warnings else ""
         return (f"{how} **{loaded.info.name}**: a style from {drawings}{read}.{warning} Drawing in a box "
                 "starts a new style from the drawings.")
+
+    # A refusal of an event's inputs marks every output of the event with a red "Error" badge
+    # (Gradio 6); "Load a style" and "Mix" replace seventeen. So the tab first checks what they
+    # would refuse, in an event with no outputs (the refusal is one message, and the tab keeps
+    # its look), and loads or mixes only on its success.
+    @user_errors
+    def check_load(self, upload) -> None:
+        self.load(upload, say=False)
+
+    @user_errors
+    def check_mix(self, style, choice, upload, weight, *sliders) -> None:
+        self.mixed(self.current(style, sliders, "your style"), self.second(choice, upload, say=False), weight)
 
     @user_errors
     def load_ui(self, upload):
@@ -350,12 +363,14 @@ class StyleFiles:
         replaced = [*pads, uploads, style_state, style_note, *reads, *sliders]
         saving = [style_state, self.name, *sliders]
         self.name.change(self.save_ui, saving, self.save_button, show_progress="hidden", **quiet)
-        write_page(self.load_button.upload(self.load_ui, self.load_button, replaced, **quiet))
+        write_page(self.load_button.upload(self.check_load, self.load_button, None, **quiet).success(
+            self.load_ui, self.load_button, replaced, **quiet))
         for n, button in zip(EXAMPLE_STYLE_FILES, self.example_buttons):
             write_page(button.click(self.load_example_ui, gr.State(n), replaced, **quiet))
         self.other.upload(user_errors(self.second_ui), self.other, self.choice, **quiet)
-        write_page(self.mix_button.click(self.mix_ui, [style_state, self.choice, self.other, self.weight, *sliders],
-                                         replaced, **quiet))
+        mixing = [style_state, self.choice, self.other, self.weight, *sliders]
+        write_page(self.mix_button.click(self.check_mix, mixing, None, **quiet).success(
+            self.mix_ui, mixing, replaced, **quiet))
         self.morph_button.click(self.morph_ui, [style_state, self.choice, self.other, self.word, self.steps,
                                                 *sliders], [self.gif, self.strip], **quiet)
         gr.api(self.style, api_name="style")

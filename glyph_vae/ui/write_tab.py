@@ -280,7 +280,9 @@ class WriteTab:
                          [*pads, uploads, *style_outputs], **quiet).then(*rewrite, **quiet)
         clear.click(self.clear_drawings, [style_state, *sliders], [*pads, uploads, *style_outputs], **quiet).then(
             *rewrite, **quiet)
-        for trigger in (write_go.click, text.submit, randomness.release, seed.submit, line_width.release,
+        # A number typed in a box applies on Enter and on leaving the box: the seed box's own events,
+        # and a slider's box's release (which glyph_vae.ui's NUMBER_BOX_JS also fires on Enter).
+        for trigger in (write_go.click, text.submit, randomness.release, seed.submit, seed.blur, line_width.release,
                         size.release, *[s.release for s in sliders]):
             trigger(*rewrite, **quiet)
         full_set.click(lambda: FULL_CHARACTER_SET, None, text, queue=False, **quiet).then(
