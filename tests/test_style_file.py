@@ -339,6 +339,8 @@ def test_warnings_travel_in_the_files_the_api_answers_with(tab, model, good, tmp
     assert "Left as gaps (not in 0-9, A-Z, a-z): '!'" in svg
     from xml.etree import ElementTree
     ElementTree.fromstring(svg)  # still a well-formed SVG
+    gif = Image.open(tab.morph({"path": str(path)}, {"path": str(example_style_file("wide"))}, "Hi", 3)["path"])
+    assert "0123456789abcdef" in gif.info["comment"].decode() and gif.n_frames == 4  # frames intact
 
 
 def test_the_page_says_its_gaps_once_under_the_text_not_in_a_toast_per_rewrite(tab, monkeypatch):

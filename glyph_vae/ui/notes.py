@@ -5,7 +5,8 @@ queue's event stream, but its plain HTTP API (`/gradio_api/call/...`) leaves tho
 messages out, gradio_client's `predict` returns only the result, and the MCP server
 returns only the outputs. So a warning an API caller must be able to read also goes into
 the file it concerns, where every caller finds it: a PNG's `Warning` text chunk (a
-keyword the PNG specification defines for this), an SVG's `<metadata id="warnings">`.
+keyword the PNG specification defines for this), an SVG's `<metadata id="warnings">`, a
+GIF's comment.
 
     with collecting() as notes:   # each handler call (glyph_vae.ui.common.user_errors)
         warn("Left as gaps ...")   # a toast, a log line, and a note
@@ -78,3 +79,17 @@ def svg_with_notes(svg: str, notes: list[str] | None) -> str:
     end = svg.index(">", svg.index("<svg")) + 1
     block = '<metadata id="warnings">' + "\n".join(html.escape(n, quote=False) for n in notes) + "</metadata>"
     return svg[:end] + block + svg[end:]
+
+
+def gif_with_notes(gif: bytes, notes: list[str] | None) -> bytes:
+    """A GIF with the notes in a Comment Extension right after its header and colour table (where
+    readers find it first: Pillow's `Image.open(path).info["comment"]`), one a line."""
+    if not notes:
+        return gif
+    if gif[:6] not in (b"GIF87a", b"GIF89a"):
+        raise ValueError("not a GIF")
+    packed = gif[10]
+    end = 13 + (3 * 2 ** ((packed & 7) + 1) if packed & 0x80 else 0)  # header, screen, global colours
+    text = "\n".join(notes).encode("utf-8")
+    blocks = b"".join(bytes([len(text[i:i + 255])]) + text[i:i + 255] for i in range(0, len(text), 255))
+    return b"GIF89a" + gif[6:end] + b"\x21\xfe" + blocks + b"\x00" + gif[end:]

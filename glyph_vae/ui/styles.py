@@ -111,7 +111,8 @@ class StyleFiles:
         buffer = io.BytesIO()
         strip.save(buffer, format="PNG", compress_level=6)
         stem = file_stem(str(word))
-        return (self.files.save(page_gif(frames), f"morph_{stem}_{len(frames)}.gif"),
+        gif = notes.gif_with_notes(page_gif(frames), notes.current())
+        return (self.files.save(gif, f"morph_{stem}_{len(frames)}.gif"),
                 self.files.save(buffer.getvalue(), f"morph_{stem}_{len(frames)}_strip.png"))
 
     def current(self, style: Style | None, sliders, name: str = "My style") -> LoadedStyle:
