@@ -55,7 +55,7 @@ def every_tab(page, draw, shot, *, read_height: int, write_height: int) -> None:
     page.locator("#confuse-digit label", has_text="7").click()
     page.fill("#confuse-seed input", "3")
     page.click("#confuse-go")
-    page.wait_for_selector("#confuse-map img", timeout=60_000)
+    page.wait_for_selector("#confuse-map img", state="attached", timeout=60_000)  # folded away on a phone
     images_loaded(page)
     page.evaluate("() => window.scrollTo(0, 0)")
     shot(page, "confuse", None)
