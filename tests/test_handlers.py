@@ -18,11 +18,12 @@ from glyph_vae.ui.confuse_tab import ConfuseTab
 from glyph_vae.ui.pad import image_value
 from glyph_vae.ui.read_tab import BLANK_HINT, ReadTab
 from glyph_vae.ui.write_tab import EXAMPLE_ORDER, NO_STYLE_NOTE, STYLE_PADS, WriteTab
+from harness.uploads import uploaded
 
 
 def file_value(path) -> dict:
-    """An uploaded file as Gradio hands it to a gr.api endpoint."""
-    return {"path": str(path), "orig_name": path.name if hasattr(path, "name") else None,
+    """An uploaded file as Gradio hands it to a gr.api endpoint: its copy in the upload folder."""
+    return {"path": uploaded(path), "orig_name": path.name if hasattr(path, "name") else None,
             "meta": {"_type": "gradio.FileData"}}
 
 
@@ -111,7 +112,7 @@ def test_read_an_upload_that_is_not_an_image_names_it(read_tab, tmp_path):
     notes = tmp_path / "notes.png"
     notes.write_text("not an image")
     with pytest.raises(gr.Error, match="notes.png is not an image"):
-        read_tab.read_drawing(str(notes))
+        read_tab.read_drawing(uploaded(notes))
 
 
 def test_an_uploaded_picture_goes_into_the_pad_as_ink_and_is_read(read_tab, tmp_path):
@@ -124,7 +125,7 @@ def test_an_uploaded_picture_goes_into_the_pad_as_ink_and_is_read(read_tab, tmp_
     paper[100:500, 250:650] -= (ink.astype(np.float32) / 255 * 170).astype(np.uint8)
     path = tmp_path / "photo.jpg"
     Image.fromarray(paper).convert("RGB").save(path, quality=92)
-    pad, label, seen, redrawn, hint = read_tab.read_upload(str(path))
+    pad, label, seen, redrawn, hint = read_tab.read_upload(uploaded(path))
     shown = Image.open(io.BytesIO(base64.b64decode(pad.split(",", 1)[1])))
     assert shown.mode == "RGBA" and shown.size == (400, 400)
     assert np.asarray(shown)[..., :3].max() == 0  # black ink; the paper is transparent

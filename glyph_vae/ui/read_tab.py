@@ -2,13 +2,14 @@
 import gradio as gr
 from gradio.data_classes import FileData
 
-from ..errors import BlankDrawingError, UnreadableImageError
+from ..errors import BlankDrawingError, UnreadableImageError, shown
 from ..hub import bundled_path
 from ..model import GlyphVAE
 from ..reading import Reading, read
 from ..render import glyph_image
 from ..serving import OutputFiles
 from .common import user_errors
+from .inputs import client_image
 from .pad import drawing_pad, example_strip, image_value, picture_value
 
 CANVAS = 400  # px; big enough to draw with a mouse, small enough for a phone
@@ -42,6 +43,7 @@ class ReadTab:
     def read_drawing(self, drawing):
         """A pad's drawing or an uploaded file -> (top-5 label, the glyph the model saw, its
         redrawing, the hint). A blank pad is not an error: it asks for a drawing."""
+        drawing = client_image(drawing)
         try:
             reading = read(self.model, drawing)
         except BlankDrawingError:
@@ -53,15 +55,16 @@ class ReadTab:
         """An example drawing clicked: it goes into the pad (to look at, or to draw over) and is read."""
         name = getattr(event, "name", None)
         if name not in EXAMPLES:
-            raise gr.Error(f"There is no example drawing {name!r}.", print_exception=False)
-        return (image_value(EXAMPLES[name]), *self.read_drawing(EXAMPLES[name]))
+            raise gr.Error(f"There is no example drawing {shown(name)}.", print_exception=False)
+        drawing = image_value(EXAMPLES[name])
+        return (drawing, *self.read_drawing(drawing))
 
     @user_errors
     def read_upload(self, upload):
         """An uploaded picture: its ink goes into the pad (to see what is read, or to draw over) and is read."""
         if not upload:  # the upload removed: the pad and the reading stay as they are
             return (gr.skip(),) * 5
-        return (picture_value(upload, CANVAS), *self.read_drawing(upload))
+        return (picture_value(client_image(upload, "The picture"), CANVAS), *self.read_drawing(upload))
 
     @user_errors
     def classify(self, image: FileData) -> dict:
@@ -79,7 +82,7 @@ class ReadTab:
         """
         if not image:
             raise UnreadableImageError("Send an image of one character (PNG, JPEG, WebP, GIF or BMP).")
-        return label_value(read(self.model, image))
+        return label_value(read(self.model, client_image(image, "The image")))
 
     # -- the page ------------------------------------------------------------------------
     def render(self) -> None:

@@ -1,6 +1,5 @@
 """The "Write like me" tab: a few drawn characters give a style; any text is written in it."""
 import math
-import re
 
 import numpy as np
 import gradio as gr
@@ -14,7 +13,8 @@ from ..serving import OutputFiles
 from ..style import Style, prior_style, slider_offset, slider_positions
 from ..writing import FULL_CHARACTER_SET, MAX_STYLE_DRAWINGS, MAX_TEXT_LENGTH, glyphs_for, style_from_drawings, write
 from . import notes
-from .common import file_data, user_errors, warn
+from .common import file_data, markdown_text, user_errors, warn
+from .inputs import client_images
 from .pad import drawing_pad, image_value
 from .styles import StyleFiles
 
@@ -40,8 +40,7 @@ def gaps_note(unknown) -> str:
 def gaps_shown(messages: list[str]) -> str:
     """The Write tab's note under the text: the gaps of the page on show, or nothing."""
     gaps = next((m for m in messages if m.startswith(GAPS)), "")
-    # Every ASCII punctuation mark backslash-escaped: a '*' or a '<' left as a gap shows as itself.
-    return "⚠️ " + GAPS + re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", gaps[len(GAPS):]) if gaps else ""
+    return "⚠️ " + GAPS + markdown_text(gaps[len(GAPS):]) if gaps else ""  # a '*' or a '<' shows as itself
 
 
 def example_drawings(name: str) -> list[str]:
@@ -63,7 +62,7 @@ class WriteTab:
     # -- style ---------------------------------------------------------------------------
     def style_from_inputs(self, files, pads) -> tuple[Style, list[str], str]:
         """Uploaded files and pads -> the style, what each pad was read as, and a note."""
-        files = list(files or [])
+        files, pads = client_images(files, "Uploaded drawing"), client_images(list(pads), "Character")
         style, readings = style_from_drawings(self.model, files + list(pads))
         pad_readings = readings[len(files):]
         reads = [f"read as **{r.character}** ({r.probabilities.max():.0%})" if r else "*empty*" for r in pad_readings]
@@ -113,7 +112,7 @@ class WriteTab:
         rest are emptied, the uploads too); the text and the slider moves stay."""
         paths = example_drawings(name)
         pads = [image_value(p) for p in paths] + [""] * (STYLE_PADS - len(paths))
-        style, reads, note = self.style_from_inputs([], paths + [None] * (STYLE_PADS - len(paths)))
+        style, reads, note = self.style_from_inputs([], pads)
         note = note.replace("Style from", f"The **{name}** example: style from", 1)
         return (*pads, None, style, note, *reads, *self.carried_sliders(old, style, sliders))
 
