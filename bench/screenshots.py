@@ -15,8 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def images_loaded(page) -> None:
-    """Every image on the page has arrived and been decoded."""
-    page.wait_for_function("() => [...document.images].every((img) => img.complete && img.naturalWidth > 0)")
+    """Every image shown on the page has arrived and been decoded. Gradio's images load lazily,
+    so those below the screen (a whole-page shot takes them) are asked for at once; one folded
+    away is never shown and never loads."""
+    page.evaluate("() => document.querySelectorAll('img[loading=lazy]').forEach((img) => { img.loading = 'eager'; })")
+    page.wait_for_function("() => [...document.images].every((img) => img.getClientRects().length === 0"
+                           " || (img.complete && img.naturalWidth > 0))")
 
 
 def settled(page, selector: str, quiet_ms: int = 800) -> None:
