@@ -210,7 +210,7 @@ def test_a_slider_range_follows_a_style_beyond_it_and_the_page_is_that_style(wri
     """A hand far out on an axis (here a style pushed 2 units past the slant range): the slider
     stands at the style's own place, its range stretched to it, and writing with the slider
     there writes the style itself; a move stays in the range; the range comes back after."""
-    base = write_tab.load_example("bold", write_tab.prior(), *write_tab.start_positions(None))[STYLE_PADS + 1]
+    base = write_tab.load_example("bold", write_tab.prior(), *write_tab.start_positions(None))[2 * STYLE_PADS + 1]
     axis = write_tab.axes[2]
     far = base.shifted((axis.high + 2 - write_tab.start_positions(base)[2]) * axis.scale * axis.direction)
     start = write_tab.start_positions(far)
