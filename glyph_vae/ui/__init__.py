@@ -67,6 +67,11 @@ CSS = """
 .style-fix { flex: 0 0 74px !important; min-width: 0 !important; }
 .style-fix .wrap { min-height: 0 !important; padding: 0 4px !important; }
 .style-fix input { height: 24px !important; font-size: 12px !important; }
+@media (max-width: 640px) {  /* three pads to a row: the box goes under what was read */
+  .style-read-row { flex-wrap: wrap !important; }
+  .style-read-row > .prose { flex-basis: 100% !important; font-size: 12px; }
+  .style-fix { flex: 1 1 100% !important; margin-top: -6px !important; }
+}
 /* A cleared Read pad: what was read from the drawing that is gone stays hidden until the pad's own answer. */
 .gradio-container:has(#read-pad [data-cleared]) :is(#read-label .container, #read-seen img, #read-redrawn img) {
   visibility: hidden; }
