@@ -512,17 +512,17 @@ class Confuser:
         return chosen, extra, rounds_taken
 
     def confuse(self, digit: int, seed: int, drawing: np.ndarray | None = None,
-                rounds: int = 3, splits: int = 8, criterion: str = "balance", maker: str = "autoencoder"
+                rounds: int = 3, splits: int = 8, criterion: str = "balance", maker: str | None = None
                 ) -> MuddleResult:
         """One muddle of `digit` (from a random pool image, or the user's normalised drawing),
-        made by `maker` ("autoencoder" or "class_mix") and chosen by `criterion`: "balance" (the
+        made by `maker` ("class_mix" or "autoencoder"; None: the first this confuser can use) and chosen by `criterion`: "balance" (the
         scorers' closest 50/50, bisecting when needed) or "far_from_both" (the path's frame
         maximising mse(frame, path start) + mse(frame, path end))."""
         if not 0 <= int(digit) <= 9:
             raise SettingError(f"The digit must be one of 0-9, not {digit}.")
         digit = int(digit)
         criterion = check_criterion(criterion)
-        maker = check_maker(maker)
+        maker = check_maker(maker) if maker is not None else self.makers[0]
         if maker not in self.makers:
             raise MakerError("The class_mix maker needs GlyphVAE: make the confuser with glyph_vae=.")
         rng = np.random.default_rng(seed)
