@@ -127,7 +127,7 @@ def read_pictures(pictures: np.ndarray) -> np.ndarray:
         raise ValueError(f"expected uint8 square pictures whose side is a multiple of 28, not "
                          f"{pictures.dtype} {pictures.shape}")
     block = _block_mean_matrix(pictures.shape[1] // 28)
-    ink = 1.0 - torch.from_numpy(pictures).float() / 255.0
+    ink = 1.0 - torch.from_numpy(pictures if pictures.flags.writeable else pictures.copy()).float() / 255.0
     return (block @ ink @ block.T).numpy()
 
 

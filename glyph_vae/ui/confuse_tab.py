@@ -84,8 +84,13 @@ class ConfuseTab:
     @user_errors
     def confuse_ui(self, digit, drawing, seed, criterion="balance", maker=DEFAULT_MAKER):
         """The tab: the pictures, the summary, the result (for the details) and the digit that
-        was used (the radio follows a drawing)."""
-        outputs, result = self.answer(digit, drawing, seed, criterion, maker)
+        was used (the radio follows a drawing). A drawing that reads as a letter empties the
+        pictures and leaves its message for the verdict, in place of the answer: one message
+        that the next stroke replaces, where toasts would pile up at every pen-up."""
+        try:
+            outputs, result = self.answer(digit, drawing, seed, criterion, maker)
+        except NotADigitError as refused:
+            return None, None, None, None, None, str(refused), gr.update()
         return (*outputs, result, str(result.digit))
 
     @user_errors
@@ -98,6 +103,8 @@ class ConfuseTab:
         """The path strip with each frame's two top digits, the latent map and the verdict."""
         if result is None:
             return None, None, ""
+        if isinstance(result, str):  # the drawing was refused: its message stands in the verdict's place
+            return None, None, f"**{result}**"
         frames, captions, chosen = [], [], None
         for i, f in enumerate(result.shown_path):
             top = np.argsort(-f.probs)[:2]
