@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from .chooser import MEMBERS as CHOOSER_MEMBERS
-from .errors import BlankDrawingError, SettingError
+from .errors import BlankDrawingError, SettingError, shown
 from .muddle import MuddleAutoencoder
 from .preprocess import normalize_ink
 from .style import INK_FLOOR, INK_SPAN, full_strength
@@ -277,7 +277,7 @@ CRITERIA = ("balance", "far_from_both")
 def check_criterion(criterion) -> str:
     value = "balance" if criterion is None or str(criterion).strip() == "" else str(criterion).strip()
     if value not in CRITERIA:
-        raise CriterionError(f"The criterion must be one of {', '.join(CRITERIA)}, not {criterion!r}.")
+        raise CriterionError(f"The criterion must be one of {', '.join(CRITERIA)}, not {shown(criterion)}.")
     return value
 
 
@@ -290,7 +290,7 @@ DEFAULT_MAKER = MAKERS[0]
 def check_maker(maker) -> str:
     value = DEFAULT_MAKER if maker is None or str(maker).strip() == "" else str(maker).strip()
     if value not in MAKERS:
-        raise MakerError(f"The muddle maker must be one of {', '.join(MAKERS)}, not {maker!r}.")
+        raise MakerError(f"The muddle maker must be one of {', '.join(MAKERS)}, not {shown(maker)}.")
     return value
 
 

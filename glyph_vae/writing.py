@@ -20,7 +20,7 @@ from PIL import Image
 from .layout import Page, layout_text
 from .model import CHARSET, GlyphVAE
 from .errors import (BlankDrawingError, GlyphError, NoTextError, SettingError, TextTooLongError,
-                     TooManyDrawingsError, check_whole_number)
+                     TooManyDrawingsError, check_whole_number, shown)
 from .preprocess import normalize_glyph
 from .reading import Reading, read_glyphs_and_posteriors
 from .style import Style, check_characters, combine_posteriors, draw_glyphs, mix_styles, prior_style
@@ -60,6 +60,8 @@ def style_from_drawings(model: GlyphVAE, drawings: Sequence[Any]) -> tuple[Style
 
 
 def check_text(text: str | None) -> str:
+    if text is not None and not isinstance(text, str):
+        raise NoTextError(f"The text to write must be text, not {type(text).__name__} {shown(text)}.")
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > MAX_TEXT_LENGTH:
         raise TextTooLongError(f"The text has {len(text):,} characters; at most {MAX_TEXT_LENGTH} are written at once.")
@@ -99,7 +101,7 @@ def page_shapes(page: Page, kind: str = "outline") -> list:
     from .vector import TRACE_CAP, centre_lines, outline
 
     if kind not in SVG_KINDS:
-        raise SettingError(f"The kind of SVG must be one of {', '.join(SVG_KINDS)}, not {kind!r}.")
+        raise SettingError(f"The kind of SVG must be one of {', '.join(SVG_KINDS)}, not {shown(kind)}.")
     make = outline if kind == "outline" else centre_lines
     return [make(glyph, placed.char, TRACE_CAP) for glyph, placed in zip(page.sources, page.glyphs)]
 
@@ -137,6 +139,8 @@ def morph_weights(steps) -> list[float]:
 
 
 def check_morph_word(word) -> str:
+    if word is not None and not isinstance(word, str):
+        raise NoTextError(f"The word to morph must be text, not {type(word).__name__} {shown(word)}.")
     word = (word or "").strip()
     if not word:
         raise NoTextError("Type a word to morph: letters (A-Z, a-z) or digits (0-9).")

@@ -6,13 +6,14 @@ from PIL import Image
 
 from ..confuse import (CRITERIA, DEFAULT_MAKER, MAKERS, Confuser, MuddleResult, check_criterion, check_maker,
                        latent_map)
-from ..errors import BlankDrawingError, SettingError, UserInputError, check_seed
+from ..errors import BlankDrawingError, SettingError, UserInputError, check_seed, shown
 from ..model import CHARSET, GlyphVAE
 from ..preprocess import normalize_glyph
 from ..reading import read_glyphs
 from ..render import glyph_image, labelled_strip, path_gif
 from ..serving import OutputFiles
 from .common import file_data, user_errors
+from .inputs import client_image
 from .pad import drawing_pad
 from .read_tab import BRUSH_RADIUS, CANVAS
 
@@ -48,6 +49,7 @@ class ConfuseTab:
         criterion = check_criterion(criterion)
         maker = check_maker(maker)
         glyph = None
+        drawing = client_image(drawing)
         if drawing is not None:
             try:
                 glyph = normalize_glyph(drawing)
@@ -62,7 +64,7 @@ class ConfuseTab:
             digit = int(read_as)
         else:
             if digit is None or str(digit).strip() not in DIGITS:
-                raise SettingError(f"Choose a digit from 0 to 9 (not {digit!r}), or draw one.")
+                raise SettingError(f"Choose a digit from 0 to 9 (not {shown(digit)}), or draw one.")
             digit = int(str(digit).strip())
         result = self.confuser.confuse(digit, seed, drawing=glyph, criterion=criterion, maker=maker)
         info = {**result.summary(), "seed": seed, "from_drawing": glyph is not None, "read_as": read_as}
@@ -248,21 +250,21 @@ class ConfuseTab:
         quiet = dict(api_visibility="private")
         inputs = [digit, pad, seed, criterion, maker]
         outputs = [a, b, muddle, gif, details, state, digit]
-        shown = [strip, latent, verdict]
+        explained = [strip, latent, verdict]
         # On arrival, and whenever a choice changes, the muddle follows (the user's own changes
         # only: `.input`, so that the radio following a drawing does not run it again).
-        demo.load(self.confuse_ui, inputs, outputs, **quiet).success(self.details, state, shown, **quiet)
+        demo.load(self.confuse_ui, inputs, outputs, **quiet).success(self.details, state, explained, **quiet)
         digit.input(self.confuse_digit_ui, [digit, seed, criterion, maker], outputs + [pad],
-                    trigger_mode="always_last", **quiet).success(self.details, state, shown, **quiet)
+                    trigger_mode="always_last", **quiet).success(self.details, state, explained, **quiet)
         for control in (criterion, maker):
             control.input(self.confuse_ui, inputs, outputs, trigger_mode="always_last", **quiet).success(
-                self.details, state, shown, **quiet)
-        go.click(self.confuse_ui, inputs, outputs, **quiet).success(self.details, state, shown, **quiet)
+                self.details, state, explained, **quiet)
+        go.click(self.confuse_ui, inputs, outputs, **quiet).success(self.details, state, explained, **quiet)
         # A drawn digit is confused as soon as the pen lifts (the last stroke's answer is shown).
         pad.input(self.confuse_ui, inputs, outputs, trigger_mode="always_last", show_progress="minimal",
-                  **quiet).success(self.details, state, shown, **quiet)
+                  **quiet).success(self.details, state, explained, **quiet)
         again.click(self.new_seed, None, seed, queue=False, **quiet).then(
-            self.confuse_ui, inputs, outputs, **quiet).success(self.details, state, shown, **quiet)
+            self.confuse_ui, inputs, outputs, **quiet).success(self.details, state, explained, **quiet)
         gr.api(self.confuse, api_name="confuse")
         gr.api(self.confuse_by, api_name="confuse_by")
         gr.api(self.confuse_with, api_name="confuse_with")
