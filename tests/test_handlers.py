@@ -210,6 +210,10 @@ def test_confuse_a_chosen_digit(confuse_tab):
     assert confuse_tab.details(None) == (None, None, "")
     *_, info, result, _ = confuse_tab.confuse_ui("3", None, 42, "balance", "autoencoder")
     assert info["maker"] == "autoencoder" and "muddle autoencoder drew it" in confuse_tab.details(result)[2]
+    # a frame the readers all take for one digit is called what it is
+    *_, info, result, _ = confuse_tab.confuse_ui("5", None, 0, "far_from_both", "autoencoder")
+    assert info["p_digit"] >= 0.8  # this seed's far-from-both frame is the path's start, a plain 5
+    assert "**Not a muddle: the readers see a 5**" in confuse_tab.details(result)[2]
 
 
 def test_the_benchmarks_reading_of_the_returned_file_is_the_in_process_reading(confuse_tab):

@@ -132,6 +132,8 @@ class ConfuseTab:
                       if set(np.argsort(-p)[:2].tolist()) != {d, e} or p[d] + p[e] < 0.8]
             head = (f"**Half a muddle.** On average the readers are split between {d} and {e}, but "
                     f"{' and '.join(strays)} {'sees' if len(strays) == 1 else 'see'} something else as well")
+        elif max(p_d, p_e) >= 0.8:
+            head = f"**Not a muddle: the readers see a {d if p_d > p_e else e}**"
         elif result.every_scorer_reads_pair:
             leans = d if p_d > p_e else e
             head = f"**Not quite between.** Every reader sees a {d} or a {e}, but most of them lean to {leans}"
