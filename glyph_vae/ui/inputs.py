@@ -25,11 +25,9 @@ from typing import Any
 
 from gradio.utils import get_upload_folder
 
-from ..errors import StyleFileError, UnreadableImageError
+from ..errors import StyleFileError, UnreadableImageError, UserInputError
+from ..preprocess import MAX_LAYERS
 
-# A sketchpad value may carry layers; each is decoded, so a value of thousands of layers
-# would be thousands of decodes. A drawing has a background and a layer or two.
-MAX_LAYERS = 8
 
 _HOW_TO_SEND_IMAGE = ("upload the file (gradio_client's handle_file does), or send the picture as a "
                       "data:image/png;base64 URL; paths on the server are not accepted")
@@ -57,6 +55,18 @@ def uploaded_path(value: Any) -> Path | None:
     return resolved
 
 
+def _names_a_file(value: Any) -> bool:
+    return isinstance(value, (str, os.PathLike, Mapping)) or hasattr(value, "path")
+
+
+def _upload(value: Any, error: type[UserInputError], what: str, how: str) -> str:
+    """The upload's path, or `error` saying how to send a file (and naming no path)."""
+    path = uploaded_path(value)
+    if path is None:
+        raise error(f"{what} is not a file uploaded to the app: {how}.")
+    return str(path)
+
+
 def _kind(value: Any) -> str:
     return {str: "text", dict: "an object", list: "a list", bool: "true or false"}.get(type(value), "a number") \
         if isinstance(value, (str, dict, list, bool, int, float)) else type(value).__name__
@@ -79,11 +89,8 @@ def client_image(value: Any, what: str = "The drawing") -> Any:
         return {"background": client_image(value.get("background"), what),
                 "layers": [client_image(layer, what) for layer in layers],
                 "composite": client_image(value.get("composite"), what)}
-    if isinstance(value, (str, os.PathLike, Mapping)) or hasattr(value, "path"):
-        path = uploaded_path(value)
-        if path is None:
-            raise UnreadableImageError(f"{what} is not a file uploaded to the app: {_HOW_TO_SEND_IMAGE}.")
-        return str(path)
+    if _names_a_file(value):
+        return _upload(value, UnreadableImageError, what, _HOW_TO_SEND_IMAGE)
     raise UnreadableImageError(f"{what} must be an image file or a data:image URL, not {_kind(value)}.")
 
 
@@ -106,9 +113,6 @@ def client_style(value: Any, what: str = "The style file") -> Any:
         return value
     if isinstance(value, Mapping) and "path" not in value and "meta" not in value:
         return dict(value)  # the style file's JSON object itself
-    if isinstance(value, (str, os.PathLike, Mapping)) or hasattr(value, "path"):
-        path = uploaded_path(value)
-        if path is None:
-            raise StyleFileError(f"{what} is not a file uploaded to the app: {_HOW_TO_SEND_STYLE}.")
-        return str(path)
+    if _names_a_file(value):
+        return _upload(value, StyleFileError, what, _HOW_TO_SEND_STYLE)
     raise StyleFileError(f"{what} must be a style file (.json) or its JSON text, not {_kind(value)}.")
