@@ -250,23 +250,29 @@ class ConfuseTab:
         state = gr.State()
 
         quiet = dict(api_visibility="private")
+        # The progress shows on the muddle alone: the Digit radio is an output too (it follows a
+        # drawing), and a spinner over it would hide the digits while the muddle is made.
+        making = dict(quiet, show_progress_on=[muddle])
         inputs = [digit, pad, seed, criterion, maker]
         outputs = [a, b, muddle, gif, details, state, digit]
         explained = [strip, latent, verdict]
+
+        def then_explain(event):
+            event.success(self.details, state, explained, **quiet)
+
         # On arrival, and whenever a choice changes, the muddle follows (the user's own changes
         # only: `.input`, so that the radio following a drawing does not run it again).
-        demo.load(self.confuse_ui, inputs, outputs, **quiet).success(self.details, state, explained, **quiet)
-        digit.input(self.confuse_digit_ui, [digit, seed, criterion, maker], outputs + [pad],
-                    trigger_mode="always_last", **quiet).success(self.details, state, explained, **quiet)
+        then_explain(demo.load(self.confuse_ui, inputs, outputs, **making))
+        then_explain(digit.input(self.confuse_digit_ui, [digit, seed, criterion, maker], outputs + [pad],
+                                 trigger_mode="always_last", **making))
         for control in (criterion, maker):
-            control.input(self.confuse_ui, inputs, outputs, trigger_mode="always_last", **quiet).success(
-                self.details, state, explained, **quiet)
-        go.click(self.confuse_ui, inputs, outputs, **quiet).success(self.details, state, explained, **quiet)
+            then_explain(control.input(self.confuse_ui, inputs, outputs, trigger_mode="always_last", **making))
+        then_explain(go.click(self.confuse_ui, inputs, outputs, **making))
         # A drawn digit is confused as soon as the pen lifts (the last stroke's answer is shown).
-        pad.input(self.confuse_ui, inputs, outputs, trigger_mode="always_last", show_progress="minimal",
-                  **quiet).success(self.details, state, explained, **quiet)
-        again.click(self.new_seed, None, seed, queue=False, **quiet).then(
-            self.confuse_ui, inputs, outputs, **quiet).success(self.details, state, explained, **quiet)
+        then_explain(pad.input(self.confuse_ui, inputs, outputs, trigger_mode="always_last",
+                               show_progress="minimal", **making))
+        then_explain(again.click(self.new_seed, None, seed, queue=False, **quiet).then(
+            self.confuse_ui, inputs, outputs, **making))
         gr.api(self.confuse, api_name="confuse")
         gr.api(self.confuse_by, api_name="confuse_by")
         gr.api(self.confuse_with, api_name="confuse_with")
