@@ -60,6 +60,8 @@ def every_tab(page, draw, shot, *, read_height: int, write_height: int) -> None:
     page.fill("#confuse-seed input", "3")
     page.click("#confuse-go")
     page.wait_for_selector("#confuse-map img", state="attached", timeout=60_000)  # folded away on a phone
+    settled(page, "#confuse-muddle")  # the digit's click and the button's both answered
+    page.wait_for_function("() => document.querySelector('#confuse-verdict').innerText.includes('drew it')")
     images_loaded(page)
     page.evaluate("() => window.scrollTo(0, 0)")
     shot(page, "confuse", None)

@@ -1,15 +1,19 @@
-"""Confuse this digit: walk the muddle autoencoder's latent space from a digit towards
-the nearest other digit's cluster and pick the image that is most truly between them.
+"""Confuse this digit: a digit d, its nearest other digit e, and a picture between them.
 
-1. Encode a digit image a of digit d; find the nearest centroid of another digit e;
-   take a random image b of e and encode it (mnistMuddle's steps).
-2. Decode latents along the straight path from z_a to z_b.
-3. Score every frame with a digit classifier and choose the one whose two top digits
-   are {d, e} closest to 50/50 while the two together keep >= 0.9 (it still looks like
-   a digit). If no frame is close enough, bisect the blend weight between the two
-   frames where the classifier's preference flips (in batches of 8 weights a round).
-   The second criterion, "far_from_both" (the "further thoughts" of the mnistMuddle
-   write-up), takes instead the path's frame that maximises mse(frame, a) + mse(frame, b).
+Two muddle makers walk from d to e and give a path of frames:
+- "autoencoder" (mnistMuddle's method): encode an image a of d in the muddle autoencoder's
+  10-d latent space, find the nearest centroid of another digit e, take a random image b of e
+  and decode latents on the straight path from a to b (then off it, where real codes live).
+- "class_mix": GlyphVAE is class-conditional; asked for a class vector (1 - w) d + w e in the
+  style z of a, its decoder draws one glyph between the two. The mix weight w is the path;
+  a few styles around a's posterior are tried, and the path is the chosen style's.
+
+Every frame is shown as a picture (`shown_pictures`: scaled up, inked as the written glyphs
+are) and every scorer reads that picture (`read_pictures`), so the frame chosen is chosen on
+what a person sees. The "balance" criterion takes the frame that every scorer reads as a d or
+an e with their mean closest to 50/50, bisecting the weight where their preference flips;
+"far_from_both" (the "further thoughts" of the mnistMuddle write-up) takes the path's frame
+that maximises mse(frame, a) + mse(frame, b) between the path's ends.
 
 What counts as a good muddle (`is_good_muddle`, the benchmark's definition and the
 tab's verdict): a panel of readers, whose mean has {d, e} as its top two, each 0.3-0.7,
@@ -18,6 +22,7 @@ p_d + p_e >= 0.8 (all readers see a d-or-e digit; their opinions split).
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -25,13 +30,19 @@ import numpy as np
 import torch
 
 from .chooser import MEMBERS as CHOOSER_MEMBERS
-from .muddle import MuddleAutoencoder
 from .errors import BlankDrawingError, SettingError, shown
+from .muddle import MuddleAutoencoder
+from .preprocess import normalize_ink
+from .style import INK_FLOOR, INK_SPAN, full_strength
 
 
 class CriterionError(SettingError):
     """A criterion for choosing the muddle that is not one of CRITERIA."""
-from .preprocess import normalize_ink
+
+
+class MakerError(SettingError):
+    """A muddle maker that is not one of MAKERS."""
+
 
 DigitScorer = Callable[[np.ndarray], np.ndarray]  # (N, 28, 28) glyphs -> (N, 10) probabilities
 # (N, 1, 28, 28) glyphs already framed by the shared normalisation -> (N, 10) probabilities
@@ -71,13 +82,64 @@ def _reframe(glyph: np.ndarray) -> np.ndarray:
         return glyph.astype(np.float32)
 
 
+# The muddle as shown: each 28x28 frame scaled up SHOWN_SCALE times (bicubic), then inked by the
+# pen's curve of the written glyphs (`style.ink`, after `style.full_strength`), dark on white.
+# Every scorer, the benchmark's panel and the tab's verdict read this picture, reduced back to the
+# glyph grid by averaging each SHOWN_SCALE x SHOWN_SCALE block (`read_pictures`). 6x (168 px):
+# a one-pixel anti-aliased edge at the size the tab shows it; a batch of 70 frames is treated in
+# about 12 ms on one thread (336 px took 80 ms).
+SHOWN_SCALE = 6
+SHOWN_SIZE = 28 * SHOWN_SCALE
+
+
+@functools.lru_cache(maxsize=4)
+def _upscale_matrix(scale: int) -> torch.Tensor:
+    """(28 * scale, 28): bicubic upscaling of one axis as a matrix (torch's bicubic kernel)."""
+    eye = torch.eye(28)[None, None]
+    return torch.nn.functional.interpolate(eye, size=(28 * scale, 28), mode="bicubic", align_corners=False)[0, 0]
+
+
+@functools.lru_cache(maxsize=4)
+def _block_mean_matrix(scale: int) -> torch.Tensor:
+    """(28, 28 * scale): the mean of each run of `scale` pixels along one axis."""
+    return torch.kron(torch.eye(28), torch.full((1, scale), 1.0 / scale))
+
+
+def shown_pictures(probabilities: np.ndarray, scale: int = SHOWN_SCALE) -> np.ndarray:
+    """(N, 28, 28) pixel probabilities -> (N, 28 * scale, 28 * scale) uint8 pictures, dark ink on
+    white: brought to full strength, scaled up smoothly, inked by the pen's curve. What the tab
+    shows and /confuse returns, pixel for pixel."""
+    p = torch.from_numpy(full_strength(np.asarray(probabilities, np.float32).reshape(-1, 28, 28)))
+    up = _upscale_matrix(scale)
+    ink = ((up @ p @ up.T - INK_FLOOR) / INK_SPAN).clamp(0.0, 1.0)
+    return (255 - torch.round(ink * 255)).to(torch.uint8).numpy()
+
+
+def read_pictures(pictures: np.ndarray) -> np.ndarray:
+    """(N, H, W) or (H, W) uint8 pictures, dark ink on white, H and W a multiple of 28 (as
+    `shown_pictures` makes them, or as a client decodes the returned PNG) -> (N, 28, 28) ink
+    in [0, 1] on the glyph grid: each block of pixels averaged. The scorers frame it as usual."""
+    pictures = np.asarray(pictures)
+    if pictures.ndim == 2:
+        pictures = pictures[None]
+    if pictures.dtype != np.uint8 or pictures.ndim != 3 or pictures.shape[1] != pictures.shape[2] \
+            or pictures.shape[1] % 28:
+        raise ValueError(f"expected uint8 square pictures whose side is a multiple of 28, not "
+                         f"{pictures.dtype} {pictures.shape}")
+    block = _block_mean_matrix(pictures.shape[1] // 28)
+    ink = 1.0 - torch.from_numpy(pictures if pictures.flags.writeable else pictures.copy()).float() / 255.0
+    return (block @ ink @ block.T).numpy()
+
+
 @dataclass
 class Frame:
-    weight: float  # 0 = a, 1 = b
-    image: np.ndarray  # (28, 28) in [0, 1]
-    probs: np.ndarray  # (10,) the scorers' mean
-    each: np.ndarray  # (scorers, 10) every scorer's own probabilities
+    weight: float  # 0 = a, 1 = b (the autoencoder's blend, or the class mix's weight of e)
+    image: np.ndarray  # (28, 28) in [0, 1]: the maker's pixel probabilities
+    probs: np.ndarray  # (10,) the scorers' mean, reading the picture
+    each: np.ndarray  # (scorers, 10) every scorer's own probabilities, reading the picture
     z: np.ndarray | None = None  # its latent, when it is off the straight path (weight: the point it left)
+    picture: np.ndarray | None = None  # (SHOWN_SIZE, SHOWN_SIZE) uint8: the frame as shown
+    style: int = 0  # class_mix: which of the styles tried drew it
 
 
 @dataclass
@@ -95,11 +157,27 @@ class MuddleResult:
     extra_frames: list[Frame] = field(default_factory=list)
     criterion: str = "balance"
     off_line_frames: list[Frame] = field(default_factory=list)  # the candidates tried off the path
+    maker: str = "autoencoder"
+    styles_tried: int = 1  # class_mix: how many styles were searched
 
     @property
     def off_line(self) -> bool:
-        """The muddle was found off the straight path from a to b."""
-        return self.muddle.z is not None
+        """The autoencoder's muddle was found off the straight path from a to b."""
+        return self.maker == "autoencoder" and self.muddle.z is not None
+
+    @property
+    def shown_path(self) -> list[Frame]:
+        """The path as the GIF and the strip show it: the maker's path with the muddle in its
+        place (by weight; a muddle found off the line, or by bisection, is added beside it)."""
+        frames = list(self.path)
+        if not any(f is self.muddle for f in frames):
+            frames.append(self.muddle)
+        return sorted(frames, key=lambda f: f.weight)
+
+    @property
+    def picture(self) -> np.ndarray:
+        """The muddle as shown (uint8, dark on white)."""
+        return self.muddle.picture if self.muddle.picture is not None else shown_pictures(self.muddle.image[None])[0]
 
     @property
     def balance(self) -> float:
@@ -135,7 +213,7 @@ class MuddleResult:
                 "every_scorer_reads_the_pair": bool(self.every_scorer_reads_pair), "good_muddle": bool(self.good),
                 "mutual_information": round(mutual_information(self.muddle.each), 4),
                 "scorers": [{str(k): round(float(p[k]), 4) for k in range(10)} for p in self.muddle.each],
-                "criterion": self.criterion, "off_line": self.off_line}
+                "criterion": self.criterion, "off_line": self.off_line, "maker": self.maker}
 
 
 def is_between(probs: np.ndarray, d: int, e: int, low: float = 0.3, high: float = 0.7, mass: float = 0.9) -> bool:
@@ -200,6 +278,19 @@ def check_criterion(criterion) -> str:
     value = "balance" if criterion is None or str(criterion).strip() == "" else str(criterion).strip()
     if value not in CRITERIA:
         raise CriterionError(f"The criterion must be one of {', '.join(CRITERIA)}, not {shown(criterion)}.")
+    return value
+
+
+# Who makes the muddle: the muddle autoencoder walking its latent space (mnistMuddle's method), or
+# GlyphVAE drawing a class vector between d and e in one style. The first is the default.
+MAKERS = ("class_mix", "autoencoder")
+DEFAULT_MAKER = MAKERS[0]
+
+
+def check_maker(maker) -> str:
+    value = DEFAULT_MAKER if maker is None or str(maker).strip() == "" else str(maker).strip()
+    if value not in MAKERS:
+        raise MakerError(f"The muddle maker must be one of {', '.join(MAKERS)}, not {shown(maker)}.")
     return value
 
 
@@ -279,15 +370,26 @@ def _balanced(frame: Frame, d: int, e: int) -> bool:
     return all(is_between(p, d, e, 0.4, 0.6) for p in frame.each)
 
 
+# The class-mix maker (Confuser._class_mix): the styles it tries (a's posterior mean, then draws
+# from its posterior at CLASS_MIX_SPREAD of its standard deviation) and the mix weights of each
+# style's path; then up to CLASS_MIX_ROUNDS rounds of 8 weights bisect the chosen style's flip.
+CLASS_MIX_STYLES = 4
+CLASS_MIX_STEPS = 11
+CLASS_MIX_SPREAD = 1.0
+CLASS_MIX_ROUNDS = 2
+
+
 class Confuser:
-    """Holds the autoencoder, the digit classifiers that score frames and a pool of real digit images."""
+    """Holds the muddle makers (the autoencoder, and GlyphVAE when given), the digit classifiers
+    that score the frames as shown, and a pool of real digit images."""
 
     def __init__(self, autoencoder: MuddleAutoencoder, predictors: DigitPredictor | list[DigitPredictor],
                  pool_images: np.ndarray, pool_labels: np.ndarray, steps: int = 21,
-                 scorer_names: list[str] | None = None, off_line: int = OFF_LINE_CANDIDATES):
+                 scorer_names: list[str] | None = None, off_line: int = OFF_LINE_CANDIDATES, glyph_vae=None):
         if steps < 15:
             raise ValueError("use at least 15 steps along the path")
         self.autoencoder = autoencoder.eval()
+        self.glyph_vae = glyph_vae.eval() if glyph_vae is not None else None
         self.predictors = predictors if isinstance(predictors, list) else [predictors]
         self.scorer_names = scorer_names or [f"scorer {i + 1}" for i in range(len(self.predictors))]
         self.models: list = []  # the scorers' models, when known (for serving preparation)
@@ -298,12 +400,25 @@ class Confuser:
         self.off_line = off_line
         self.density = CodeDensity(self._codes(self.pool_images)) if off_line else None
 
+    @property
+    def makers(self) -> tuple[str, ...]:
+        """The makers this confuser can use (class_mix needs GlyphVAE)."""
+        return MAKERS if self.glyph_vae is not None else ("autoencoder",)
+
     @torch.no_grad()
     def _codes(self, images: np.ndarray, most: int = DENSITY_CODES) -> np.ndarray:
         """The latents of up to `most` pool images, evenly spaced through the pool."""
         pick = np.unique(np.linspace(0, len(images) - 1, min(most, len(images))).round().astype(int))
         x = torch.from_numpy(images[pick]).float().view(-1, 1, 28, 28)
         return torch.cat([self.autoencoder.encode(x[i:i + 1000]) for i in range(0, len(x), 1000)]).numpy()
+
+    def _shown(self, images: np.ndarray, weights, zs=None, style: int = 0) -> list[Frame]:
+        """Frames of the maker's images (N, 28, 28): each shown as a picture, and read from it."""
+        pictures = shown_pictures(images)
+        each = self._each(read_pictures(pictures))
+        zs = [None] * len(images) if zs is None else zs
+        return [Frame(float(w), img, p.mean(0), p, z, pic, style)
+                for w, img, p, z, pic in zip(weights, images, each, zs, pictures)]
 
     @torch.no_grad()
     def _off_line(self, chosen: Frame, z_a, z_b, d: int, e: int, rng: np.random.Generator):
@@ -319,7 +434,7 @@ class Confuser:
         if not len(cand):
             return chosen, []
         images = self.autoencoder.decode(torch.from_numpy(cand).float())[:, 0].numpy()
-        frames = [Frame(chosen.weight, img, p.mean(0), p, z) for img, p, z in zip(images, self._each(images), cand)]
+        frames = self._shown(images, [chosen.weight] * len(images), list(cand))
         readable = [f for f in frames if all(reads_as_pair(p, d, e) for p in f.each)]
         if readable:
             best = min(readable, key=lambda f: _evenness(f, d, e))
@@ -337,14 +452,17 @@ class Confuser:
         framed = frame_glyphs(glyphs)
         return np.stack([predict(framed).numpy() for predict in self.predictors], axis=1)
 
+    def read_shown(self, pictures: np.ndarray) -> np.ndarray:
+        """(N, H, W) uint8 pictures as shown (see `read_pictures`) -> (N, scorers, 10)."""
+        return self._each(read_pictures(pictures))
+
     @torch.no_grad()
     def _frames(self, z_a: np.ndarray, z_b: np.ndarray, weights: np.ndarray) -> list[Frame]:
         z = torch.from_numpy((1 - weights)[:, None] * z_a[None] + weights[:, None] * z_b[None]).float()
-        images = self.autoencoder.decode(z)[:, 0].numpy()
-        return [Frame(float(w), img, p.mean(0), p) for w, img, p in zip(weights, images, self._each(images))]
+        return self._shown(self.autoencoder.decode(z)[:, 0].numpy(), weights)
 
     def scorer(self, glyphs: np.ndarray) -> np.ndarray:
-        """The predictors' mean digit probabilities for (N, 28, 28) glyphs."""
+        """The predictors' mean digit probabilities for (N, 28, 28) glyphs (read as they are)."""
         return self._each(glyphs).mean(axis=1)
 
     def random_image(self, digit: int, rng: np.random.Generator) -> np.ndarray:
@@ -360,50 +478,64 @@ class Confuser:
         b = self.random_image(partner, rng)
         return a, z_a, partner, b, self._encode(b)
 
-    def confuse(self, digit: int, seed: int, drawing: np.ndarray | None = None,
-                rounds: int = 3, splits: int = 8, criterion: str = "balance") -> MuddleResult:
-        """One muddle of `digit` (from a random pool image, or the user's normalised drawing),
-        chosen by `criterion`: "balance" (the scorers' closest 50/50, bisecting when needed)
-        or "far_from_both" (the path's frame maximising mse(frame, a) + mse(frame, b))."""
-        if not 0 <= int(digit) <= 9:
-            raise SettingError(f"The digit must be one of 0-9, not {digit}.")
-        digit = int(digit)
-        criterion = check_criterion(criterion)
-        rng = np.random.default_rng(seed)
-        a, z_a, partner, b, z_b = self._endpoints(digit, rng, drawing)
-        path = self._frames(z_a, z_b, np.linspace(0.0, 1.0, self.steps))
-        if criterion == "far_from_both":
-            chosen = path[far_from_both(np.stack([f.image for f in path]), a, b)]
-            return MuddleResult(digit=digit, partner=partner, a=a, b=b, z_a=z_a, z_b=z_b, path=path, muddle=chosen,
-                                refined=False, criterion=criterion)
-
-        chosen = _pick(path, digit, partner)
+    def _balance(self, path: list[Frame], frames_at: Callable[[np.ndarray], list[Frame]], d: int, e: int,
+                 rounds: int, splits: int, pool: list[Frame] | None = None) -> tuple[Frame, list[Frame], int]:
+        """The balance criterion on a path (and `pool`, more candidates): the frame `_pick` takes;
+        when it is not within 40-60% for every scorer, bisect the weight where the scorers' mean
+        flips from d to e, `splits` weights a round (one batch through the maker and the scorers
+        costs about what one weight does; three rounds of 8 narrow the bracket 729-fold, as 9-10
+        sequential halvings would). -> (the frame, the bisection's frames, rounds taken)."""
+        pool = path if pool is None else pool
+        chosen = _pick(pool, d, e)
         extra: list[Frame] = []
         rounds_taken = 0
-        if chosen is None or not _balanced(chosen, digit, partner):
-            # Bisect the blend weight where the scorers' preference flips from d to e,
-            # `splits` weights at a time: one batch through the decoder and scorers
-            # costs about what one weight does, and three rounds of 8 narrow the
-            # bracket 729-fold, as 9-10 sequential halvings would.
-            margin = [f.probs[digit] - f.probs[partner] for f in path]
+        if chosen is None or not _balanced(chosen, d, e):
+            margin = [f.probs[d] - f.probs[e] for f in path]
             flips = [i for i in range(len(path) - 1) if margin[i] >= 0 > margin[i + 1]]
             if flips:
                 i = min(flips, key=lambda k: abs(margin[k]) + abs(margin[k + 1]))
                 lo, hi = path[i].weight, path[i + 1].weight
                 for rounds_taken in range(1, rounds + 1):
-                    batch = self._frames(z_a, z_b, np.linspace(lo, hi, splits + 2)[1:-1])
+                    batch = frames_at(np.linspace(lo, hi, splits + 2)[1:-1])
                     extra.extend(batch)
-                    if any(_balanced(f, digit, partner) for f in batch):
+                    if any(_balanced(f, d, e) for f in batch):
                         break
                     weights = [lo] + [f.weight for f in batch] + [hi]
-                    m = [1.0] + [f.probs[digit] - f.probs[partner] for f in batch] + [-1.0]
+                    m = [1.0] + [f.probs[d] - f.probs[e] for f in batch] + [-1.0]
                     k = next(j for j in range(len(m) - 1) if m[j] >= 0 > m[j + 1])
                     lo, hi = weights[k], weights[k + 1]
-                chosen = _pick(([chosen] if chosen else []) + extra, digit, partner) or chosen
+                chosen = _pick(([chosen] if chosen else []) + extra, d, e) or chosen
         if chosen is None:  # the scorers never agree: go by their mean
-            chosen = _pick(path + extra, digit, partner, every_scorer=False)
+            chosen = _pick(pool + extra, d, e, every_scorer=False)
         if chosen is None:  # nothing reads as both digits: show the frame that is most of each
-            chosen = max(path + extra, key=lambda f: min(f.probs[digit], f.probs[partner]))
+            chosen = max(pool + extra, key=lambda f: min(f.probs[d], f.probs[e]))
+        return chosen, extra, rounds_taken
+
+    def confuse(self, digit: int, seed: int, drawing: np.ndarray | None = None,
+                rounds: int = 3, splits: int = 8, criterion: str = "balance", maker: str | None = None
+                ) -> MuddleResult:
+        """One muddle of `digit` (from a random pool image, or the user's normalised drawing),
+        made by `maker` ("class_mix" or "autoencoder"; None: the first this confuser can use) and chosen by `criterion`: "balance" (the
+        scorers' closest 50/50, bisecting when needed) or "far_from_both" (the path's frame
+        maximising mse(frame, path start) + mse(frame, path end))."""
+        if not 0 <= int(digit) <= 9:
+            raise SettingError(f"The digit must be one of 0-9, not {digit}.")
+        digit = int(digit)
+        criterion = check_criterion(criterion)
+        maker = check_maker(maker) if maker is not None else self.makers[0]
+        if maker not in self.makers:
+            raise MakerError("The class_mix maker needs GlyphVAE: make the confuser with glyph_vae=.")
+        rng = np.random.default_rng(seed)
+        a, z_a, partner, b, z_b = self._endpoints(digit, rng, drawing)
+        if maker == "class_mix":
+            return self._class_mix(digit, partner, a, z_a, rng, criterion, CLASS_MIX_ROUNDS, splits)
+        path = self._frames(z_a, z_b, np.linspace(0.0, 1.0, self.steps))
+        if criterion == "far_from_both":
+            chosen = path[far_from_both(np.stack([f.image for f in path]), a, b)]
+            return MuddleResult(digit=digit, partner=partner, a=a, b=b, z_a=z_a, z_b=z_b, path=path, muddle=chosen,
+                                refined=False, criterion=criterion)
+        chosen, extra, rounds_taken = self._balance(path, lambda w: self._frames(z_a, z_b, w), digit, partner,
+                                                    rounds, splits)
         refined = bool(extra) and any(chosen is f for f in extra)
         tried: list[Frame] = []
         if self.off_line:
@@ -411,6 +543,60 @@ class Confuser:
         return MuddleResult(digit=digit, partner=partner, a=a, b=b, z_a=z_a, z_b=z_b, path=path, muddle=chosen,
                             refined=refined, bisection_rounds=rounds_taken, extra_frames=extra,
                             off_line_frames=tried)
+
+    @torch.no_grad()
+    def class_mix_styles(self, a: np.ndarray, digit: int, rng: np.random.Generator,
+                         count: int = CLASS_MIX_STYLES) -> torch.Tensor:
+        """(count, latent) styles for a glyph a of `digit`: GlyphVAE's posterior mean of a (the
+        encoder told the class), then draws from that posterior at CLASS_MIX_SPREAD of its spread."""
+        _, mu, logvar = self.glyph_vae.encode(frame_glyphs(a[None]), torch.tensor([digit]))
+        noise = torch.from_numpy(rng.standard_normal((count - 1, mu.shape[1])).astype(np.float32))
+        return torch.cat([mu, mu + CLASS_MIX_SPREAD * torch.exp(0.5 * logvar) * noise])
+
+    @torch.no_grad()
+    def class_mix_images(self, d: int, e: int, styles: torch.Tensor, weights: np.ndarray) -> np.ndarray:
+        """(S, W, 28, 28): GlyphVAE's pixel probabilities for the class vector (1 - w) d + w e,
+        every weight w in every style."""
+        n_classes = self.glyph_vae.config.num_classes
+        w = torch.from_numpy(np.asarray(weights, np.float32))
+        y = torch.zeros(len(w), n_classes)
+        y[:, d], y[:, e] = 1 - w, w
+        ys = y.repeat(len(styles), 1)
+        zs = styles.repeat_interleave(len(w), dim=0)
+        return torch.sigmoid(self.glyph_vae.decode(ys, zs))[:, 0].numpy().reshape(len(styles), len(w), 28, 28)
+
+    def _class_mix(self, d: int, e: int, a: np.ndarray, z_a: np.ndarray, rng: np.random.Generator,
+                   criterion: str, rounds: int, splits: int) -> MuddleResult:
+        """GlyphVAE's muddle: CLASS_MIX_STEPS mix weights in each of CLASS_MIX_STYLES styles, all
+        shown and scored; the balance criterion picks among all of them (bisecting the weight in
+        the style of the frame it picked), far_from_both among the posterior mean's path. The
+        path returned is the chosen style's."""
+        styles = self.class_mix_styles(a, d, rng)
+        weights = np.linspace(0.0, 1.0, CLASS_MIX_STEPS)
+        images = self.class_mix_images(d, e, styles, weights)
+        paths = [self._shown(images[k], weights, style=k) for k in range(len(styles))]
+        extra: list[Frame] = []
+        rounds_taken = 0
+        if criterion == "far_from_both":
+            path = paths[0]
+            chosen = path[far_from_both(images[0], images[0][0], images[0][-1])]
+        else:
+            def frames_at(w, k=None):
+                k = chosen_style if k is None else k
+                return self._shown(self.class_mix_images(d, e, styles[k:k + 1], w)[0], w, style=k)
+
+            everything = [f for path in paths for f in path]
+            first = _pick(everything, d, e)
+            chosen_style = first.style if first is not None else 0
+            chosen, extra, rounds_taken = self._balance(paths[chosen_style], frames_at, d, e, rounds, splits,
+                                                        pool=everything)
+            path = paths[chosen.style]
+        with torch.no_grad():  # where the autoencoder puts the path's ends and the muddle (the latent map)
+            codes = self.autoencoder.encode(torch.from_numpy(np.stack([path[-1].image, chosen.image]))[:, None])
+        z_b, chosen.z = codes[0].numpy(), codes[1].numpy()
+        return MuddleResult(digit=d, partner=e, a=a, b=path[-1].image, z_a=z_a, z_b=z_b, path=path, muddle=chosen,
+                            refined=any(chosen is f for f in extra), bisection_rounds=rounds_taken,
+                            extra_frames=extra, criterion=criterion, maker="class_mix", styles_tried=len(styles))
 
     def midpoint(self, digit: int, seed: int) -> MuddleResult:
         """mnistMuddle's plain method, for comparison: the decoded midpoint of a and b."""
@@ -459,6 +645,6 @@ def make_confuser(pool_images: np.ndarray, pool_labels: np.ndarray, *, glyph_vae
         chooser = (chooser or ChooserEnsemble.from_pretrained()).eval()
         predictors += [chooser_probabilities(chooser, i) for i in range(len(CHOOSER_MEMBERS))]
         names += [f"the chooser's {n.replace('_', ' ')}" for n in CHOOSER_MEMBERS]
-    confuser = Confuser(muddle, predictors, pool_images, pool_labels, scorer_names=names)
+    confuser = Confuser(muddle, predictors, pool_images, pool_labels, scorer_names=names, glyph_vae=glyph_vae)
     confuser.models = [glyph_vae, digits] + ([chooser] if with_chooser else [])
     return confuser

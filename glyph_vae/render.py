@@ -15,17 +15,18 @@ def glyph_image(glyph: np.ndarray, size: int = 168, dark_on_light: bool = True,
     return Image.fromarray(pixels).resize((size, size), Image.BICUBIC if smooth else Image.NEAREST)
 
 
-def inked_glyph_image(glyph: np.ndarray, size: int = 336) -> Image.Image:
-    """A glyph of pixel probabilities shown as the written glyphs are: scaled up smoothly, then
-    inked by the pen's curve (`style.ink`), so a decoder's grey blur edges read as a stroke."""
-    from .style import ink
-
-    big = Image.fromarray(np.float32(np.clip(glyph, 0, 1))).resize((size, size), Image.BICUBIC)
-    return Image.fromarray(np.uint8(np.round(255 - ink(np.asarray(big)) * 255)))
+def frame_image(frame: np.ndarray, size: int) -> Image.Image:
+    """A frame as a size x size picture: a uint8 picture already made for people (dark on
+    light) is resized when it is not that size; a 28x28 glyph in [0, 1] is drawn by `glyph_image`."""
+    if frame.dtype == np.uint8:
+        image = Image.fromarray(frame)
+        return image if image.size == (size, size) else image.resize((size, size), Image.LANCZOS)
+    return glyph_image(frame, size, smooth=True)
 
 
 def path_gif(frames: list[np.ndarray], size: int = 168, frame_ms: int = 90, levels: int = 16) -> bytes:
-    """A looping GIF that walks the path forth and back, as the bytes of a .gif file.
+    """A looping GIF that walks the path forth and back, as the bytes of a .gif file (frames:
+    28x28 glyphs in [0, 1], or uint8 pictures as `frame_image` takes them).
 
     Frames are cut to `levels` shades of grey: LZW packs smooth 256-level ramps
     hardly at all (a 21-frame path was 400 KB and 40 ms to encode), and 16 shades
@@ -33,7 +34,7 @@ def path_gif(frames: list[np.ndarray], size: int = 168, frame_ms: int = 90, leve
     step = 255 // (levels - 1)
     images = []
     for frame in frames:
-        grey = np.asarray(glyph_image(frame, size, smooth=True), np.float32)
+        grey = np.asarray(frame_image(frame, size), np.float32)
         images.append(Image.fromarray(np.uint8(np.round(grey / step) * step)))
     loop = images + images[-2:0:-1]
     buffer = io.BytesIO()
@@ -93,8 +94,8 @@ def captioned_grid(frames: list[Image.Image], captions: list[str], per_row: int 
 
 def labelled_strip(frames: list[np.ndarray], captions: list[str], size: int = 84, per_row: int = 11,
                    highlight: int | None = None) -> Image.Image:
-    """Frames in rows of `per_row`, each with up to two caption lines below it;
-    the `highlight` frame gets an orange border."""
+    """Frames (as `frame_image` takes them) in rows of `per_row`, each with up to two caption
+    lines below it; the `highlight` frame gets an orange border."""
     font = _font(13)
     pad, text_h = 6, 34
     rows = (len(frames) + per_row - 1) // per_row
@@ -103,7 +104,7 @@ def labelled_strip(frames: list[np.ndarray], captions: list[str], size: int = 84
     draw = ImageDraw.Draw(strip)
     for i, (frame, caption) in enumerate(zip(frames, captions)):
         x, y = pad + (i % per_row) * cell_w, pad + (i // per_row) * cell_h
-        strip.paste(glyph_image(frame, size, smooth=True).convert("RGB"), (x, y))
+        strip.paste(frame_image(frame, size).convert("RGB"), (x, y))
         if i == highlight:
             draw.rectangle((x - 3, y - 3, x + size + 2, y + size + 2), outline=(234, 88, 12), width=3)
         for j, line in enumerate(caption.split("\n")[:2]):

@@ -2,6 +2,10 @@
 Confuse tabs in Chromium, and the app on weights it cannot load."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+import numpy as np
 import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
@@ -78,13 +82,15 @@ def test_classify_ruled_reads_size_and_place_on_the_lines_where_classify_reads_s
 
 def test_the_api_lists_exactly_the_documented_endpoints_and_inputs(client):
     info = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert set(info) == {"/classify", "/classify_ruled", "/write", "/glyphs", "/confuse", "/confuse_by", "/health", "/font", "/write_svg",
+    assert set(info) == {"/classify", "/classify_ruled", "/write", "/glyphs", "/confuse", "/confuse_by", "/confuse_with", "/health",
+                         "/font", "/write_svg",
                          "/style",
                          "/write_with_style", "/font_with_style", "/write_svg_with_style", "/mix", "/morph"}
     names = {api: [p["parameter_name"] for p in endpoint["parameters"]] for api, endpoint in info.items()}
     assert names == {"/classify": ["image"], "/classify_ruled": ["image"], "/write": ["drawings", "text", "randomness", "seed"],
                      "/glyphs": ["drawings", "characters", "randomness", "seed"],
                      "/confuse": ["digit", "drawing", "seed"], "/confuse_by": ["digit", "drawing", "seed", "criterion"],
+                     "/confuse_with": ["digit", "drawing", "seed", "criterion", "maker"],
                      "/health": [],
                      "/font": ["drawings", "name", "alternates", "randomness", "seed"],
                      "/write_svg": ["drawings", "text", "randomness", "seed", "kind"],
@@ -136,16 +142,24 @@ def test_page_upload_a_picture_instead_of_drawing(read_page):
 # -- Confuse this digit -----------------------------------------------------------------------
 
 def test_confuse_endpoint_returns_a_b_muddle_gif_and_json(client):
+    from bench.muddle import read_returned
+    from glyph_vae.confuse import SHOWN_SIZE, make_confuser
+
     a, b, muddle, gif, info = client.predict("3", None, 11, api_name="/confuse")
     assert Image.open(a).size == Image.open(b).size
-    assert Image.open(muddle).size[0] > Image.open(a).size[0]
+    assert Image.open(muddle).size == (SHOWN_SIZE, SHOWN_SIZE)
     animation = Image.open(gif)
     assert animation.format == "GIF" and animation.n_frames >= 15
     assert info["digit"] == 3 and info["partner"] != 3 and 0 <= info["partner"] <= 9
-    assert abs(sum(info["probabilities"].values()) - 1) < 1e-3
+    assert abs(sum(info["probabilities"].values()) - 1) < 1e-3 and info["maker"] == "class_mix"
     assert isinstance(info["truly_between"], bool) and info["read_as"] is None
     again = client.predict("3", None, 11, api_name="/confuse")
     assert again[4] == info  # same seed, same muddle
+    # the summary is the app's scorers reading the very picture the client downloaded
+    pool = np.load(bundled_path("muddle", "test_digits.npz"))
+    each = make_confuser(pool["images"], pool["labels"])._each(read_returned(open(muddle, "rb").read())[None])[0]
+    summary = np.array([[row[str(k)] for k in range(10)] for row in info["scorers"]])
+    assert np.allclose(summary, each, atol=1e-3)
 
 
 def test_confuse_by_chooses_by_the_criterion_and_confuse_keeps_its_three_inputs(client, app_url):
@@ -156,14 +170,25 @@ def test_confuse_by_chooses_by_the_criterion_and_confuse_keeps_its_three_inputs(
     assert client.predict("3", None, 11, "balance", api_name="/confuse_by")[4] == plain
     far = client.predict("3", None, 11, "far_from_both", api_name="/confuse_by")[4]
     assert far["criterion"] == "far_from_both" and not far["refined_by_bisection"]
-    assert far["partner"] == plain["partner"]  # the same a, b and path; another frame of it
+    assert far["partner"] == plain["partner"]  # the same a and partner; another frame of the path
     assert isinstance(far["good_muddle"], bool) and len(far["scorers"]) == 5  # the app's five scorers
     assert client.predict("3", None, 11, "far_from_both", api_name="/confuse_by")[4] == far
     with pytest.raises(Exception, match="The criterion must be one of balance, far_from_both"):
         client.predict("3", None, 11, "farthest", api_name="/confuse_by")
-    # a plain HTTP client sends exactly the three inputs /confuse has always had
+    # a plain HTTP client sends exactly the three inputs /confuse has always had, and four to /confuse_by
     event, outputs = call(app_url, "confuse", ["3", None, 11])
     assert event == "complete" and outputs[4] == plain
+    event, outputs = call(app_url, "confuse_by", ["3", None, 11, "far_from_both"])
+    assert event == "complete" and outputs[4] == far
+
+
+def test_confuse_with_chooses_the_maker(client):
+    plain = client.predict("5", None, 4, api_name="/confuse")[4]
+    assert client.predict("5", None, 4, "balance", "class_mix", api_name="/confuse_with")[4] == plain
+    other = client.predict("5", None, 4, "balance", "autoencoder", api_name="/confuse_with")[4]
+    assert other["maker"] == "autoencoder" and other["partner"] == plain["partner"]
+    with pytest.raises(Exception, match="The muddle maker must be one of class_mix, autoencoder"):
+        client.predict("5", None, 4, "balance", "gan", api_name="/confuse_with")
 
 
 def test_confuse_with_a_drawing_and_bad_inputs(client, tmp_path):
@@ -172,6 +197,11 @@ def test_confuse_with_a_drawing_and_bad_inputs(client, tmp_path):
     drawing = {"background": None, "layers": [], "composite": handle_file(str(path))}
     info = client.predict("8", drawing, 1, api_name="/confuse")[4]
     assert info["from_drawing"] and info["digit"] == 4 and info["read_as"] == "4"  # the drawing wins
+    letter = tmp_path / "a.png"
+    render_drawing("A", seed=3, canvas=300, brush=22).save(letter)
+    with pytest.raises(Exception, match="reads as '[Aa]', which is not a digit"):
+        client.predict("8", {"background": None, "layers": [], "composite": handle_file(str(letter))}, 1,
+                       api_name="/confuse")
     blank = tmp_path / "blank.png"
     Image.new("RGB", (300, 300), "white").save(blank)
     info = client.predict("8", {"background": None, "layers": [], "composite": handle_file(str(blank))}, 1,
@@ -189,56 +219,64 @@ def test_confuse_with_a_drawing_and_bad_inputs(client, tmp_path):
     assert client.predict("3", None, 2, api_name="/confuse")[4]["digit"] == 3  # still answering
 
 
-def test_page_pick_a_digit_and_see_a_muddle_gif_map_and_verdict(read_page):
+SHOTS = os.environ.get("GLYPH_VAE_SHOTS")  # a folder to keep the Confuse tab's screenshots in, to look at
+
+
+def _shot(page, tmp_path, name: str) -> None:
+    folder = Path(SHOTS) if SHOTS else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def _verdict_has(page, text: str) -> None:
+    page.wait_for_function("(t) => document.querySelector('#confuse-verdict').innerText.includes(t)", arg=text,
+                           timeout=60_000)
+
+
+def test_page_a_muddle_on_arrival_and_on_every_choice(read_page, tmp_path):
     page = read_page
     page.get_by_role("tab", name="Confuse this digit").click()
-    page.locator("#confuse-digit label", has_text="5").click()
-    page.click("#confuse-go")
-    page.wait_for_selector("#confuse-muddle img", timeout=30_000)
+    # on arrival: the default digit's muddle, its path, map and verdict, nothing pressed
+    page.wait_for_selector("#confuse-muddle img", timeout=60_000)
+    _verdict_has(page, "GlyphVAE drew it")
+    verdict = page.locator("#confuse-verdict").inner_text()
+    assert "read it as 3" in verdict and "**" not in verdict  # plain words, rendered
     page.wait_for_selector("#confuse-gif img", timeout=30_000)
-    page.wait_for_function("() => document.querySelector('#confuse-verdict').innerText.includes('reads as')",
-                           timeout=30_000)
     assert page.locator("#confuse-gif img").get_attribute("src").split("?")[0].endswith(".gif")
-    assert "reads as **5**" not in page.locator("#confuse-verdict").inner_text()  # rendered, not raw markdown
-    assert page.locator("#confuse-verdict").inner_text().count("%") >= 2
-    page.wait_for_selector("#confuse-map img", timeout=30_000)
     page.wait_for_selector("#confuse-strip img", timeout=30_000)
-    assert page.locator(".toast-body.error").count() == 0
-
-
-def test_page_far_from_both_muddle_and_the_scorers_verdict(read_page, tmp_path):
-    page = read_page
-    page.get_by_role("tab", name="Confuse this digit").click()
-    page.locator("#confuse-digit label", has_text="7").click()
+    _shot(page, tmp_path, "confuse_arrival")
+    # choosing a digit runs it
+    page.locator("#confuse-digit label", has_text="5").click()
+    _verdict_has(page, "read it as 5")
+    # choosing the criterion runs it
     page.locator("#confuse-criterion label", has_text="far from both").click()
-    page.click("#confuse-go")
-    page.wait_for_function("() => document.querySelector('#confuse-verdict').innerText.includes('farthest from both')",
-                           timeout=30_000)
+    _verdict_has(page, "farthest from both ends")
+    # and the maker
+    page.locator("#confuse-maker label", has_text="muddle autoencoder").click()
+    _verdict_has(page, "muddle autoencoder drew it")
     verdict = page.locator("#confuse-verdict").inner_text()
     assert all(name in verdict for name in ("GlyphVAE's digit head", "the digit CNN", "the chooser's row gru"))
-    page.wait_for_selector("#confuse-strip img", timeout=30_000)
-    page.locator("#confuse-criterion label", has_text="closest 50/50").click()
-    page.click("#confuse-go")
-    page.wait_for_function("() => !document.querySelector('#confuse-verdict').innerText.includes('farthest')",
-                           timeout=30_000)
-    page.wait_for_selector("#confuse-strip img", timeout=30_000)
-    page.screenshot(path=str(tmp_path / "confuse_tab.png"), full_page=True)
+    page.wait_for_selector("#confuse-map img", timeout=30_000)
+    _shot(page, tmp_path, "confuse_choices")
     assert page.locator(".toast-body.error").count() == 0
 
 
-def test_page_a_drawn_letter_is_named_and_the_digit_radio_follows(read_page):
+def test_page_a_drawn_letter_gets_one_clear_message_and_no_muddle(read_page, tmp_path):
     page = read_page
     page.get_by_role("tab", name="Confuse this digit").click()
+    _verdict_has(page, "read it as 3")  # the arrival's muddle
     page.get_by_text("Or draw your own digit").click()
     page.wait_for_selector("#confuse-pad canvas", state="visible")
-    draw_character(page, "A", seed=5, pad="#confuse-pad")
-    page.click("#confuse-go")
-    page.wait_for_selector(".toast-body.warning", timeout=30_000)
-    warning = page.locator(".toast-body.warning").first.inner_text()
-    assert "reads as 'A'" in warning or "reads as 'a'" in warning
-    used = warning.rsplit(",", 1)[1].strip(" .")
-    page.wait_for_function("(d) => document.querySelector('#confuse-digit input:checked')?.value === d",
-                           arg=used, timeout=30_000)
+    draw_character(page, "A", seed=5, pad="#confuse-pad")  # confused at every pen-up
+    page.wait_for_function("() => /reads as '[Aa]'/.test(document.querySelector('#confuse-verdict').innerText)",
+                           timeout=60_000)
+    message = page.locator("#confuse-verdict").inner_text()
+    assert "not a digit" in message and "clear the pad" in message
+    _shot(page, tmp_path, "confuse_letter")
+    # the message stands where the answer would: no muddle of some digit in the letter's place,
+    # no toast (one would pile up at every pen-up), no warning standing in for the refusal
+    assert page.locator("#confuse-muddle img").count() == 0 and page.locator("#confuse-strip img").count() == 0
+    assert page.locator(".toast-body.error").count() == 0 and page.locator(".toast-body.warning").count() == 0
 
 
 def test_the_title_and_the_tabs_fit_a_laptop_screen(read_page, tmp_path):

@@ -127,6 +127,7 @@ DRAWING_ENDPOINTS = {  # endpoint -> (its arguments with a drawing, or a list of
     "classify_ruled": ["X"],
     "confuse": ["3", "X", 1],
     "confuse_by": ["3", "X", 1, "balance"],
+    "confuse_with": ["3", "X", 1, "balance", "class_mix"],
     "write": [["X"], "Hi", 0.0, 1],
     "glyphs": [["X"], "Hi", 0.0, 1],
     "font": [["X"], "", 1, 0.0, 1],

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -87,7 +88,8 @@ def test_the_app_builds_with_its_queue_and_every_endpoint(models, files):
     # Gradio's traffic summary is recomputed once every 1,000 events, not after each one.
     assert demo._queue.ANAYLTICS_CACHE_FREQUENCY == 1000
     public = {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"}
-    assert public == {"classify", "classify_ruled", "write", "glyphs", "confuse", "confuse_by", "health", "font", "write_svg", "style",
+    assert public == {"classify", "classify_ruled", "write", "glyphs", "confuse", "confuse_by", "confuse_with", "health", "font",
+                      "write_svg", "style",
                       "write_with_style", "font_with_style", "write_svg_with_style", "mix", "morph"}
 
 
@@ -265,30 +267,65 @@ def test_write_and_glyphs_endpoints(write_tab):
 # -- Confuse this digit ------------------------------------------------------------------------
 
 def test_confuse_a_chosen_digit(confuse_tab):
+    from glyph_vae.confuse import DEFAULT_MAKER, SHOWN_SIZE
+
     a, b, muddle, gif, info, result, digit = confuse_tab.confuse_ui("3", None, 42)
     assert info["digit"] == 3 == result.digit and digit == "3" and info["partner"] != 3
-    assert info["from_drawing"] is False and info["read_as"] is None
+    assert info["from_drawing"] is False and info["read_as"] is None and info["maker"] == DEFAULT_MAKER
     assert isinstance(info["truly_between"], bool)
-    assert Image.open(gif).format == "GIF" and Image.open(muddle).size == (336, 336)
+    assert Image.open(gif).format == "GIF" and Image.open(muddle).size == (SHOWN_SIZE, SHOWN_SIZE)
     strip, latent, verdict = confuse_tab.details(result)
-    assert Image.open(latent).size[0] == 500 and "reads as **3**" in verdict
+    assert Image.open(latent).size[0] == 500 and "read it as **3**" in verdict and "GlyphVAE drew it" in verdict
     assert confuse_tab.details(None) == (None, None, "")
+    *_, info, result, _ = confuse_tab.confuse_ui("3", None, 42, "balance", "autoencoder")
+    assert info["maker"] == "autoencoder" and "muddle autoencoder drew it" in confuse_tab.details(result)[2]
+    # a frame the readers all take for one digit is called what it is
+    *_, info, result, _ = confuse_tab.confuse_ui("5", None, 0, "far_from_both", "autoencoder")
+    assert info["p_digit"] >= 0.8  # this seed's far-from-both frame is the path's start, a plain 5
+    assert "**Not a muddle: the readers see a 5**" in confuse_tab.details(result)[2]
 
 
-def test_confuse_a_drawn_letter_says_what_it_read_and_moves_the_radio(confuse_tab, tmp_path, monkeypatch):
-    warnings = []
-    monkeypatch.setattr(gr, "Warning", lambda message, *a, **k: warnings.append(message))
-    *_, info, result, digit = confuse_tab.confuse_ui("8", drawing("A", 3, tmp_path), 1)
-    assert info["from_drawing"] and info["read_as"] in ("A", "a")
-    assert digit == str(result.digit) != "8"  # the radio follows the digit used
-    assert warnings and "not a digit" in warnings[0] and f"digit it looks most like, {result.digit}" in warnings[0]
+def test_the_benchmarks_reading_of_the_returned_file_is_the_in_process_reading(confuse_tab):
+    from bench.muddle import read_returned, read_returned_gif
+    from glyph_vae.confuse import read_pictures
+
+    for maker in ("class_mix", "autoencoder"):
+        (a, b, muddle, gif, info), result = confuse_tab.answer("6", None, 5, "balance", maker)
+        png = Path(muddle).read_bytes()
+        reading = read_returned(png)
+        assert np.array_equal(reading, read_pictures(result.picture)[0])  # the same picture, read the same way
+        # the summary's scorers are their reading of that very file
+        each = confuse_tab.confuser.read_shown(np.asarray(Image.open(muddle).convert("L")))[0]
+        summary = np.array([[row[str(k)] for k in range(10)] for row in info["scorers"]])
+        assert np.allclose(summary, each, atol=1e-4) and summary.shape == (5, 10)
+        # the endpoint returns exactly this file
+        *_, returned, returned_gif, again = confuse_tab.confuse_with("6", None, 5, "balance", maker)
+        assert Path(returned["path"]).read_bytes() == png and again == info
+        assert len(read_returned_gif(Path(returned_gif["path"]).read_bytes())) == len(result.shown_path)
+
+
+def test_confuse_a_drawn_letter_is_refused_in_one_message(confuse_tab, tmp_path):
+    a, b, muddle, gif, info, refused, digit = confuse_tab.confuse_ui("8", drawing("A", 3, tmp_path), 1)
+    assert (a, b, muddle, gif, info) == (None,) * 5  # no muddle of some digit in the letter's place
+    assert digit == gr.update()  # the digit radio stays where the user left it
+    strip, latent, verdict = confuse_tab.details(refused)
+    assert strip is None and latent is None
+    assert verdict.startswith("**Your drawing reads as '") and "which is not a digit" in verdict
+    assert "clear the pad" in verdict
+    with pytest.raises(gr.Error, match="reads as '[Aa]', which is not a digit"):  # the API: an error, no muddle
+        confuse_tab.confuse("8", drawing("A", 3, tmp_path), 1)
 
 
 def test_confuse_a_drawn_digit_warns_of_nothing(confuse_tab, tmp_path, monkeypatch):
     warnings = []
     monkeypatch.setattr(gr, "Warning", lambda message, *a, **k: warnings.append(message))
     *_, info, result, digit = confuse_tab.confuse_ui("8", drawing("4", 2, tmp_path), 1)
-    assert info["read_as"] == "4" and digit == "4" and warnings == []
+    assert info["read_as"] == "4" and digit == "4" and warnings == [] and info["from_drawing"]
+
+
+def test_choosing_a_digit_confuses_it_and_empties_the_pad(confuse_tab):
+    *outputs, result, digit, pad = confuse_tab.confuse_digit_ui("7", 3, "balance", "class_mix")
+    assert result.digit == 7 and digit == "7" and pad == "" and outputs[4]["digit"] == 7
 
 
 def test_confuse_errors_in_the_apps_words(confuse_tab, tmp_path):
@@ -302,6 +339,8 @@ def test_confuse_errors_in_the_apps_words(confuse_tab, tmp_path):
         confuse_tab.confuse("3", None, 1.5)
     a, b, muddle, gif, info = confuse_tab.confuse("3", None, 7)  # the endpoint's own output
     assert gif["path"].endswith(".gif") and json.dumps(info)
+    with pytest.raises(gr.Error, match="The muddle maker must be one of class_mix, autoencoder, not 'gan'"):
+        confuse_tab.confuse_with("3", None, 1, "balance", "gan")
 
 
 def test_health_names_every_model(models):

@@ -52,10 +52,11 @@ def test_gradio_client_examples_run(app_url, monkeypatch, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[-2] == "A"
     exec(compile(block('api_name="/confuse"'), "README.md", "exec"), namespace)
-    first, second = capsys.readouterr().out.splitlines()
+    first, second, third = capsys.readouterr().out.splitlines()
     digit, partner, p_digit, p_partner = first.split()
     assert digit == "3" and partner != "3" and 0 <= float(p_digit) <= 1 and 0 <= float(p_partner) <= 1
     assert second in ("far_from_both True", "far_from_both False")
+    assert third in ("autoencoder True", "autoencoder False")
 
 
 def test_write_like_me_api_example_runs(app_url, monkeypatch, capsys):

@@ -156,7 +156,7 @@ def build_demo(models: AppModels, files: OutputFiles | None = None) -> gr.Blocks
         with gr.Tab("Write like me", id="write"):
             WriteTab(models.glyph_vae.model, files).render(demo)
         with gr.Tab("Confuse this digit", id="confuse"):
-            ConfuseTab(confuser, models.glyph_vae.model, files).render()
+            ConfuseTab(confuser, models.glyph_vae.model, files).render(demo)
         gr.api(Health(models).health, api_name="health")
         demo.load(None, js=PAGE_JS)
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", ANALYTICS_EVERY)  # read when the queue is made
