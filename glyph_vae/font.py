@@ -37,7 +37,7 @@ import numpy as np
 from .errors import SettingError, check_randomness, check_seed, check_whole_number
 from .layout import LETTER_GAP, WORD_GAP, metrics
 from .model import CHARSET, GlyphVAE
-from .punctuation import PUNCTUATION
+from .punctuation import PUNCTUATION, pen_measures
 from .style import Style, draw_glyphs, ink
 from .vector import TRACE_CAP, Outline, outline, outline_of
 
@@ -89,18 +89,6 @@ def glyph_name(char: str) -> str:
     from fontTools.agl import UV2AGL
 
     return UV2AGL.get(ord(char), f"uni{ord(char):04X}")
-
-
-def style_measures(glyphs: np.ndarray, chars: str) -> tuple[float, float]:
-    """(stroke weight in capital heights, slant dx/dy) of a style's own inked glyphs, for
-    the characters drawn by rule: medians over the capitals and digits, whose ink height is
-    one capital height."""
-    from .measures import height, slant, stroke_thickness
-
-    tall = [i for i, c in enumerate(chars) if c.isupper() or c.isdigit()]
-    g = glyphs[tall]
-    weight = float(np.median(stroke_thickness(g) / np.maximum(height(g), 1.0)))
-    return float(np.clip(weight, 0.03, 0.3)), float(np.clip(np.median(slant(g)), -0.6, 0.8))
 
 
 def alternate_glyphs(model: GlyphVAE, style: Style, alternates: int, randomness: float, seed: int) -> list[np.ndarray]:
@@ -205,7 +193,7 @@ def build_font(model: GlyphVAE, style: Style, *, name: str = DEFAULT_NAME, alter
             if k == 0:
                 cmap[ord(char)] = gname
 
-    weight, slant = style_measures(ink(variants[0]), CHARSET)
+    weight, slant = pen_measures(ink(variants[0]), CHARSET)
     for char in PUNCTUATION:
         gname = glyph_name(char)
         drawn, top, left = punctuation.draw(char, weight=weight, slant=slant, cap=TRACE_CAP)

@@ -22,6 +22,7 @@ from .model import CHARSET, GlyphVAE
 from .errors import (BlankDrawingError, GlyphError, NoTextError, SettingError, TextTooLongError,
                      TooManyDrawingsError, check_whole_number)
 from .preprocess import normalize_glyph
+from .punctuation import PUNCTUATION, style_pen
 from .reading import Reading, read_glyphs_and_posteriors
 from .style import Style, check_characters, combine_posteriors, draw_glyphs, mix_styles, prior_style
 
@@ -63,19 +64,21 @@ def check_text(text: str | None) -> str:
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > MAX_TEXT_LENGTH:
         raise TextTooLongError(f"The text has {len(text):,} characters; at most {MAX_TEXT_LENGTH} are written at once.")
-    if not any(c in CHARSET for c in text):
-        raise NoTextError("Type some text to write: letters (A-Z, a-z) or digits (0-9).")
+    if not any(c in CHARSET or c in PUNCTUATION for c in text):
+        raise NoTextError("Type some text to write: letters (A-Z, a-z), digits (0-9) or punctuation.")
     return text
 
 
 def write(model: GlyphVAE, text: str, style: Style, randomness: float = 0.0, seed: int = 0, *,
           cap_height: int = 48, line_width: int = 1000) -> Page:
-    """Lay out `text` in `style`. Characters outside 0-9, A-Z, a-z become gaps and are
-    listed in `page.unknown`. The same arguments give the same image, pixel for pixel."""
+    """Lay out `text` in `style`: letters and digits drawn by the model, punctuation and symbols
+    by rule in the style's pen. Characters outside printable ASCII become gaps and are listed
+    in `page.unknown`. The same arguments give the same image, pixel for pixel."""
     text = check_text(text)
     characters = "".join(c for c in text if c in CHARSET)
     glyphs = draw_glyphs(model, characters, style, randomness, seed, crisp=False)  # inked after upscaling
-    return layout_text(text, list(glyphs), cap_height=cap_height, line_width=line_width)
+    pen = style_pen(model, style) if any(c in PUNCTUATION for c in text) else None
+    return layout_text(text, list(glyphs), cap_height=cap_height, line_width=line_width, pen=pen)
 
 
 def glyphs_for(model: GlyphVAE, characters: str, style: Style, randomness: float = 0.0,
@@ -95,13 +98,30 @@ PRINT_SCALE = 2.48  # the default 1000 px line as the width of an A4 page at 300
 
 
 def page_shapes(page: Page, kind: str = "outline") -> list:
-    """One vector shape per placed glyph of a page: its outline, or its centre lines."""
-    from .vector import TRACE_CAP, centre_lines, outline
+    """One vector shape per placed glyph of a page: its outline, or its centre lines (for
+    punctuation drawn by rule, its strokes themselves)."""
+    from . import punctuation
+    from .vector import TRACE_CAP, CentreLines, centre_lines, outline, outline_of
 
     if kind not in SVG_KINDS:
         raise SettingError(f"The kind of SVG must be one of {', '.join(SVG_KINDS)}, not {kind!r}.")
     make = outline if kind == "outline" else centre_lines
-    return [make(glyph, placed.char, TRACE_CAP) for glyph, placed in zip(page.sources, page.glyphs)]
+    shapes = []
+    for glyph, placed in zip(page.sources, page.glyphs):
+        if glyph is not None:
+            shapes.append(make(glyph, placed.char, TRACE_CAP))
+            continue
+        weight, slant = page.pen
+        if kind == "outline":
+            drawn, _, _ = punctuation.draw(placed.char, weight=weight, slant=slant, cap=TRACE_CAP)
+            shapes.append(outline_of(drawn, placed.char))
+        else:
+            strokes, _, _, w, h = punctuation.placed_strokes(placed.char, weight=weight, slant=slant)
+            # A dot is a stroke of one point: drawn as a zero-length line, which a round cap makes a dot.
+            lines = [s * TRACE_CAP if len(s) > 1 else np.repeat(s * TRACE_CAP, 2, axis=0) for s in strokes]
+            shapes.append(CentreLines(lines, int(np.ceil(w * TRACE_CAP)), int(np.ceil(h * TRACE_CAP)),
+                                      weight * TRACE_CAP, placed.char))
+    return shapes
 
 
 def write_svg(model: GlyphVAE, text: str, style: Style, randomness: float = 0.0, seed: int = 0, *,

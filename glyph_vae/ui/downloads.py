@@ -136,7 +136,7 @@ class Downloads:
 
         Args:
             drawings: 0 to 16 image files, one handwritten character each (none: the average style).
-            text: up to 500 characters; 0-9, A-Z, a-z, spaces and new lines are written, others are left as gaps.
+            text: up to 500 characters; 0-9, A-Z, a-z, printable ASCII punctuation and symbols, spaces and new lines are written, others are left as gaps.
             randomness: 0 draws every letter at the style's mean, 1 samples each one from it; between 0 and 1.
             seed: a whole number from 0 to 2^63-1.
             kind: "outline" (filled shapes) or "single_line" (centre-line strokes).

@@ -108,7 +108,7 @@ class WriteTab:
         size = check_whole_number(size, "The capital height", *CAP_HEIGHTS)
         page = write(self.model, str(text), style, randomness, seed, cap_height=size, line_width=line_width)
         if page.unknown:
-            warn("Left as gaps (not in 0-9, A-Z, a-z): " + " ".join(repr(c) for c in page.unknown[:20]))
+            warn("Left as gaps (not printable ASCII): " + " ".join(repr(c) for c in page.unknown[:20]))
         return self.files.png(page.image, f"glyphvae_{seed}")
 
     def styled(self, style: Style | None, sliders) -> Style:
@@ -135,7 +135,7 @@ class WriteTab:
 
         Args:
             drawings: 0 to 16 image files, one handwritten character each.
-            text: up to 500 characters; 0-9, A-Z, a-z, spaces and new lines are written, other characters are left as gaps (with a warning).
+            text: up to 500 characters; 0-9, A-Z, a-z, printable ASCII punctuation and symbols, spaces and new lines are written, other characters are left as gaps (with a warning).
             randomness: 0 draws every letter at the style's mean, 1 samples each one from it; between 0 and 1.
             seed: a whole number from 0 to 2^63-1; the same inputs and seed give the same PNG, byte for byte.
 
