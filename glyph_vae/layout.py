@@ -149,11 +149,13 @@ class _Profile:
         self.box_right = max(self.box_right or 0, x + sprite.shape[1])
 
 
-def layout_text(text: str, glyphs: list[np.ndarray], *, cap_height: int = 48,
-                line_width: int = 1000, pen: tuple[float, float] | None = None) -> Page:
+def layout_text(text: str, glyphs: list, *, cap_height: int = 48, line_width: int = 1000,
+                pen: tuple[float, float] | None = None, strokes: bool | None = None) -> Page:
     """Place `glyphs` (one per character of `text` that is in CHARSET, in order) on a page.
 
-    Spaces and newlines separate words and lines. With `pen` (stroke weight in capital
+    A glyph is the decoder's 28x28 probabilities (inked after scaling) or a StrokeGlyph (drawn
+    with its pen); `strokes` (default: whether the glyphs are StrokeGlyphs) says which kind
+    punctuation takes. Spaces and newlines separate words and lines. With `pen` (stroke weight in capital
     heights, slant dx/dy: `punctuation.pen_of`), punctuation and symbols are drawn by rule
     in that pen; without it, and for characters outside printable ASCII, they are left as
     gaps. Lines wrap at word boundaries to fit `line_width` pixels (the page's width,
@@ -176,6 +178,8 @@ def layout_text(text: str, glyphs: list[np.ndarray], *, cap_height: int = 48,
     rows, reach = ascent + descent + 2, max(1, round(0.12 * cap_height))
     word_reach = max(reach, round(WORD_REACH * cap_height))
     ruled = set(punctuation.PUNCTUATION) if pen is not None else set()
+    if strokes is None:
+        strokes = any(not isinstance(g, np.ndarray) for g in glyphs)
 
     sources = iter(glyphs)
     unknown = "".join(dict.fromkeys(c for c in text if c not in CHARSET and c not in ruled and c not in " \n\t\r"))
@@ -187,14 +191,20 @@ def layout_text(text: str, glyphs: list[np.ndarray], *, cap_height: int = 48,
         return _Profile(rows + 2 * overhang, ascent + 1 + overhang, reach)
 
     def item(c: str):
-        """(char, sprite or None, its top in rows from the baseline, its source glyph)."""
+        """(char, sprite or None, its top in rows from the baseline, its source glyph). A source is
+        the decoder's 28x28 glyph or a StrokeGlyph; punctuation is drawn by rule in the same kind."""
         if c in CHARSET:
             glyph = next(sources)
-            return c, glyph_sprite(glyph, c, cap_height), -round(metrics(c)[0] * cap_height), glyph
-        if c in ruled:
-            drawn, top, _ = punctuation.draw(c, weight=pen[0], slant=pen[1], cap=cap_height)
-            return c, drawn, -round(top * cap_height), None
-        return c, None, 0, None
+            if isinstance(glyph, np.ndarray):
+                return c, glyph_sprite(glyph, c, cap_height), -round(metrics(c)[0] * cap_height), glyph
+        elif c in ruled:
+            if not strokes:
+                drawn, top, _ = punctuation.draw(c, weight=pen[0], slant=pen[1], cap=cap_height)
+                return c, drawn, -round(top * cap_height), None
+            glyph = punctuation.stroke_glyph(c, weight=pen[0], slant=pen[1])
+        else:
+            return c, None, 0, None
+        return c, glyph.sprite(cap_height), -round(glyph.top * cap_height), glyph
 
     # Each line: a list of (char, sprite or None, x, top, source); x from the line's left edge,
     # top in rows from the baseline (negative: above it).

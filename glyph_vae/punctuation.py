@@ -113,6 +113,14 @@ def placed_strokes(char: str, *, weight: float, slant: float) -> tuple[list[np.n
     return boxed, top, left, right - left, top - bottom
 
 
+def stroke_glyph(char: str, *, weight: float, slant: float):
+    """`char`'s strokes by rule as a StrokeGlyph, drawn with a round pen `weight` capital heights wide."""
+    from .stroke_glyphs import StrokeGlyph
+
+    strokes, top, left, width, height = placed_strokes(char, weight=weight, slant=slant)
+    return StrokeGlyph(char, strokes, weight, width, height, top, left, smooth=False, construction=char)
+
+
 def draw(char: str, *, weight: float, slant: float, cap: int) -> tuple[np.ndarray, float, float]:
     """`char` drawn with a round pen `weight` capital heights wide, sheared by `slant`
     (dx/dy, right-leaning > 0), `cap` pixels per capital height.

@@ -23,6 +23,7 @@ from .errors import (BlankDrawingError, GlyphError, NoTextError, SettingError, T
                      TooManyDrawingsError, check_whole_number)
 from .preprocess import normalize_glyph
 from .punctuation import PUNCTUATION, style_pen
+from .stroke_glyphs import draw_stroke_glyphs, pen_width
 from .reading import Reading, read_glyphs_and_posteriors
 from .style import Style, check_characters, combine_posteriors, draw_glyphs, mix_styles, prior_style
 
@@ -76,9 +77,10 @@ def write(model: GlyphVAE, text: str, style: Style, randomness: float = 0.0, see
     in `page.unknown`. The same arguments give the same image, pixel for pixel."""
     text = check_text(text)
     characters = "".join(c for c in text if c in CHARSET)
-    glyphs = draw_glyphs(model, characters, style, randomness, seed, crisp=False)  # inked after upscaling
-    pen = style_pen(model, style) if any(c in PUNCTUATION for c in text) else None
-    return layout_text(text, list(glyphs), cap_height=cap_height, line_width=line_width, pen=pen)
+    weight, slant = style_pen(model, style)
+    pen = (pen_width(weight), slant)  # letters, digits and punctuation in one pen
+    glyphs = draw_stroke_glyphs(model, characters, style, randomness, seed, pen=pen[0])
+    return layout_text(text, glyphs, cap_height=cap_height, line_width=line_width, pen=pen, strokes=True)
 
 
 def glyphs_for(model: GlyphVAE, characters: str, style: Style, randomness: float = 0.0,
@@ -97,52 +99,39 @@ SVG_KINDS = ("outline", "single_line")
 PRINT_SCALE = 2.48  # the default 1000 px line as the width of an A4 page at 300 dpi (2,480 px)
 
 
-def page_shapes(page: Page, kind: str = "outline") -> list:
-    """One vector shape per placed glyph of a page: its outline, or its centre lines (for
-    punctuation drawn by rule, its strokes themselves)."""
-    from . import punctuation
-    from .vector import TRACE_CAP, CentreLines, centre_lines, outline, outline_of
+def page_svg(page: Page, kind: str = "outline") -> str:
+    """A written page as SVG: "outline" (the strokes' round-pen outlines, filled) or "single_line"
+    (the strokes themselves, for pen plotters); one path per glyph, a group per line, in mm."""
+    from .stroke_glyphs import svg_page
 
     if kind not in SVG_KINDS:
         raise SettingError(f"The kind of SVG must be one of {', '.join(SVG_KINDS)}, not {kind!r}.")
-    make = outline if kind == "outline" else centre_lines
-    shapes = []
-    for glyph, placed in zip(page.sources, page.glyphs):
-        if glyph is not None:
-            shapes.append(make(glyph, placed.char, TRACE_CAP))
-            continue
-        weight, slant = page.pen
-        if kind == "outline":
-            drawn, _, _ = punctuation.draw(placed.char, weight=weight, slant=slant, cap=TRACE_CAP)
-            shapes.append(outline_of(drawn, placed.char))
-        else:
-            strokes, _, _, w, h = punctuation.placed_strokes(placed.char, weight=weight, slant=slant)
-            # A dot is a stroke of one point: drawn as a zero-length line, which a round cap makes a dot.
-            lines = [s * TRACE_CAP if len(s) > 1 else np.repeat(s * TRACE_CAP, 2, axis=0) for s in strokes]
-            shapes.append(CentreLines(lines, int(np.ceil(w * TRACE_CAP)), int(np.ceil(h * TRACE_CAP)),
-                                      weight * TRACE_CAP, placed.char))
-    return shapes
+    return svg_page(page, kind)
+
+
+def page_print(page: Page, scale: float = PRINT_SCALE) -> Image.Image:
+    """A written page drawn from its strokes at print resolution (300 dpi when the line is an A4 page wide)."""
+    from .stroke_glyphs import render_page
+
+    image = render_page(page, scale)
+    image.info["dpi"] = (300, 300)
+    return image
 
 
 def write_svg(model: GlyphVAE, text: str, style: Style, randomness: float = 0.0, seed: int = 0, *,
               kind: str = "outline", cap_height: int = 48, line_width: int = 1000) -> tuple[Page, str]:
-    """The page `write` lays out, as SVG: filled outlines ("outline") or open centre-line
-    strokes for pen plotters ("single_line"), one path per glyph, a group per line."""
-    from .vector import svg_page
-
+    """The page `write` lays out, as SVG (`page_svg`)."""
+    if kind not in SVG_KINDS:
+        raise SettingError(f"The kind of SVG must be one of {', '.join(SVG_KINDS)}, not {kind!r}.")
     page = write(model, text, style, randomness, seed, cap_height=cap_height, line_width=line_width)
-    return page, svg_page(page, page_shapes(page, kind))
+    return page, page_svg(page, kind)
 
 
 def write_print(model: GlyphVAE, text: str, style: Style, randomness: float = 0.0, seed: int = 0, *,
                 cap_height: int = 48, line_width: int = 1000, scale: float = PRINT_SCALE) -> Image.Image:
-    """The page drawn from its outlines at print resolution (300 dpi when the line is an A4 page wide)."""
-    from .vector import render_page
-
+    """The page `write` lays out, at print resolution (`page_print`)."""
     page = write(model, text, style, randomness, seed, cap_height=cap_height, line_width=line_width)
-    image = render_page(page, page_shapes(page, "outline"), scale)
-    image.info["dpi"] = (300, 300)
-    return image
+    return page_print(page, scale)
 
 
 MORPH_STEPS = (2, 24)  # frames from one style to the other, both included
