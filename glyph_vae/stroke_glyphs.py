@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .layout import metrics
+from .layout import DESCENDER, X_HEIGHT, metrics
 from .model import CHARSET
 
 SUPERSAMPLE = 3
@@ -36,6 +36,11 @@ def pen_width(weight: float) -> float:
     and bounded so that counters and the gap under an i's dot stay open."""
     return float(np.clip(0.13 * (max(weight, 1e-3) / 0.16) ** 1.5, *PEN_RANGE))
 DOT_RADIUS = 0.02  # capital heights: a plotter's dot is a circle at least this big
+DOT_GAP = 1.6  # pens from the centre of an i's or j's dot to its stem's top: a pen and a bit of paper
+DOT_HIGHEST = 0.45  # capital heights: the highest a dot sits above its stem
+# The extent (top, bottom) of the strokes other than dots, where it differs from the character's
+# (layout.metrics): an i's and a j's stems start at the x-height, their dots above it.
+BODY = {"i": (X_HEIGHT, 0.0), "j": (X_HEIGHT, DESCENDER)}
 
 
 @dataclass
@@ -116,13 +121,22 @@ def from_fit(chars: str, fit, pen: float) -> list[StrokeGlyph]:
         mask, dots = pens.STROKE_MASK[v].numpy(), pens.DOT_MASK[v].numpy()
         strokes = [points[b, s].mean(0, keepdims=True) if dots[s] else points[b, s]
                    for s in range(pens.STROKES) if mask[s]]
-        dense = np.vstack([catmull_rom(s) if len(s) > 2 else s for s in strokes])
-        lo, hi = dense.min(0), dense.max(0)
-        top, bottom = metrics(char)
+        is_dot = [bool(d) for d in dots[mask]]
+        body_top, bottom = BODY.get(char, metrics(char))
+        solid = np.vstack([catmull_rom(s) if len(s) > 2 else s for s, d in zip(strokes, is_dot) if not d])
+        lo, hi = solid.min(0), solid.max(0)
+        scale = (body_top - bottom - pen) / max(hi[1] - lo[1], 1.0)
+        placed = [(s - lo) * scale + pen / 2 for s in strokes]  # capital heights below the body's top
+        for k, d in enumerate(is_dot):
+            if d:  # the dot above the stem with paper under it, and not floating off
+                y = float(np.clip(placed[k][0, 1], -DOT_HIGHEST, pen / 2 - DOT_GAP * pen))
+                placed[k] = np.array([[placed[k][0, 0], y]])
+        every = np.vstack([catmull_rom(s) if len(s) > 2 else s for s in placed])
+        shift = np.array([pen / 2 - every[:, 0].min(), pen / 2 - min(pen / 2, every[:, 1].min())])
+        placed = [s + shift for s in placed]
+        top = body_top + shift[1]
         height = top - bottom
-        scale = (height - pen) / max(hi[1] - lo[1], 1.0)
-        placed = [(s - lo) * scale + pen / 2 for s in strokes]
-        width = (hi[0] - lo[0]) * scale + pen
+        width = every[:, 0].max() - every[:, 0].min() + pen
         out.append(StrokeGlyph(char, placed, pen, float(width), float(height), float(top),
                                construction=name if variant == 0 else f"{name}.{variant}"))
     return out
