@@ -188,6 +188,28 @@ def plotter_file(model, style) -> dict:
             "rect": "<rect" in svg, "mm": bool(re.search(r'width="[\d.]+mm"', svg)), "svg": svg}
 
 
+def vpype_check(svg: str) -> dict | None:
+    """What vpype (a plotter tool; not a dependency: the `vpype` on PATH or $VPYPE) reads of a
+    plotter file, and the pen-up travel before and after its `linemerge linesort`; None without it."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    exe = os.environ.get("VPYPE") or shutil.which("vpype")
+    if not exe:
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "plot.svg")
+        with open(path, "w") as f:
+            f.write(svg)
+        out = subprocess.run([exe, "read", path, "stat", "linemerge", "linesort", "stat"], capture_output=True,
+                             text=True, check=True).stdout
+    # Each `stat` prints the layer, then the totals: take the totals.
+    travel = [float(x) for x in re.findall(r"Pen-up length: ([\d.]+)", out)]
+    paths = [int(x) for x in re.findall(r"Path count: (\d+)", out)]
+    return {"paths": paths[1], "travel_before": travel[1], "travel_after": travel[3]}
+
+
 # -- legibility and fidelity ----------------------------------------------------------------
 
 def page_glyphs(page) -> np.ndarray:
@@ -276,7 +298,7 @@ def main(argv=None) -> dict:
         plot = plotter_file(model, style)
         strokes_read, raster_read = legibility(model, judge, style)
         results[name] = {"checks": checks, "plot": plot, "read": (strokes_read, raster_read),
-                         "iou": fidelity(model, style)}
+                         "iou": fidelity(model, style), "vpype": vpype_check(plot["svg"])}
         print(name, {k: v for k, v in plot.items() if k != "svg"}, results[name]["read"], results[name]["iou"])
     average = styles(model)["average"]
     spread = alternates_spread(model, average)
@@ -302,6 +324,14 @@ def main(argv=None) -> dict:
         rows.append(f"| {name} | {ok}/{n} | {p['pen_downs']} | {p['mean']:.2f} | {p['max']} ({p['max_char']}) | "
                     f"{p['shortest']:.3f} | {p['short']} | {100 * r['read'][0]:.1f}% | {100 * r['read'][1]:.1f}% | "
                     f"{r['iou']:.3f} |")
+    checked = {n: r["vpype"] for n, r in results.items() if r["vpype"]}
+    if checked:
+        cut = [1 - v["travel_after"] / v["travel_before"] for v in checked.values()]
+        vpype_line = (f"vpype reads every plotter file ({len(checked)} of {len(results)}; paths read = pen-downs "
+                      f"written: {all(v['paths'] == results[n]['plot']['pen_downs'] for n, v in checked.items())}); "
+                      f"`linemerge linesort` shortens the pen-up travel by {100 * min(cut):.0f}-{100 * max(cut):.0f}%.")
+    else:
+        vpype_line = "vpype was not found (set $VPYPE to run its check)."
     failing = "; ".join(f"{k} ({', '.join(v)})" for k, v in sorted(failures.items())) or "none"
     body = f"""## Pen strokes (`python -m bench.strokes`)
 
@@ -315,7 +345,7 @@ measured on what /write and /write_svg return.
 
 - Structure checks passed: **{passed}/{total} ({100 * passed / total:.1f}%)**. Failing: {failing}.
 - Plotter files: no background rect in any ({not any(r['plot']['rect'] for r in results.values())}), width and
-  height in mm in all ({all(r['plot']['mm'] for r in results.values())}).
+  height in mm in all ({all(r['plot']['mm'] for r in results.values())}). {vpype_line}
 - Read: the independent reader (bench/char_cnn), case-folded with {{0,O,o}} {{1,I,l}} merged, each
   character written alone at a 96 px capital height; "raster glyphs": the decoder's own glyphs as
   the page drew them before strokes.

@@ -1,7 +1,7 @@
 """Train StrokeNet: (class, z) -> the pen strokes of the glyph the decoder draws.
 
     python -m train.strokes --out /root/ckpt/22/strokes --minutes 25
-    python -m train.strokes --out /root/ckpt/22/strokes --resume --minutes 10
+    python -m train.strokes --out /root/ckpt/22/strokes --resume --minutes 10 --lr 3e-4
     python -m train.strokes --out /root/ckpt/22/strokes --export assets/strokes
 
 The loss is the per-glyph fit's (glyph_vae.pen.stroke_loss): the strokes, soft-rasterised,
@@ -71,6 +71,8 @@ def main() -> None:
         optimizer.load_state_dict(state["optimizer"])
         generator.set_state(state["generator"])
         step = state["step"]
+        for group in optimizer.param_groups:  # --lr holds on a resumed run too (a lower one to settle)
+            group["lr"] = args.lr
     if args.export:
         pen.save_stroke_net(net, args.export, {"steps": step})
         print(f"exported {args.export} after {step} steps")
