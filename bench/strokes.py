@@ -33,6 +33,7 @@ import io
 import os
 import re
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -259,6 +260,46 @@ def alternates_spread(model, style) -> float:
     return variation(sets)[0]
 
 
+TRANSFER_CHARS = "aegkmtAKR4"
+
+
+def transfer(model, data_dir, sets: int = 12, set_size: int = 5, seed: int = 0) -> dict[str, tuple[float, float]]:
+    """Style transfer ratios (bench.write_like_me's prompts: real test glyphs made narrower, wider,
+    bolder, lighter or slanted) on the stroke glyphs and on the raster glyphs, both as the page
+    draws them and normalised as a drawing is: per style, the median over prompt sets of
+    (change of the generated glyphs' measure) / (change of the prompts')."""
+    from glyph_vae.measures import measure_all
+    from glyph_vae.stroke_glyphs import draw_stroke_glyphs
+    from glyph_vae.style import infer_style
+
+    from .font import set_as_the_page
+    from .style_transfer import STYLE_MEASURE, STYLES, styled_prompts, transfer_ratios
+    from .write_like_me import load_test, prompt_sets
+
+    _, labels, raw = load_test(data_dir)
+    index_sets = prompt_sets(labels, sets, set_size, np.random.default_rng(seed))
+    measured = {}
+    for name in STYLES:
+        strokes, rasters = [], []
+        for index in index_sets:
+            style = infer_style(model, styled_prompts(raw[index], name))
+            drawn = draw_stroke_glyphs(model, TRANSFER_CHARS, style)
+            strokes.append(np.stack([normalize_glyph(np.uint8(255 * g.sprite(96))) for g in drawn]))
+            rasters.append(set_as_the_page(draw_glyphs(model, TRANSFER_CHARS, style, crisp=False), TRANSFER_CHARS))
+        prompts = [measure_all(styled_prompts(raw[index], name)) for index in index_sets]
+        measured[name] = {"prompt": prompts, "strokes": [measure_all(g) for g in strokes],
+                          "raster": [measure_all(g) for g in rasters]}
+    out = {}
+    for name, measure in STYLE_MEASURE.items():
+        def change(kind):
+            return np.array([m[measure].mean() - n[measure].mean()
+                             for m, n in zip(measured[name][kind], measured["neutral"][kind])])
+        prompt = change("prompt")
+        out[name] = (float(np.nanmedian(transfer_ratios(prompt, change("strokes")))),
+                     float(np.nanmedian(transfer_ratios(prompt, change("raster")))))
+    return out
+
+
 # -- speed ------------------------------------------------------------------------------------
 
 def median_ms(fn, runs: int) -> float:
@@ -283,6 +324,8 @@ def make_my_font(model, style) -> None:
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"),
+                        help="EMNIST test glyphs for the style-transfer prompts (skipped where absent)")
     args = parser.parse_args(argv)
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     from glyph_vae.font import build_font
@@ -300,6 +343,8 @@ def main(argv=None) -> dict:
         results[name] = {"checks": checks, "plot": plot, "read": (strokes_read, raster_read),
                          "iou": fidelity(model, style), "vpype": vpype_check(plot["svg"])}
         print(name, {k: v for k, v in plot.items() if k != "svg"}, results[name]["read"], results[name]["iou"])
+    ratios = transfer(model, args.data_dir) if (args.data_dir / "emnist_byclass_test.npz").exists() else {}
+    print(ratios)
     average = styles(model)["average"]
     spread = alternates_spread(model, average)
     writer = writer_variation("abegkmt4")[0]
@@ -351,6 +396,8 @@ measured on what /write and /write_svg return.
   the page drew them before strokes.
 - Alternates (average style, 3 alternates at randomness 0.3): mean pixel difference
   {spread:.3f} between a character's alternates, against {writer:.3f} between one writer's repeated letters.
+- Style transfer ratios (strokes / raster glyphs, median of 12 prompt sets of 5 real test glyphs,
+  10 characters drawn): {"; ".join(f"{k} {a:.2f} / {b:.2f}" for k, (a, b) in ratios.items()) or "not measured (no data)"}.
 - Speed: page of 100 characters {page_ms:.0f} ms; font with 3 alternates {font_ms:.0f} ms; "Make my font"
   (font + the page once + its SVG, plotter SVG and print PNG) {make_ms:.0f} ms.
 """
