@@ -35,7 +35,7 @@ WORD_GAP = 0.5  # a space
 # A word's first glyph keeps the word gap from the rows this far (capital heights) above and
 # below its own ink, not only the rows it shares: a T's bar hangs over the short letters before
 # it ("is This"), and measured only where both have ink the space vanished under the bar.
-WORD_REACH = 0.4
+WORD_REACH = 0.5
 GAP_FOR_UNKNOWN = 0.6  # where a character outside the set was asked for
 LINE_HEIGHT = 1.75  # baseline to baseline: capitals, descenders and some air
 MARGIN = 0.5

@@ -28,6 +28,7 @@ SUPERSAMPLE = 3
 CURVE_SAMPLES = 8  # polyline points per span of a smooth stroke, for rasterising
 PEN_RANGE = (0.03, 0.17)  # capital heights: a fine liner to a marker; e's and a's eyes stay open
 DOT_RADIUS = 0.02  # capital heights: a plotter's dot is a circle at least this big
+DOT_INK = 0.035  # capital heights: the least radius of a dot as inked (a fine pen still leaves a visible dot)
 DOT_GAP = 1.6  # pens from the centre of an i's or j's dot to its stem's top: a pen and a bit of paper
 DOT_HIGHEST = 0.45  # capital heights: the highest a dot sits above its stem
 # The extent (top, bottom) of the strokes other than dots, where it differs from the character's
@@ -94,10 +95,11 @@ def stamp(lines: list[np.ndarray], pen: float, cap: float, shape: tuple[int, int
     s = SUPERSAMPLE
     image = Image.new("L", (w * s, h * s), 0)
     draw = ImageDraw.Draw(image)
-    r = pen * cap * s / 2
+    r_pen = pen * cap * s / 2
     for line in lines:
         xy = np.asarray(line, np.float64) * cap * s + np.asarray(offset) * s
         pts = [tuple(p) for p in xy]
+        r = r_pen if len(pts) > 1 else max(r_pen, DOT_INK * cap * s)
         if len(pts) > 1:
             draw.line(pts, fill=255, width=max(1, round(2 * r)))
         # The round pen at every point: round caps and joins, and no notches where the short
@@ -124,6 +126,7 @@ def from_fit(chars: str, fit, pen: float) -> list[StrokeGlyph]:
         strokes = [points[b, s].mean(0, keepdims=True) if dots[s] else points[b, s]
                    for s in range(pens.STROKES) if mask[s]]
         is_dot = [bool(d) for d in dots[mask]]
+        strokes = join_ends(strokes, is_dot)
         body_top, bottom = BODY.get(char, metrics(char))
         solid = np.vstack([catmull_rom(s) if len(s) > 2 else s for s, d in zip(strokes, is_dot) if not d])
         lo, hi = solid.min(0), solid.max(0)
@@ -141,6 +144,32 @@ def from_fit(chars: str, fit, pen: float) -> list[StrokeGlyph]:
         width = every[:, 0].max() - every[:, 0].min() + pen
         out.append(StrokeGlyph(char, placed, pen, float(width), float(height), float(top),
                                construction=name if variant == 0 else f"{name}.{variant}"))
+    return out
+
+
+JOIN = 3.5  # decoder pixels: a stroke's end this near another stroke meets it
+
+
+def join_ends(strokes: list[np.ndarray], is_dot: list[bool]) -> list[np.ndarray]:
+    """Strokes whose ends stop short of another stroke (a K's arm, an m's arches, a B's bowls)
+    made to meet it: the end control point moved onto the nearest point of the other curve.
+    Catmull-Rom passes through its control points, so the curve then ends there and the ink
+    joins whatever the pen's width; a letter built of joined strokes never comes in pieces."""
+    curves = [catmull_rom(s) if len(s) > 2 else s for s in strokes]
+    out = [s.copy() for s in strokes]
+    for k, stroke in enumerate(strokes):
+        if is_dot[k] or len(stroke) < 2:
+            continue
+        for end in (0, -1):
+            best, where = JOIN, None
+            for j, other in enumerate(curves):
+                if j == k or is_dot[j]:
+                    continue
+                d = np.linalg.norm(other - stroke[end], axis=1)
+                if d.min() < best:
+                    best, where = d.min(), other[d.argmin()]
+            if where is not None:
+                out[k][end] = where
     return out
 
 
@@ -222,21 +251,28 @@ def outline_path(glyph: StrokeGlyph, transform=lambda x, y: (x, y)):
     when `transform` flips y (as font units do)."""
     import pathops
 
-    path = pathops.Path()
+    path, dots = pathops.Path(), pathops.Path()
     (x0, y0), (x1, _) = transform(0.0, 0.0), transform(1.0, 0.0)
     unit = abs(x1 - x0)
     for stroke in glyph.strokes:
         pts = [transform(float(x), float(y)) for x, y in stroke]
+        if len(pts) == 1:  # a dot: a round cap on a pen-down of no length, at least DOT_INK big
+            dots.moveTo(*pts[0])
+            dots.lineTo(pts[0][0] + 1e-3 * unit, pts[0][1])
+            continue
         path.moveTo(*pts[0])
-        if len(pts) == 1:
-            path.lineTo(pts[0][0] + 1e-3 * unit, pts[0][1])  # a dot: a round cap on a pen-down of no length
-        elif glyph.smooth and len(pts) > 2:
+        if glyph.smooth and len(pts) > 2:
             for a, b, c in bezier_spans(np.asarray(pts)):
                 path.cubicTo(*a, *b, *c)
         else:
             for p in pts[1:]:
                 path.lineTo(*p)
     path.stroke(glyph.pen * unit, pathops.LineCap.ROUND_CAP, pathops.LineJoin.ROUND_JOIN, 4.0)
+    if len(list(dots.contours)):
+        dots.stroke(max(glyph.pen, 2 * DOT_INK) * unit, pathops.LineCap.ROUND_CAP, pathops.LineJoin.ROUND_JOIN, 4.0)
+        dots.convertConicsToQuads()
+        path.convertConicsToQuads()
+        path = pathops.op(path, dots, pathops.PathOp.UNION)
     path.convertConicsToQuads()
     path.simplify(fix_winding=True)
     return path
