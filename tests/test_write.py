@@ -268,8 +268,9 @@ def test_a_word_space_stays_wider_than_the_space_between_letters(model, style_na
         gap = ink_gap(sprites[i - 1], page.glyphs[i - 1].box, sprites[i], page.glyphs[i].box)
         (between if i in word_starts else within).append(gap)
     assert min(between) >= 0.45 * cap  # a word space, measured ink to ink
-    # An r's arm keeps a following l a little further off (0.31 cap in the wide example style).
-    assert max(g for g in within if np.isfinite(g)) <= 0.33 * cap
+    # An r's arm keeps a following letter a little further off (0.375 cap in the wide example style,
+    # where the arm reaches out at the x-height and the next letter's ink is spaced from it).
+    assert max(g for g in within if np.isfinite(g)) <= 0.4 * cap
     assert min(between) > 2 * np.median(within)
 
 
