@@ -10,7 +10,7 @@ import logging
 import os
 
 from glyph_vae.loading import load_models
-from glyph_vae.serving import tune_malloc
+from glyph_vae.serving import stop_on_sigterm, tune_malloc
 from glyph_vae.ui import build_demo, launch_options
 
 logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -19,4 +19,6 @@ tune_malloc()  # before the server's worker threads start
 demo = build_demo(load_models())
 
 if __name__ == "__main__":
-    demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"), **launch_options())
+    stop_on_sigterm()  # a container's stop cleans up the app's files as Ctrl-C does
+    server_name = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
+    demo.launch(server_name=server_name, **launch_options(server_name))

@@ -26,7 +26,7 @@ import torch
 
 from .chooser import MEMBERS as CHOOSER_MEMBERS
 from .muddle import MuddleAutoencoder
-from .errors import BlankDrawingError, SettingError
+from .errors import BlankDrawingError, SettingError, shown
 
 
 class CriterionError(SettingError):
@@ -199,7 +199,7 @@ CRITERIA = ("balance", "far_from_both")
 def check_criterion(criterion) -> str:
     value = "balance" if criterion is None or str(criterion).strip() == "" else str(criterion).strip()
     if value not in CRITERIA:
-        raise CriterionError(f"The criterion must be one of {', '.join(CRITERIA)}, not {criterion!r}.")
+        raise CriterionError(f"The criterion must be one of {', '.join(CRITERIA)}, not {shown(criterion)}.")
     return value
 
 

@@ -69,8 +69,16 @@ class SettingError(UserInputError):
     """A number or choice outside what it may be (seed, randomness, digit, page size...)."""
 
 
-def _shown(value) -> str:
-    return repr(value) if isinstance(value, str) else str(value)
+def shown(value, limit: int = 40) -> str:
+    """A value as an error message echoes it: its repr, cut to `limit` characters, so that a
+    50 MB input is not sent back as a 50 MB message (nor written to the log)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        # str() of a huge int is slow and refused past 4,300 digits
+        return f"a whole number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
+    text = repr(value) if isinstance(value, str) else str(value)
+    if len(text) > limit:
+        text = text[:limit - 3] + "..."
+    return text
 
 
 def check_seed(seed) -> int:
@@ -85,7 +93,7 @@ def check_fraction(value, name: str, meaning: str) -> float:
     except (TypeError, ValueError):
         number = math.nan
     if isinstance(value, bool) or not 0.0 <= number <= 1.0:  # also false for NaN
-        raise SettingError(f"{name} must be between 0 and 1 ({meaning}), not {_shown(value)}.")
+        raise SettingError(f"{name} must be between 0 and 1 ({meaning}), not {shown(value)}.")
     return number
 
 
@@ -96,7 +104,7 @@ def check_randomness(randomness) -> float:
 def check_whole_number(value, name: str, low: int, high: int, *, shown_range: str | None = None) -> int:
     """A whole number from `low` to `high` (a seed, a page size, a count). A float that is whole
     (7.0) or a numeral ("12") is taken; 1.5, NaN, True or None are refused, never rounded."""
-    message = f"{name} must be a whole number from {shown_range or f'{low} to {high}'}, not {_shown(value)}."
+    message = f"{name} must be a whole number from {shown_range or f'{low} to {high}'}, not {shown(value)}."
     if isinstance(value, bool) or value is None:
         raise SettingError(message)
     if isinstance(value, float):

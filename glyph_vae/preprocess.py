@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import math
+import threading
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -29,6 +31,20 @@ BOX_SIZE = 20  # longest side of the ink after scaling, as in MNIST
 # Images bigger than this many pixels are refused before decoding (a 20000x20000
 # PNG decompresses to 400 MP). Pillow's own limit raises only at twice its value.
 MAX_PIXELS = 40_000_000
+# The kinds of file read; Pillow's others (TIFF, ICO, TGA, EPS, which runs Ghostscript, ...)
+# are refused before their decoders run.
+FORMATS = ("PNG", "JPEG", "WEBP", "GIF", "BMP")
+# Every picture is brought down to this longest side right after decoding (a JPEG already
+# while decoding): a glyph is 28 px, and a 6300x6300 picture held at full size costs
+# seconds and gigabytes in the float arrays that follow.
+MAX_SIDE = 1024
+# Decodes of pictures over LARGE_PICTURE pixels run at most LARGE_DECODES at a time, so a
+# burst of big uploads cannot hold many full-size bitmaps at once.
+LARGE_PICTURE = 4_000_000
+LARGE_DECODES = 2
+_large_decodes = threading.BoundedSemaphore(LARGE_DECODES)
+# A sketchpad value's layers are each decoded; a drawing has a background and a layer or two.
+MAX_LAYERS = 8
 
 # Ink fainter than this (0..1, after contrast normalisation) counts as paper.
 _INK_THRESHOLD = 0.15
@@ -50,10 +66,14 @@ def load_image(source: Any) -> Image.Image:
         raise BlankDrawingError()  # an empty pad's value is ""
     if isinstance(source, Mapping):
         if "path" in source:  # a file sent through Gradio's API: {"path": ..., "orig_name": ...}
-            return _open_path(Path(source["path"]), source.get("orig_name") or Path(source["path"]).name)
+            path = source["path"]
+            if not isinstance(path, (str, Path)) or not str(path):
+                raise UnreadableImageError("A file value's path must be a file name.")
+            name = source.get("orig_name")
+            return _open_path(Path(path), name if isinstance(name, str) and name else Path(path).name)
         return _editor_value_to_image(source)
     if isinstance(source, Image.Image):
-        image = source
+        image = _reduced(_first_frame(source))
     elif isinstance(source, np.ndarray):
         return _array_to_image(source)
     elif isinstance(source, (bytes, bytearray)):
@@ -67,7 +87,7 @@ def load_image(source: Any) -> Image.Image:
             f"Cannot read an image from a {type(source).__name__}; "
             "pass a file path, bytes, a PIL image, a numpy array or a sketchpad value."
         )
-    return _first_frame(image)
+    return image
 
 
 def _first_frame(image: Image.Image) -> Image.Image:
@@ -77,9 +97,9 @@ def _first_frame(image: Image.Image) -> Image.Image:
 
 
 def _open_path(path: Path, name: str) -> Image.Image:
-    if not path.is_file():
+    if not path.is_file():  # also refuses a FIFO or a device, which would block or never end
         raise UnreadableImageError(f"No image file at {path}.")
-    return _first_frame(_open(path, name))
+    return _open(path, name)
 
 
 def _data_url_bytes(url: str) -> bytes:
@@ -94,14 +114,24 @@ def _data_url_bytes(url: str) -> bytes:
 
 
 def _open(fp, name: str) -> Image.Image:
+    """Decode one of FORMATS, its first frame, at most MAX_SIDE on its longest side."""
     try:
-        image = Image.open(fp)
+        image = Image.open(fp, formats=FORMATS)
         width, height = image.size
         if width * height > MAX_PIXELS:
             raise UnreadableImageError(
                 f"{name} is {width}x{height} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels."
             )
-        image.load()
+        image = _first_frame(image)
+        if image.format == "JPEG" and max(width, height) > MAX_SIDE:
+            image.draft(None, (MAX_SIDE, MAX_SIDE))  # decoded at 1/2, 1/4 or 1/8 scale by the DCT
+        if width * height > LARGE_PICTURE:
+            with _large_decodes:
+                image.load()
+                image = _reduced(image)
+        else:
+            image.load()
+            image = _reduced(image)
     except UnreadableImageError:
         raise
     except Image.DecompressionBombError as exc:
@@ -115,12 +145,30 @@ def _open(fp, name: str) -> Image.Image:
     return image
 
 
+def _reduced(image: Image.Image) -> Image.Image:
+    """The picture box-averaged by a whole factor to at most MAX_SIDE on its longest side.
+    Averaging (not sampling) keeps a thin stroke's ink: a 3 px line in a 6300 px picture
+    becomes a fainter line, which normalize_ink brings back to full strength."""
+    factor = math.ceil(max(image.size) / MAX_SIDE)
+    if factor <= 1:
+        return image
+    if image.mode in ("1", "P", "PA"):  # palette and 1-bit pictures cannot be averaged as they are
+        has_alpha = image.mode == "PA" or "transparency" in image.info
+        image = image.convert("RGBA" if has_alpha else "L")
+    elif image.mode not in ("L", "LA", "RGB", "RGBA", "I", "F", "I;16"):
+        image = image.convert("RGB")
+    return image.reduce(factor)
+
+
 def _array_to_image(array: np.ndarray) -> Image.Image:
     array = np.asarray(array)
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[..., 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
         raise UnreadableImageError(f"An image array must be HxW, HxWx3 or HxWx4, not {array.shape}.")
+    if array.shape[0] * array.shape[1] > MAX_PIXELS:
+        raise UnreadableImageError(f"The image array is {array.shape[1]}x{array.shape[0]} pixels; the limit is "
+                                   f"{MAX_PIXELS // 1_000_000} megapixels.")
     if array.dtype == bool:
         array = array.astype(np.uint8) * 255
     elif array.dtype == np.uint16:
@@ -132,7 +180,7 @@ def _array_to_image(array: np.ndarray) -> Image.Image:
         array = np.clip(array * scale, 0, 255).astype(np.uint8)
     else:
         array = np.clip(array, 0, 255).astype(np.uint8)
-    return Image.fromarray(array)
+    return _reduced(Image.fromarray(array))
 
 
 def _editor_value_to_image(value: Mapping) -> Image.Image:
@@ -140,7 +188,10 @@ def _editor_value_to_image(value: Mapping) -> Image.Image:
     composite = value.get("composite")
     if composite is not None:
         return load_image(composite)
-    layers = [load_image(layer).convert("RGBA") for layer in value.get("layers") or [] if layer is not None]
+    layers = value.get("layers") or []
+    if not isinstance(layers, (list, tuple)) or len(layers) > MAX_LAYERS:
+        raise UnreadableImageError(f"A sketchpad value has a list of at most {MAX_LAYERS} layers.")
+    layers = [load_image(layer).convert("RGBA") for layer in layers if layer is not None]
     background = value.get("background")
     if background is None and not layers:
         raise BlankDrawingError()

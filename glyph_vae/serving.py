@@ -1,7 +1,10 @@
 """Serving concerns of the app, apart from any tab: output files, memory, health.
 
 - `OutputFiles`: where the app writes the files it answers with (PNG, GIF...): named by
-  their content, written once and atomically, and bounded in total size;
+  their content, written once and atomically, and bounded in total size; folders left by a
+  process that was killed are removed at the next start;
+- `RequestLimits`: request bodies bounded, responses never content-sniffed (ASGI middleware);
+- `stop_on_sigterm`: a container's stop cleans up as Ctrl-C does;
 - `tune_malloc`: keeps a long-running server's resident memory flat (glibc);
 - `health_record`: what /health answers, computed once at start-up.
 """
@@ -12,8 +15,11 @@ import ctypes
 import hashlib
 import io
 import logging
+import json
 import os
+import re
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -90,10 +96,109 @@ class OutputFiles:
 
     @classmethod
     def for_this_process(cls, max_bytes: int = 512 * 2**20) -> "OutputFiles":
-        """A fresh folder, removed again when the process exits."""
-        files = cls(max_bytes=max_bytes)
+        """A fresh folder named with this process's id, removed again when the process exits;
+        the folders of earlier processes that are gone (killed, so their exit handler never
+        ran) are removed first."""
+        remove_stale_output_folders()
+        files = cls(tempfile.mkdtemp(prefix=f"{OUTPUT_PREFIX}{os.getpid()}_"), max_bytes=max_bytes)
         atexit.register(files.clean_up)
         return files
+
+
+OUTPUT_PREFIX = "glyphvae_outputs_"
+
+
+def remove_stale_output_folders(parent: str | os.PathLike | None = None) -> list[Path]:
+    """Remove the output folders (`glyphvae_outputs_<pid>_...`) whose process no longer runs; -> those removed."""
+    removed = []
+    for folder in Path(parent or tempfile.gettempdir()).glob(f"{OUTPUT_PREFIX}*"):
+        match = re.match(rf"{OUTPUT_PREFIX}(\d+)_", folder.name)
+        pid = int(match.group(1)) if match else None
+        # A folder named with this very pid was left by an earlier process (a container's
+        # app often runs as the same pid each time): ours is made after this runs.
+        if pid is None or not folder.is_dir() or (pid != os.getpid() and _running(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def stop_on_sigterm() -> None:
+    """Treat SIGTERM (what `docker stop` and a Space's restart send) as Ctrl-C: Gradio then
+    closes the server and deletes its cache copies, and the exit handlers remove the app's
+    output folder. Without this a SIGTERM ends the process with both left on disk."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
+class RequestLimits:
+    """ASGI middleware: request bodies over `max_body` bytes are refused with HTTP 413 before
+    Gradio reads them (Gradio keeps a call's inputs with its session, so a 20 MB text would
+    stay in memory), except on the routes in `own_limits`, whose own limit applies (uploads:
+    `launch(max_file_size=...)`); and every response carries `X-Content-Type-Options:
+    nosniff`, so a browser never runs an uploaded file as a page or a script."""
+
+    def __init__(self, app, max_body: int, own_limits: dict[str, int | None] | None = None):
+        self.app, self.max_body, self.own_limits = app, max_body, own_limits or {}
+
+    def limit(self, path: str) -> int | None:
+        for prefix, limit in self.own_limits.items():
+            if path.startswith(prefix):
+                return limit
+        return self.max_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_nosniff(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*[(k, v) for k, v in message.get("headers", [])
+                                                    if k.lower() != b"x-content-type-options"],
+                                                  (b"x-content-type-options", b"nosniff")]}
+            await send(message)
+
+        limit = self.limit(scope["path"])
+        if limit is None or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            return await self.app(scope, receive, send_nosniff)
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            return await self.refuse(limit, send_nosniff)
+        # Read the body (at most `limit` bytes) before the app sees it: a body sent without a
+        # length (chunked) is bounded too.
+        messages, size = [], 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > limit:
+                return await self.refuse(limit, send_nosniff)
+            if not message.get("more_body"):
+                break
+
+        async def replay():
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send_nosniff)
+
+    @staticmethod
+    async def refuse(limit: int, send) -> None:
+        body = json.dumps({"detail": f"The request is larger than {limit:,} bytes, this route's limit: send "
+                                     "pictures and style files as uploads."}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
 
 
 def tune_malloc(arenas: int = 2, trim_every_s: float = 5.0) -> bool:

@@ -30,12 +30,13 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 from dataclasses import dataclass
 from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
-from .errors import StyleFileError, StyleModelError
+from .errors import StyleFileError, StyleModelError, shown
 from .model import CHARSET
 from .style import Style
 
@@ -141,7 +142,9 @@ def style_to_file(style: Style, model, *, offsets: Mapping[str, float] | None = 
 
 
 def _logvar(std: np.ndarray) -> list[float]:
-    return [float(v) for v in 2.0 * np.log(np.asarray(std, np.float32).astype(np.float64))]
+    # math.log, not np.log: NumPy picks a vectorised log by CPU and version, and one that
+    # differs in the last bit makes a loaded style save back to other bytes than its file.
+    return [2.0 * math.log(float(v)) for v in np.asarray(std, np.float32)]
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -162,7 +165,10 @@ def read_style_bytes(source) -> bytes:
     if not isinstance(path, (str, os.PathLike)) or not str(path):
         raise StyleFileError("Send a style file (the .json that \"Save my style\" or /style makes).")
     try:
-        size = os.path.getsize(path)
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+            raise StyleFileError(f"The style file {os.path.basename(str(path))} is not a regular file.")
+        size = info.st_size
         if size > MAX_STYLE_FILE_BYTES:
             raise _too_large(size)
         with open(path, "rb") as fh:
@@ -208,12 +214,12 @@ def check_document(document: Any) -> None:
                              f"not {_json_kind(document)}.")
     _exact_keys(document, KEYS, "The style file")
     if document["format"] != FORMAT:
-        raise StyleFileError(f"This is not a GlyphVAE style file: its format is {_shown(document['format'])}, "
+        raise StyleFileError(f"This is not a GlyphVAE style file: its format is {shown(document['format'])}, "
                              f"not {FORMAT!r}.")
     version = document["version"]
     if not _is_int(version) or version != FORMAT_VERSION:
         newer = " (made by a newer GlyphVAE)" if _is_int(version) and version > FORMAT_VERSION else ""
-        raise StyleFileError(f"The style file is format version {_shown(version)}{newer}; "
+        raise StyleFileError(f"The style file is format version {shown(version)}{newer}; "
                              f"this app reads version {FORMAT_VERSION}.")
     name = document["name"]
     if not isinstance(name, str) or len(name) > MAX_NAME_LENGTH or not name.isprintable():
@@ -237,12 +243,12 @@ def check_document(document: Any) -> None:
     for key, value in config.items():
         if len(key) > 64 or not (value is None or isinstance(value, (bool, str)) and len(str(value)) <= 200
                                  or _is_finite(value)):
-            raise StyleFileError(f"The style file's model config has a setting {_shown(key[:64])} that is not a "
+            raise StyleFileError(f"The style file's model config has a setting {shown(key[:64])} that is not a "
                                  "short text or a finite number.")
     latent = config.get("latent_dim")
     if not _is_int(latent) or not 1 <= latent <= MAX_LATENT_LENGTH:
         raise StyleFileError(f"The style file's model config must give latent_dim, a whole number from 1 to "
-                             f"{MAX_LATENT_LENGTH}, not {_shown(latent)}.")
+                             f"{MAX_LATENT_LENGTH}, not {shown(latent)}.")
 
     posterior = document["posterior"]
     if not isinstance(posterior, dict):
@@ -255,15 +261,15 @@ def check_document(document: Any) -> None:
     count = posterior["count"]
     if not _is_int(count) or not 0 <= count <= MAX_COUNT:
         raise StyleFileError(f"The style file's count (of drawings) must be a whole number from 0 to "
-                             f"{MAX_COUNT:,}, not {_shown(count)}.")
+                             f"{MAX_COUNT:,}, not {shown(count)}.")
 
     offsets = document["offsets"]
     if not isinstance(offsets, dict) or len(offsets) > MAX_AXES:
         raise StyleFileError(f"The style file's offsets must be an object of at most {MAX_AXES} slider moves.")
     for axis, value in offsets.items():
         if len(axis) > 64 or not _is_finite(value) or abs(value) > MAX_OFFSET:
-            raise StyleFileError(f"The style file's offset of the slider {_shown(axis[:64])} must be a number "
-                                 f"from -{MAX_OFFSET:g} to {MAX_OFFSET:g}, not {_shown(value)}.")
+            raise StyleFileError(f"The style file's offset of the slider {shown(axis[:64])} must be a number "
+                                 f"from -{MAX_OFFSET:g} to {MAX_OFFSET:g}, not {shown(value)}.")
 
 
 def _check_array(values: Any, what: str, length: int, bounds: tuple[float, float]) -> None:
@@ -317,11 +323,6 @@ def _json_kind(value) -> str:
     if value is None:
         return "null"
     return {dict: "an object", list: "a list", str: "text", bool: "true or false"}.get(type(value), "a number")
-
-
-def _shown(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def check_model(info: StyleInfo, model) -> list[str]:

@@ -20,7 +20,7 @@ from PIL import Image
 from .layout import Page, layout_text
 from .model import CHARSET, GlyphVAE
 from .errors import (BlankDrawingError, GlyphError, NoTextError, SettingError, TextTooLongError,
-                     TooManyDrawingsError, check_whole_number)
+                     TooManyDrawingsError, check_whole_number, shown)
 from .preprocess import normalize_glyph
 from .punctuation import PUNCTUATION, style_pen
 from .stroke_glyphs import draw_stroke_glyphs, pen_width
@@ -62,6 +62,8 @@ def style_from_drawings(model: GlyphVAE, drawings: Sequence[Any]) -> tuple[Style
 
 
 def check_text(text: str | None) -> str:
+    if text is not None and not isinstance(text, str):
+        raise NoTextError(f"The text to write must be text, not {type(text).__name__} {shown(text)}.")
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > MAX_TEXT_LENGTH:
         raise TextTooLongError(f"The text has {len(text):,} characters; at most {MAX_TEXT_LENGTH} are written at once.")
@@ -105,7 +107,7 @@ def page_svg(page: Page, kind: str = "outline") -> str:
     from .stroke_glyphs import svg_page
 
     if kind not in SVG_KINDS:
-        raise SettingError(f"The kind of SVG must be one of {', '.join(SVG_KINDS)}, not {kind!r}.")
+        raise SettingError(f"The kind of SVG must be one of {', '.join(SVG_KINDS)}, not {shown(kind)}.")
     return svg_page(page, kind)
 
 
@@ -122,7 +124,7 @@ def write_svg(model: GlyphVAE, text: str, style: Style, randomness: float = 0.0,
               kind: str = "outline", cap_height: int = 48, line_width: int = 1000) -> tuple[Page, str]:
     """The page `write` lays out, as SVG (`page_svg`)."""
     if kind not in SVG_KINDS:
-        raise SettingError(f"The kind of SVG must be one of {', '.join(SVG_KINDS)}, not {kind!r}.")
+        raise SettingError(f"The kind of SVG must be one of {', '.join(SVG_KINDS)}, not {shown(kind)}.")
     page = write(model, text, style, randomness, seed, cap_height=cap_height, line_width=line_width)
     return page, page_svg(page, kind)
 
@@ -146,6 +148,8 @@ def morph_weights(steps) -> list[float]:
 
 
 def check_morph_word(word) -> str:
+    if word is not None and not isinstance(word, str):
+        raise NoTextError(f"The word to morph must be text, not {type(word).__name__} {shown(word)}.")
     word = (word or "").strip()
     if not word:
         raise NoTextError("Type a word to morph: letters (A-Z, a-z) or digits (0-9).")

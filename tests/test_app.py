@@ -54,6 +54,12 @@ def test_the_api_lists_exactly_the_documented_endpoints_and_inputs(client):
                      "/font_with_style": ["style", "name", "alternates", "randomness", "seed"],
                      "/write_svg_with_style": ["style", "text", "randomness", "seed", "kind"],
                      "/mix": ["style_a", "style_b", "weight"], "/morph": ["style_a", "style_b", "word", "steps"]}
+    # every endpoint's outputs, each with a type a client can read (the style-file twins answer as their twins)
+    returns = {api: len(endpoint["returns"]) for api, endpoint in info.items()}
+    assert returns["/font_with_style"] == returns["/font"] == 2 and returns["/style"] == 2
+    assert returns["/write_with_style"] == returns["/write_svg_with_style"] == returns["/mix"] == returns["/morph"] == 1
+    assert all(r["python_type"]["type"] not in ("", "Any") for e in info.values() for r in e["returns"]), \
+        {api: [r["python_type"] for r in e["returns"]] for api, e in info.items()}
 
 
 # -- the Read tab ----------------------------------------------------------------------------

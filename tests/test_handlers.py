@@ -16,11 +16,12 @@ from glyph_vae.ui.confuse_tab import ConfuseTab
 from glyph_vae.ui.pad import image_value
 from glyph_vae.ui.read_tab import BLANK_HINT, ReadTab
 from glyph_vae.ui.write_tab import EXAMPLE_ORDER, NO_STYLE_NOTE, STYLE_PADS, WriteTab
+from harness.uploads import uploaded
 
 
 def file_value(path) -> dict:
-    """An uploaded file as Gradio hands it to a gr.api endpoint."""
-    return {"path": str(path), "orig_name": path.name if hasattr(path, "name") else None,
+    """An uploaded file as Gradio hands it to a gr.api endpoint: its copy in the upload folder."""
+    return {"path": uploaded(path), "orig_name": path.name if hasattr(path, "name") else None,
             "meta": {"_type": "gradio.FileData"}}
 
 
@@ -104,7 +105,7 @@ def test_read_an_upload_that_is_not_an_image_names_it(read_tab, tmp_path):
     notes = tmp_path / "notes.png"
     notes.write_text("not an image")
     with pytest.raises(gr.Error, match="notes.png is not an image"):
-        read_tab.read_drawing(str(notes))
+        read_tab.read_drawing(uploaded(notes))
 
 
 def test_classify_endpoint_returns_the_label_format(read_tab):

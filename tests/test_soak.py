@@ -116,3 +116,32 @@ def test_soak_mixed_requests_no_errors_same_answers_flat_memory(tmp_path, mix):
     # image would add several hundred MiB over 2,000 requests) without failing CI at random
     # on a busy machine; the 10% itself is reported, not asserted.
     assert growth < 0.25, f"resident memory grew {growth:+.1%} from request {BASELINE_AT} to {REQUESTS}"
+
+
+def test_plain_http_calls_keep_memory_flat_once_the_sessions_held_are_full(tmp_path):
+    """Each plain-HTTP call without a session hash opens a session that Gradio keeps; the app
+    holds at most GLYPHVAE_SESSIONS_HELD of them (here 100), so from call 300 on memory is
+    flat. (Gradio's default of 10,000 would add about 0.3 MB a call: +200 MB over this run.)
+    Calls refused at the door (a body over the limit) leave nothing behind either."""
+    import httpx
+
+    from bench.api_latency import plain_call
+    from glyph_vae.ui import MAX_REQUEST_BODY
+
+    calls, baseline_at = 1000, 300
+    rss = {}
+    with running_app_process(tmp_path / "app.log", GLYPHVAE_SESSIONS_HELD="100") as (url, proc):
+        with httpx.Client(base_url=url.rstrip("/"), timeout=60) as http:
+            for n in range(1, calls + 1):
+                plain_call(http, "health", [])
+                if n % 50 == 0:
+                    refused = http.post("/gradio_api/call/write",
+                                        json={"data": [[], "x" * (MAX_REQUEST_BODY + 1), 0.0, 1]})
+                    assert refused.status_code == 413
+                if n in (baseline_at, calls):
+                    rss[n] = rss_kib(proc.pid)
+        assert proc.poll() is None
+    growth = rss[calls] / rss[baseline_at] - 1
+    print(f"\nserver RSS after call {baseline_at}: {rss[baseline_at] / 1024:.0f} MiB, after call {calls}: "
+          f"{rss[calls] / 1024:.0f} MiB ({growth:+.1%})")
+    assert growth < 0.10, f"resident memory grew {growth:+.1%} from call {baseline_at} to {calls}"

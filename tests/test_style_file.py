@@ -26,6 +26,7 @@ from glyph_vae.style_file import (MAX_STYLE_FILE_BYTES, parse_style_file, style_
 from glyph_vae.writing import morph, style_from_drawings, write
 from glyph_vae.ui.styles import StyleFiles, example_style_file
 from glyph_vae.ui.write_tab import STYLE_PADS, WriteTab
+from harness.uploads import uploaded
 
 EXAMPLES = tuple(STYLE_EXAMPLES)
 
@@ -87,7 +88,7 @@ def test_the_tab_saves_its_style_and_sliders_and_a_load_gives_the_same_page(tab,
     before = write_tab.write_ui(style, "Save me", 0.3, 11, 1000, 48, *sliders)
     path = tab.save_ui(style, "Bold and slanted", *sliders)
     assert path.endswith("Bold-and-slanted.json")
-    out = tab.load_ui(path)
+    out = tab.load_ui(uploaded(path))
     pads, uploads, loaded, note = out[:STYLE_PADS], out[STYLE_PADS], out[STYLE_PADS + 1], out[STYLE_PADS + 2]
     assert pads == ("",) * STYLE_PADS and uploads is None  # the drawings no longer make the style
     assert same_style(loaded, style) and "Bold and slanted" in note
@@ -96,7 +97,7 @@ def test_the_tab_saves_its_style_and_sliders_and_a_load_gives_the_same_page(tab,
     after = write_tab.write_ui(loaded, "Save me", 0.3, 11, 1000, 48, *restored)
     assert open(after, "rb").read() == open(before, "rb").read()
     # /write_with_style draws the same page from the file
-    api = tab.write_with_style({"path": path}, "Save me", 0.3, 11)
+    api = tab.write_with_style({"path": uploaded(path)}, "Save me", 0.3, 11)
     assert open(api["path"], "rb").read() == open(before, "rb").read()
 
 
@@ -148,9 +149,9 @@ def test_mixing_two_files_mixes_their_slider_moves_too(tab, model, styles):
     b = style_to_file(styles["light"], model, offsets={"slant": -1.0, "height": 0.5}, name="Light")
     paths = [tab.files.save(a, "a.json"), tab.files.save(b, "b.json")]
     for weight, expected in ((0, a), (1, b)):
-        mixed = open(tab.mix({"path": paths[0]}, {"path": paths[1]}, weight)["path"], "rb").read()
+        mixed = open(tab.mix({"path": uploaded(paths[0])}, {"path": uploaded(paths[1])}, weight)["path"], "rb").read()
         assert mixed == expected  # the same file back, name and offsets included
-    half = style_from_file(tab.mix({"path": paths[0]}, {"path": paths[1]}, 0.5)["path"], model)
+    half = style_from_file(tab.mix({"path": uploaded(paths[0])}, {"path": uploaded(paths[1])}, 0.5)["path"], model)
     assert half.offsets == {"width": 0.0, "stroke_thickness": 0.0, "slant": 0.0, "height": 0.25}
     assert half.info.name == "Wide + Light (50%)" and half.style.characters == "AGK47AGK47"
 
@@ -246,16 +247,16 @@ def test_a_refused_file_in_the_tab_is_a_message_and_the_style_stays(tab, styles,
     sliders = tab.write_tab.start_positions(style)
     kept = copy.deepcopy(style)
     with pytest.raises(gr.Error, match="not a number"):
-        tab.load_ui(str(bad))
+        tab.load_ui(uploaded(bad))
     with pytest.raises(gr.Error, match="not a number"):
-        tab.mix_ui(style, "my file", str(bad), 0.5, *sliders)
+        tab.mix_ui(style, "my file", uploaded(bad), 0.5, *sliders)
     with pytest.raises(gr.Error, match="Load a second style file first"):
         tab.morph_ui(style, "my file", None, "Hi", 4, *sliders)
     assert same_style(style, kept)  # nothing was changed in place: the page keeps its style
     truncated = tmp_path / "truncated.json"
     truncated.write_text("{")
     with pytest.raises(gr.Error, match="not valid JSON"):
-        tab.write_with_style({"path": str(truncated)}, "a", 0, 0)
+        tab.write_with_style({"path": uploaded(truncated)}, "a", 0, 0)
 
 
 # -- the model check ----------------------------------------------------------------------------
@@ -305,7 +306,7 @@ def test_the_tab_loads_a_style_of_other_weights_with_a_visible_warning(tab, mode
     monkeypatch.setattr("glyph_vae.ui.styles.warn", shown.append)  # gr.Warning: a toast on the page
     path = tmp_path / "other.json"
     path.write_bytes(edited(good, set_in(["model", "sha256"], "0123456789abcdef")))
-    out = tab.load_ui(str(path))
+    out = tab.load_ui(uploaded(path))
     assert len(shown) == 1 and "0123456789abcdef" in shown[0] and model.identity()["sha256"] in shown[0]
     assert "made with other weights" in out[STYLE_PADS + 2]
 
@@ -313,5 +314,5 @@ def test_the_tab_loads_a_style_of_other_weights_with_a_visible_warning(tab, mode
 def test_the_average_style_saves_and_writes_as_no_drawings_do(tab):
     path, characters = tab.style([])
     assert characters == "" and json.loads(open(path["path"]).read())["posterior"]["hand_logvar"] is None
-    assert open(tab.write_with_style(path, "Average", 0.5, 2)["path"], "rb").read() == \
+    assert open(tab.write_with_style(uploaded(path["path"]), "Average", 0.5, 2)["path"], "rb").read() == \
         open(tab.write_tab.write([], "Average", 0.5, 2)["path"], "rb").read()

@@ -13,11 +13,13 @@ import os
 
 import gradio as gr
 import numpy as np
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from ..confuse import make_confuser
 from ..hub import bundled_path
 from ..loading import AppModels
-from ..serving import OutputFiles, health_record
+from ..serving import OutputFiles, RequestLimits, health_record
 from .confuse_tab import ConfuseTab
 from .read_tab import ReadTab
 from .write_tab import WriteTab
@@ -33,9 +35,23 @@ CONCURRENCY = 8
 # served. Once every 1,000 events is enough for that page; measured over plain HTTP,
 # /health then answers in 10.8 ms instead of 13.1 and /write in 26.4 instead of 30.3.
 ANALYTICS_EVERY = "1000"
-# Gradio's own copies of the files the app answers with: every half hour, those older
-# than an hour go (a long-running Space would otherwise fill its disk).
-DELETE_CACHE = (1800, 3600)
+# Gradio's copies of the files the app answers with, and the uploads: every ten minutes,
+# those older than half an hour go (a long-running Space would otherwise fill its disk, and
+# a visitor's pictures need not stay longer than a visit).
+DELETE_CACHE = (600, 1800)
+# A request body (the JSON of a call: texts, settings, the pads' drawings as data URLs of
+# about 7 KB each) is at most this; pictures and style files come as uploads, bounded by
+# MAX_FILE_SIZE. A call's inputs stay in memory with its session, so this bounds them too.
+MAX_REQUEST_BODY = 1_000_000
+# An MCP tool call carries its pictures inline (base64), so its body may hold an upload's worth.
+MAX_MCP_BODY = 14_000_000
+# Sessions whose page state Gradio keeps (each plain-HTTP call opens one, about 0.3 MB in
+# this app; the least recently used goes first). Gradio's default, 10,000, is 3 GB. A host
+# with more memory and many visitors can raise it (GLYPHVAE_SESSIONS_HELD).
+SESSIONS_HELD = int(os.environ.get("GLYPHVAE_SESSIONS_HELD", "1000"))
+# A local instance answers only requests addressed to the loopback host: a web page elsewhere
+# cannot reach it through a DNS name that it points at 127.0.0.1 (DNS rebinding).
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
 
 # A system font stack: the page renders in the visitor's own UI font, which has every
 # capital (the theme's web font is not there offline and its fallback lacked some).
@@ -106,7 +122,13 @@ def build_demo(models: AppModels, files: OutputFiles | None = None) -> gr.Blocks
     return demo
 
 
-def launch_options() -> dict:
+def launch_options(server_name: str = "127.0.0.1") -> dict:
     """What `launch()` takes in Gradio 6 and the app needs: its theme and CSS, the upload
-    limit, and the MCP server (every public endpoint becomes a tool)."""
-    return {"theme": THEME, "css": CSS, "max_file_size": MAX_FILE_SIZE, "mcp_server": True}
+    limit, the request and session limits, the loopback-only host check of a local instance
+    (`server_name` is where it listens), and the MCP server (every public endpoint becomes a tool)."""
+    middleware = [Middleware(RequestLimits, max_body=MAX_REQUEST_BODY,
+                             own_limits={"/gradio_api/upload": None, "/gradio_api/mcp": MAX_MCP_BODY})]
+    if server_name in LOOPBACK_HOSTS:
+        middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=LOOPBACK_HOSTS))
+    return {"theme": THEME, "css": CSS, "max_file_size": MAX_FILE_SIZE, "mcp_server": True,
+            "state_session_capacity": SESSIONS_HELD, "app_kwargs": {"middleware": middleware}}

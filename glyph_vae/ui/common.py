@@ -1,6 +1,8 @@
 """What the tabs share: turning input errors into messages, output files for the API, the pads."""
 import functools
+import html
 import logging
+import re
 from typing import Callable
 
 import gradio as gr
@@ -37,3 +39,10 @@ def file_data(path: str) -> dict:
     its cache and serves it, and the client downloads it. A dict, not a FileData object, so
     that it is found also where it is nested (the /glyphs gallery)."""
     return FileData(path=str(path)).model_dump()
+
+
+def markdown_text(text: str) -> str:
+    """Text from a user or a file, to show inside Markdown as the characters it is: no link,
+    image or HTML in it takes effect (a shared style's name `![x](http://host/p.png)` would
+    otherwise make every viewer's browser fetch that address)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~])", r"\\\1", html.escape(str(text), quote=False))

@@ -4,13 +4,14 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from ..confuse import CRITERIA, Confuser, MuddleResult, check_criterion, latent_map, mutual_information
-from ..errors import BlankDrawingError, SettingError, check_seed
+from ..errors import BlankDrawingError, SettingError, check_seed, shown
 from ..model import CHARSET, GlyphVAE
 from ..preprocess import normalize_glyph
 from ..reading import read_glyphs
 from ..render import glyph_image, inked_glyph_image, labelled_strip, path_gif
 from ..serving import OutputFiles
 from .common import file_data, user_errors, warn
+from .inputs import client_image
 from .pad import drawing_pad
 from .read_tab import BRUSH_RADIUS, CANVAS
 
@@ -37,6 +38,7 @@ class ConfuseTab:
         seed = check_seed(seed)
         criterion = check_criterion(criterion)
         glyph = None
+        drawing = client_image(drawing)
         if drawing is not None:
             try:
                 glyph = normalize_glyph(drawing)
@@ -51,7 +53,7 @@ class ConfuseTab:
                      f"looks most like, {digit}.")
         else:
             if digit is None or str(digit).strip() not in DIGITS:
-                raise SettingError(f"Choose a digit from 0 to 9 (not {digit!r}), or draw one.")
+                raise SettingError(f"Choose a digit from 0 to 9 (not {shown(digit)}), or draw one.")
             digit = int(str(digit).strip())
         result = self.confuser.confuse(digit, seed, drawing=glyph, criterion=criterion)
         info = {**result.summary(), "seed": seed, "from_drawing": glyph is not None, "read_as": read_as}

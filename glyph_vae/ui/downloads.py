@@ -12,7 +12,7 @@ import re
 import gradio as gr
 from gradio.data_classes import FileData
 
-from ..errors import NoTextError, SettingError, check_randomness, check_seed
+from ..errors import NoTextError, SettingError, check_randomness, check_seed, shown
 from ..font import DEFAULT_NAME, MAX_ALTERNATES, MAX_NAME_LENGTH, build_font, check_font_name
 from ..serving import OutputFiles
 from ..style import Style
@@ -151,7 +151,7 @@ class Downloads:
         """The text written in a style as one SVG of `kind` -> its path (/write_svg and
         /write_svg_with_style both answer with it)."""
         if kind not in SVG_KINDS:
-            raise SettingError(f"The kind of SVG must be one of {', '.join(map(repr, SVG_KINDS))}, not {kind!r}.")
+            raise SettingError(f"The kind of SVG must be one of {', '.join(map(repr, SVG_KINDS))}, not {shown(kind)}.")
         if text is None:
             raise NoTextError("Type some text to write.")
         randomness, seed = check_randomness(randomness), check_seed(seed)

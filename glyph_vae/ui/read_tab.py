@@ -2,13 +2,14 @@
 import gradio as gr
 from gradio.data_classes import FileData
 
-from ..errors import BlankDrawingError, UnreadableImageError
+from ..errors import BlankDrawingError, UnreadableImageError, shown
 from ..hub import bundled_path
 from ..model import GlyphVAE
 from ..reading import Reading, read
 from ..render import glyph_image
 from ..serving import OutputFiles
 from .common import user_errors
+from .inputs import client_image
 from .pad import drawing_pad, example_strip, image_value
 
 CANVAS = 400  # px; big enough to draw with a mouse, small enough for a phone
@@ -42,6 +43,7 @@ class ReadTab:
     def read_drawing(self, drawing):
         """A pad's drawing or an uploaded file -> (top-5 label, the glyph the model saw, its
         redrawing, the hint). A blank pad is not an error: it asks for a drawing."""
+        drawing = client_image(drawing)
         try:
             reading = read(self.model, drawing)
         except BlankDrawingError:
@@ -53,8 +55,9 @@ class ReadTab:
         """An example drawing clicked: it goes into the pad (to look at, or to draw over) and is read."""
         name = getattr(event, "name", None)
         if name not in EXAMPLES:
-            raise gr.Error(f"There is no example drawing {name!r}.", print_exception=False)
-        return (image_value(EXAMPLES[name]), *self.read_drawing(EXAMPLES[name]))
+            raise gr.Error(f"There is no example drawing {shown(name)}.", print_exception=False)
+        drawing = image_value(EXAMPLES[name])
+        return (drawing, *self.read_drawing(drawing))
 
     @user_errors
     def classify(self, image: FileData) -> dict:
@@ -72,7 +75,7 @@ class ReadTab:
         """
         if not image:
             raise UnreadableImageError("Send an image of one character (PNG, JPEG, WebP, GIF or BMP).")
-        return label_value(read(self.model, image))
+        return label_value(read(self.model, client_image(image, "The image")))
 
     # -- the page ------------------------------------------------------------------------
     def render(self) -> None:

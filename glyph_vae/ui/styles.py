@@ -9,7 +9,6 @@ every endpoint that takes drawings has a twin that takes a style file instead.
 In the tab the style lives in the style state and the sliders (the sliders' moves from the
 style's own place are the file's offsets). A load, an example or a mix replaces them only
 once the file has been read and checked: a bad file raises a message and changes nothing."""
-from __future__ import annotations
 
 import io
 import re
@@ -26,8 +25,9 @@ from ..style import Style, mix_styles, slider_offset
 from ..style_file import (DEFAULT_NAME, MAX_NAME_LENGTH, LoadedStyle, check_style_name, style_from_file,
                           style_to_file)
 from ..writing import MAX_MORPH_WORD, MORPH_STEPS, morph, morph_weights
-from .common import file_data, user_errors, warn
+from .common import file_data, markdown_text, user_errors, warn
 from .downloads import Downloads
+from .inputs import client_style
 
 EXAMPLE_STYLE_FILES = ("narrow", "wide", "light", "bold", "italic")
 UPLOADED = "my file"  # the second style's choice that means the file loaded as the second style
@@ -72,11 +72,19 @@ class StyleFiles:
                                                   [loaded.offsets.get(a.name, 0.0) for a in self.axes]))
 
     def load(self, source, what: str = "The style file") -> LoadedStyle:
-        """A style file (path, bytes or Gradio file value) read and checked; its warnings shown."""
+        """A style file as a client sent it (an upload, or its JSON) read and checked; its warnings shown."""
+        source = client_style(source, what)
         if source is None:
             raise SettingError(f"{what} is missing: send a style file (the .json that \"Save my style\" or "
                                "/style makes).")
-        loaded = style_from_file(source, self.model)
+        return self.shown(style_from_file(source, self.model))
+
+    def example(self, name: str) -> LoadedStyle:
+        """A bundled example style file, read and checked like any other."""
+        return self.shown(style_from_file(str(example_style_file(name)), self.model))
+
+    @staticmethod
+    def shown(loaded: LoadedStyle) -> LoadedStyle:
         for message in loaded.warnings:
             warn(message)
         return loaded
@@ -126,7 +134,7 @@ class StyleFiles:
     def second(self, choice, upload) -> LoadedStyle:
         """The tab's second style: the uploaded file or an example style file."""
         if choice in EXAMPLE_STYLE_FILES:
-            return self.load(str(example_style_file(choice)))
+            return self.example(choice)
         if upload is None:
             raise SettingError("Load a second style file first (\"Load a second style\"), or choose an example style "
                                "as the second style.")
@@ -161,7 +169,7 @@ class StyleFiles:
         read = f" (read as {' '.join(style.characters)})" if style.characters else ""
         drawings = f"{style.count} drawing{'s' if style.count != 1 else ''}" if style.count else "no drawings"
         warning = " **It was made with other weights: see the warning.**" if loaded.warnings else ""
-        return (f"{how} **{loaded.info.name}**: a style from {drawings}{read}.{warning} Drawing in a box "
+        return (f"{how} **{markdown_text(loaded.info.name)}**: a style from {drawings}{read}.{warning} Drawing in a box "
                 "starts a new style from the drawings.")
 
     @user_errors
@@ -173,7 +181,7 @@ class StyleFiles:
 
     @user_errors
     def load_example_ui(self, name: str):
-        loaded = self.load(str(example_style_file(name)))
+        loaded = self.example(name)
         return self.replaced(loaded.style, loaded.offsets, self.loaded_note(loaded, "The example style file"))
 
     @user_errors
@@ -181,7 +189,7 @@ class StyleFiles:
         """"Mix": the tab's style mixed with the second style; the mix becomes the tab's style."""
         other = self.second(choice, upload)
         mix, offsets, _ = self.mixed(self.current(style, sliders, "your style"), other, weight)
-        note = (f"A mix: **{float(weight):.0%}** of the way from your style to **{other.info.name}** "
+        note = (f"A mix: **{float(weight):.0%}** of the way from your style to **{markdown_text(other.info.name)}** "
                 f"(read as {' '.join(mix.characters) or 'nothing'}). Save it to keep it.")
         return self.replaced(mix, offsets, note)
 

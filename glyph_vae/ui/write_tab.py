@@ -11,6 +11,7 @@ from ..serving import OutputFiles
 from ..style import Style, prior_style, slider_offset, slider_positions
 from ..writing import FULL_CHARACTER_SET, MAX_STYLE_DRAWINGS, MAX_TEXT_LENGTH, glyphs_for, style_from_drawings, write
 from .common import file_data, user_errors, warn
+from .inputs import client_images
 from .pad import drawing_pad, image_value
 from .styles import StyleFiles
 
@@ -46,7 +47,7 @@ class WriteTab:
     # -- style ---------------------------------------------------------------------------
     def style_from_inputs(self, files, pads) -> tuple[Style, list[str], str]:
         """Uploaded files and pads -> the style, what each pad was read as, and a note."""
-        files = list(files or [])
+        files, pads = client_images(files, "Uploaded drawing"), client_images(list(pads), "Character")
         style, readings = style_from_drawings(self.model, files + list(pads))
         pad_readings = readings[len(files):]
         reads = [f"read as **{r.character}** ({r.probabilities.max():.0%})" if r else "*empty*" for r in pad_readings]
@@ -85,7 +86,7 @@ class WriteTab:
         rest are emptied, the uploads too); the text and the slider moves stay."""
         paths = example_drawings(name)
         pads = [image_value(p) for p in paths] + [""] * (STYLE_PADS - len(paths))
-        style, reads, note = self.style_from_inputs([], paths + [None] * (STYLE_PADS - len(paths)))
+        style, reads, note = self.style_from_inputs([], pads)
         note = note.replace("Style from", f"The **{name}** example: style from", 1)
         return (*pads, None, style, note, *reads, *self.carried_sliders(old, style, sliders))
 
