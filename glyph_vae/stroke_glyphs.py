@@ -28,8 +28,8 @@ SUPERSAMPLE = 3
 CURVE_SAMPLES = 8  # polyline points per span of a smooth stroke, for rasterising
 PEN_RANGE = (0.03, 0.17)  # capital heights: a fine liner to a marker; e's and a's eyes stay open
 DOT_RADIUS = 0.02  # capital heights: a plotter's dot is a circle at least this big
-DOT_INK = 0.035  # capital heights: the least radius of a dot as inked (a fine pen still leaves a visible dot)
-DOT_GAP = 1.6  # pens from the centre of an i's or j's dot to its stem's top: a pen and a bit of paper
+DOT_INK = 0.05  # capital heights: the least radius of a dot as inked (a fine pen still leaves a visible dot)
+DOT_PAPER = 0.6  # pens of paper (at least 0.04 cap) between an i's or j's dot and its stem
 DOT_HIGHEST = 0.45  # capital heights: the highest a dot sits above its stem
 # The extent (top, bottom) of the strokes other than dots, where it differs from the character's
 # (layout.metrics): an i's and a j's stems start at the x-height, their dots above it.
@@ -134,14 +134,20 @@ def from_fit(chars: str, fit, pen: float) -> list[StrokeGlyph]:
         placed = [(s - lo) * scale + pen / 2 for s in strokes]  # capital heights below the body's top
         for k, d in enumerate(is_dot):
             if d:  # the dot above the stem with paper under it, and not floating off
-                y = float(np.clip(placed[k][0, 1], -DOT_HIGHEST, pen / 2 - DOT_GAP * pen))
+                # stem's top (pen / 2 below the box's top) - the stem's half pen - the dot's radius - paper
+                lowest = -max(pen / 2, DOT_INK) - max(DOT_PAPER * pen, 0.04)
+                y = float(np.clip(placed[k][0, 1], -DOT_HIGHEST, lowest))
                 placed[k] = np.array([[placed[k][0, 0], y]])
-        every = np.vstack([catmull_rom(s) if len(s) > 2 else s for s in placed])
-        shift = np.array([pen / 2 - every[:, 0].min(), pen / 2 - min(pen / 2, every[:, 1].min())])
+        # The box holds the ink: each curve widened by the pen, each dot by its inked radius.
+        lows = np.array([(catmull_rom(s) if len(s) > 2 else s).min(0) - (max(pen / 2, DOT_INK) if d else pen / 2)
+                         for s, d in zip(placed, is_dot)]).min(0)
+        highs = np.array([(catmull_rom(s) if len(s) > 2 else s).max(0) + (max(pen / 2, DOT_INK) if d else pen / 2)
+                          for s, d in zip(placed, is_dot)]).max(0)
+        shift = np.array([-lows[0], -min(0.0, lows[1])])
         placed = [s + shift for s in placed]
         top = body_top + shift[1]
         height = top - bottom
-        width = every[:, 0].max() - every[:, 0].min() + pen
+        width = highs[0] - lows[0]
         out.append(StrokeGlyph(char, placed, pen, float(width), float(height), float(top),
                                construction=name if variant == 0 else f"{name}.{variant}"))
     return out
