@@ -201,6 +201,8 @@ def parse_style_file(data: bytes | str) -> dict:
                              f"{exc.msg}).") from None
     except RecursionError:
         raise StyleFileError("The style file is nested too deeply to be a style.") from None
+    except StyleFileError:  # NaN or Infinity: its own message, said once
+        raise
     except ValueError as exc:  # e.g. an integer of more than 4,300 digits
         raise StyleFileError(f"The style file is not valid JSON: {exc}.") from None
     check_document(document)

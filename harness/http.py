@@ -1,8 +1,8 @@
 """Calls over Gradio's plain HTTP API: `POST /gradio_api/call/<name>`, then its event stream.
 
 gradio_client polls for a call's result every 50 ms, so its timings come in 50 ms steps;
-reading the stream as it arrives measures the server itself, and shows every event
-(warnings arrive as `log` messages before `complete`)."""
+reading the stream as it arrives measures the server itself, and shows every event it sends
+(Gradio's warnings are not among them: this stream carries no `log` messages)."""
 from __future__ import annotations
 
 import json

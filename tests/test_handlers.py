@@ -1,6 +1,8 @@
 """Every tab's handlers, called in-process as Gradio calls them: no server, no browser."""
 from __future__ import annotations
 
+import base64
+import io
 import json
 
 import gradio as gr
@@ -48,6 +50,11 @@ def confuse_tab(models, tmp_path_factory):
     confuser = make_confuser(pool["images"], pool["labels"], glyph_vae=models.glyph_vae.model,
                              muddle=models.muddle.model, digits=models.digits.model)
     return ConfuseTab(confuser, models.glyph_vae.model, OutputFiles(tmp_path_factory.mktemp("confuse")))
+
+
+def values(updates) -> list[float]:
+    """The slider positions of the sliders' updates."""
+    return [update["value"] for update in updates]
 
 
 def drawing(char: str, seed: int = 1, tmp_path=None, **kw) -> str:
@@ -108,6 +115,28 @@ def test_read_an_upload_that_is_not_an_image_names_it(read_tab, tmp_path):
         read_tab.read_drawing(uploaded(notes))
 
 
+def test_an_uploaded_picture_goes_into_the_pad_as_ink_and_is_read(read_tab, tmp_path):
+    """A photo-like upload (dark ink on grey paper, wider than the pad) is put in the pad as black
+    ink on a transparent square, and the pad's drawing reads as the upload does."""
+    from glyph_vae import normalize_glyph
+
+    ink = 255 - np.asarray(render_drawing("K", 3, canvas=400, brush=20).convert("L"))  # black on white
+    paper = np.full((600, 900), 200, np.uint8)
+    paper[100:500, 250:650] -= (ink.astype(np.float32) / 255 * 170).astype(np.uint8)
+    path = tmp_path / "photo.jpg"
+    Image.fromarray(paper).convert("RGB").save(path, quality=92)
+    pad, label, seen, redrawn, hint = read_tab.read_upload(uploaded(path))
+    shown = Image.open(io.BytesIO(base64.b64decode(pad.split(",", 1)[1])))
+    assert shown.mode == "RGBA" and shown.size == (400, 400)
+    assert np.asarray(shown)[..., :3].max() == 0  # black ink; the paper is transparent
+    assert np.asarray(shown)[0, 0, 3] == 0 and np.asarray(shown)[..., 3].max() == 255
+    top = max(label, key=label.get)
+    again = read_tab.read_drawing(pad)[0]
+    assert top in "Kk" and max(again, key=again.get) == top
+    assert np.abs(normalize_glyph(pad) - normalize_glyph(str(path))).mean() < 0.02
+    assert read_tab.read_upload(None) == (gr.skip(),) * 5  # the upload removed: nothing changes
+
+
 def test_classify_endpoint_returns_the_label_format(read_tab):
     result = read_tab.classify(file_value(bundled_path("examples", "drawn_A.png")))
     assert result["label"] == "A" and [c["label"] for c in result["confidences"]][0] == "A"
@@ -123,7 +152,7 @@ def test_update_style_reads_each_pad_and_keeps_slider_moves(write_tab, tmp_path)
     before = write_tab.prior()
     moved = [p + (1.0 if k == 2 else 0.0) for k, p in enumerate(write_tab.start_positions(before))]  # slant +1
     style, note, *rest = write_tab.update_style(None, *pads, before, *moved)
-    reads, sliders = rest[:STYLE_PADS], rest[STYLE_PADS:]
+    reads, sliders = rest[:STYLE_PADS], values(rest[STYLE_PADS:])
     assert style.count == 1 and "Style from **1** drawing" in note
     assert reads[0].startswith("read as **A**") and reads[1] == "*empty*"
     start = write_tab.start_positions(style)
@@ -141,7 +170,7 @@ def test_an_example_replaces_the_drawings_and_keeps_the_moves(write_tab):
     assert pads[len(EXAMPLE_ORDER):] == ("",) * (STYLE_PADS - len(EXAMPLE_ORDER))
     assert uploads is None and style.count == len(EXAMPLE_ORDER)
     assert "italic" in note and reads[0].startswith("read as **A**")
-    sliders = pads_and_rest[2 * STYLE_PADS + 3:]
+    sliders = values(pads_and_rest[2 * STYLE_PADS + 3:])
     start = write_tab.start_positions(style)
     assert start[2] > 0.5  # the italic drawings put the slant well to the right
     assert sliders == pytest.approx([min(3.0, s + 0.5) for s in start], abs=0.011)
@@ -155,7 +184,28 @@ def test_clearing_clears_pads_and_uploads_and_says_so(write_tab):
     assert out[STYLE_PADS + 1].count == 0 and out[STYLE_PADS + 2] == NO_STYLE_NOTE
     assert out[STYLE_PADS + 3:2 * STYLE_PADS + 3] == tuple(["*empty*"] * STYLE_PADS)
     prior = write_tab.start_positions(None)
-    assert list(out[2 * STYLE_PADS + 3:]) == pytest.approx([p - 0.4 for p in prior], abs=0.011)
+    assert values(out[2 * STYLE_PADS + 3:]) == pytest.approx([p - 0.4 for p in prior], abs=0.011)
+
+
+def test_a_slider_range_follows_a_style_beyond_it_and_the_page_is_that_style(write_tab, tmp_path):
+    """A hand far out on an axis (here a style pushed 2 units past the slant range): the slider
+    stands at the style's own place, its range stretched to it, and writing with the slider
+    there writes the style itself; a move stays in the range; the range comes back after."""
+    base = write_tab.load_example("bold", write_tab.prior(), *write_tab.start_positions(None))[STYLE_PADS + 1]
+    axis = write_tab.axes[2]
+    far = base.shifted((axis.high + 2 - write_tab.start_positions(base)[2]) * axis.scale * axis.direction)
+    start = write_tab.start_positions(far)
+    assert start[2] == pytest.approx(axis.high + 2, abs=0.011)
+    updates = write_tab.reset_sliders(far)
+    assert updates[2]["value"] == start[2] and updates[2]["maximum"] >= start[2] and updates[2]["minimum"] == axis.low
+    assert (updates[0]["minimum"], updates[0]["maximum"]) == (write_tab.axes[0].low, write_tab.axes[0].high)
+    assert np.allclose(write_tab.styled(far, values(updates)).mean, far.mean, atol=1e-4)  # the true style
+    assert open(write_tab.write_ui(far, "Slant", 0.0, 1, 1000, 48, *values(updates)), "rb").read() == \
+        open(write_tab.write_ui(far, "Slant", 0.0, 1, 1000, 48, *start), "rb").read()
+    moved = write_tab.carried_sliders(far, far, [*start[:2], start[2] + 5, start[3]])
+    assert moved[2]["value"] == updates[2]["maximum"]  # a move past the stretched end stops there
+    back = write_tab.carried_sliders(far, base, values(updates))  # a style inside the range again
+    assert (back[2]["minimum"], back[2]["maximum"]) == (axis.low, axis.high)
 
 
 def test_write_ui_writes_a_png_and_the_same_inputs_give_the_same_bytes(write_tab):

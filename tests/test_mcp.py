@@ -84,3 +84,32 @@ def test_an_assistant_reads_a_drawing_and_writes_a_note(app_url):
     page = Image.open(io.BytesIO(base64.b64decode(image.data)))
     assert page.format == "PNG" and page.width > 100
     assert refused.isError and "Randomness must be between 0 and 1" in refused.content[0].text
+
+
+def test_a_warning_reaches_every_kind_of_caller_in_the_file_it_concerns(app_url):
+    """Text with characters the model cannot write: gradio_client, a plain HTTP caller and an
+    MCP caller each find the "Left as gaps" warning in the PNG they get (its Warning chunk)."""
+    import urllib.request
+
+    from gradio_client import Client
+
+    from harness.http import call_events
+
+    said = "Left as gaps (not printable ASCII): '😀' '€'"
+    by_client = Client(app_url, verbose=False).predict([], "a😀€b", 0.0, 0, api_name="/write")
+    assert Image.open(by_client).text["Warning"] == said
+
+    events = call_events(app_url, "write", [[], "a😀€b", 0.0, 0])
+    assert [e for e, _ in events if e not in ("heartbeat", "generating")] == ["complete"]  # no log message
+    with urllib.request.urlopen(events[-1][1][0]["url"]) as response:
+        assert Image.open(io.BytesIO(response.read())).text["Warning"] == said
+
+    async def work(session):
+        return await session.call_tool("write", {"drawings": [], "text": "a😀€b", "randomness": 0.0, "seed": 0})
+
+    written = mcp_session(app_url, work)
+    assert not written.isError
+    texts = [c.text for c in written.content if c.type == "text"]
+    url = next(t.split(": ", 1)[1] for t in texts if t.startswith("Image URL: "))
+    with urllib.request.urlopen(url) as response:
+        assert Image.open(io.BytesIO(response.read())).text["Warning"] == said

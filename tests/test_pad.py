@@ -135,6 +135,42 @@ def test_an_example_goes_into_the_pad_and_reads_as_its_file(read_page, name):
     page.wait_for_function("() => document.querySelector('#read-hint').innerText.includes('Draw a character')")
 
 
+def reading_visible(page) -> bool:
+    """Whether a user sees the reading and both glyphs (not hidden as a cleared pad's)."""
+    return page.evaluate("""() => ['#read-label .container', '#read-seen img', '#read-redrawn img'].every(s => {
+        const e = document.querySelector(s); return e && getComputedStyle(e).visibility === 'visible'; })""")
+
+
+def test_after_clear_or_undo_an_example_or_an_upload_shows_its_reading(read_page):
+    from glyph_vae.hub import bundled_path
+
+    page = read_page
+    draw_character(page, "4", seed=1)
+    wait_for_reading(page)
+    page.click("#read-pad .pad-clear")
+    page.wait_for_function("() => document.querySelector('#read-hint').innerText.includes('Draw a character')")
+    page.get_by_role("button", name="Example drawing of K").click()
+    page.wait_for_function("() => document.querySelector('#read-pad .pad-frame').classList.contains('inked')")
+    wait_for_reading(page)
+    page.wait_for_selector("#read-seen img", timeout=20_000)
+    assert reading_visible(page)
+
+    page.click("#read-pad .pad-clear")
+    draw_character(page, "H", seed=2)  # three strokes, each undone: Undo back to an empty pad
+    for _ in range(3):
+        page.click("#read-pad .pad-undo")
+    assert not page.evaluate("() => document.querySelector('#read-pad .pad-frame').classList.contains('inked')")
+    page.wait_for_function("() => document.querySelector('#read-hint').innerText.includes('Draw a character')")
+    page.get_by_text("Or upload a picture of a character").click()
+    page.locator("#read-upload input[type=file]").set_input_files(str(bundled_path("examples", "drawn_R.png")))
+    page.wait_for_function("() => document.querySelector('#read-pad .pad-frame').classList.contains('inked')",
+                           timeout=20_000)
+    wait_for_reading(page)
+    page.wait_for_selector("#read-seen img", timeout=20_000)
+    assert reading_visible(page)
+    assert page.locator(".toast-body.error").count() == 0
+
+
 @pytest.fixture
 def slow_read_app(tmp_path, models):
     """The app in-process with a reader that takes 1.5 s a drawing (slower than strokes come),

@@ -66,6 +66,14 @@ def test_write_like_me_api_example_runs(app_url, monkeypatch, capsys):
     assert open(namespace["png"], "rb").read(4) == b"\x89PNG"
 
 
+def test_warnings_api_example_runs(app_url, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    namespace = client_setup(app_url)
+    capsys.readouterr()
+    exec(compile(block('.text.get("Warning")'), "README.md", "exec"), namespace)
+    assert capsys.readouterr().out.strip() == "Left as gaps (not printable ASCII): '€'"
+
+
 def test_faster_calls_example_gives_the_same_answers(app_url, monkeypatch):
     from gradio_client import Client, handle_file
 
@@ -86,9 +94,10 @@ def test_mcp_example_runs(app_url, capsys):
     thread = threading.Thread(target=exec, args=(compile(code, "README.md", "exec"), {"__name__": "readme"}))
     thread.start()
     thread.join()
-    tools, contents = capsys.readouterr().out.strip().splitlines()
+    tools, contents, warning = capsys.readouterr().out.strip().splitlines()
     assert "'write'" in tools and "'classify'" in tools
     assert contents.startswith("['image'")
+    assert warning == "Left as gaps (not printable ASCII): '€'"  # the warning reaches an MCP caller
 
 
 def test_the_layout_table_names_what_is_there():

@@ -106,8 +106,21 @@ def note(page) -> str:
     return page.locator("#style-note").inner_text()
 
 
+def open_style_files(page) -> None:
+    """Unfold "Your style" (folded at first, so that the written page stays near the pads)."""
+    page.get_by_text("Your style: save, load, mix, morph").click()
+    page.wait_for_selector("#style-save", state="visible")
+
+
+def error_badges(page) -> list:
+    """The components marked with Gradio's red "Error" badge (an event that raised marks its outputs)."""
+    return page.evaluate("""() => [...document.querySelectorAll('[id] > .wrap')]
+        .filter(w => getComputedStyle(w).display !== 'none' && /error/i.test(w.innerText)).map(w => w.parentElement.id)""")
+
+
 def test_page_save_a_style_clear_the_drawings_load_it_and_get_the_same_page(write_page, tmp_path):
     page = write_page
+    open_style_files(page)
     before = output_src(page)
     page.click("#style-example-italic")
     page.wait_for_function("() => /italic example/.test(document.querySelector('#style-note').innerText)",
@@ -139,6 +152,8 @@ def test_page_save_a_style_clear_the_drawings_load_it_and_get_the_same_page(writ
     upload_input(page, "#style-load").set_input_files(str(broken))
     page.wait_for_selector(".toast-body.error", timeout=30_000)
     assert "not valid JSON" in page.locator(".toast-body.error").first.inner_text()
+    assert page.locator(".toast-body.error").count() == 1  # one message
+    assert error_badges(page) == []  # and no component marked: the page keeps its look
     assert "average style" in note(page) and output_src(page) == average  # the style is kept as it was
 
     upload_input(page, "#style-load").set_input_files(str(saved))
@@ -152,6 +167,7 @@ def test_page_save_a_style_clear_the_drawings_load_it_and_get_the_same_page(writ
 
 def test_page_an_example_file_then_a_second_file_morphed_and_mixed(write_page, tmp_path):
     page = write_page
+    open_style_files(page)
     before = output_src(page)
     page.click("#style-file-narrow")
     page.wait_for_function("() => /example style file Narrow/.test(document.querySelector('#style-note').innerText)",
@@ -184,3 +200,51 @@ def test_page_an_example_file_then_a_second_file_morphed_and_mixed(write_page, t
     assert "0123456789abcdef" in warning and ours in warning
     page.wait_for_function("() => /made with other weights/.test(document.querySelector('#style-note').innerText)",
                            timeout=30_000)
+
+
+def test_phone_a_far_style_stretches_its_slider_and_messages_come_one_at_a_time_at_the_bottom(
+        browser, app_url, tmp_path):
+    """A style whose slant lies 2 past the slider's end: the slider shows it, its range stretched.
+    Then a style of other weights (a warning) and a broken file (an error): one message shows at
+    a time, at the bottom of the phone's screen, and no component is marked."""
+    from glyph_vae import GlyphVAE
+    from glyph_vae.style_file import style_from_file, style_to_file
+    from harness.browser import PHONE
+
+    model = GlyphVAE.from_pretrained()
+    axis = model.style_axes[2]
+    bold = style_from_file(str(bundled_path("style_examples", "bold.json")), model).style
+    far = bold.shifted((axis.high + 2 - float(bold.mean @ axis.direction / axis.scale)) * axis.scale * axis.direction)
+    far_file = tmp_path / "far.json"
+    far_file.write_bytes(style_to_file(far, model, name="Far slant"))
+    other = json.loads(read(bundled_path("style_examples", "bold.json")))
+    other["model"]["sha256"] = "0123456789abcdef"
+    other_file = tmp_path / "other.json"
+    other_file.write_text(json.dumps(other))
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"format": "glyphvae-style"')
+
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(app_url)
+    page.get_by_role("tab", name="Write like me").click()
+    page.wait_for_selector("#write-output img", timeout=30_000)
+    open_style_files(page)
+    upload_input(page, "#style-load").set_input_files(str(far_file))
+    page.wait_for_function("() => /Far slant/.test(document.querySelector('#style-note').innerText)",
+                           timeout=30_000)
+    page.wait_for_function("() => Number(document.querySelector('#style-axis-2 input[type=range]').max) > 3",
+                           timeout=10_000)
+    shown = float(page.locator("#style-axis-2 input[type=number]").input_value())
+    assert shown == pytest.approx(axis.high + 2, abs=0.011)
+    assert float(page.locator("#style-axis-2 input[type=range]").get_attribute("max")) >= shown
+
+    upload_input(page, "#style-load").set_input_files(str(other_file))
+    page.wait_for_selector(".toast-body.warning", timeout=30_000)
+    upload_input(page, "#style-load").set_input_files(str(broken))
+    page.wait_for_selector(".toast-body.error", timeout=30_000)
+    visible = page.evaluate("""() => [...document.querySelectorAll('.toast-body')]
+        .filter(t => t.getBoundingClientRect().height > 0).map(t => t.getBoundingClientRect().bottom)""")
+    assert len(visible) == 1 and visible[0] > 844 / 2, visible  # the newest only, in the lower half
+    assert error_badges(page) == []
+    context.close()

@@ -92,7 +92,7 @@ def test_the_tab_saves_its_style_and_sliders_and_a_load_gives_the_same_page(tab,
     pads, uploads, loaded, note = out[:STYLE_PADS], out[STYLE_PADS], out[STYLE_PADS + 1], out[STYLE_PADS + 2]
     assert pads == ("",) * STYLE_PADS and uploads is None  # the drawings no longer make the style
     assert same_style(loaded, style) and "Bold and slanted" in note
-    restored = list(out[-len(sliders):])
+    restored = [update["value"] for update in out[-len(sliders):]]
     assert restored == sliders
     after = write_tab.write_ui(loaded, "Save me", 0.3, 11, 1000, 48, *restored)
     assert open(after, "rb").read() == open(before, "rb").read()
@@ -316,3 +316,39 @@ def test_the_average_style_saves_and_writes_as_no_drawings_do(tab):
     assert characters == "" and json.loads(open(path["path"]).read())["posterior"]["hand_logvar"] is None
     assert open(tab.write_with_style(uploaded(path["path"]), "Average", 0.5, 2)["path"], "rb").read() == \
         open(tab.write_tab.write([], "Average", 0.5, 2)["path"], "rb").read()
+
+
+def test_warnings_travel_in_the_files_the_api_answers_with(tab, model, good, tmp_path, monkeypatch):
+    """A caller of the plain HTTP API or MCP never sees Gradio's toasts: each warning of a call is
+    also in the file it concerns (the PNG's Warning text chunk, the SVG's metadata)."""
+    from glyph_vae.ui.notes import png_notes
+
+    toasts = []
+    monkeypatch.setattr(gr, "Warning", lambda message, *a, **k: toasts.append(message))
+    path = tmp_path / "other.json"
+    path.write_bytes(edited(good, set_in(["model", "sha256"], "0123456789abcdef")))
+    written = tab.write_with_style({"path": uploaded(path)}, "Hi 😀 there €", 0.3, 4)
+    carried = png_notes(written["path"])
+    assert len(carried) == 2 and "0123456789abcdef" in carried[0]
+    assert carried[1] == "Left as gaps (not printable ASCII): '😀' '€'"
+    assert toasts == carried  # the same words as the page's toasts and the event stream's log
+
+    plain = tab.write_tab.write([], "Hello world", 0.3, 4)  # nothing to say: no chunk
+    assert png_notes(plain["path"]) == []
+    svg = open(tab.write_svg_with_style({"path": uploaded(path)}, "a€b", 0.0, 1, "outline")["path"]).read()
+    assert '<metadata id="warnings">' in svg and "0123456789abcdef" in svg and "&#x27;€&#x27;" not in svg
+    assert "Left as gaps (not printable ASCII): '€'" in svg
+    from xml.etree import ElementTree
+    ElementTree.fromstring(svg)  # still a well-formed SVG
+    gif = Image.open(tab.morph({"path": uploaded(path)}, {"path": uploaded(example_style_file("wide"))}, "Hi", 3)["path"])
+    assert "0123456789abcdef" in gif.info["comment"].decode() and gif.n_frames == 4  # frames intact
+
+
+def test_the_page_says_its_gaps_once_under_the_text_not_in_a_toast_per_rewrite(tab, monkeypatch):
+    toasts = []
+    monkeypatch.setattr(gr, "Warning", lambda message, *a, **k: toasts.append(message))
+    sliders = tab.write_tab.start_positions(None)
+    for _ in range(3):  # three rewrites of the same text
+        page, _, gaps = tab.page_and_file(None, "Hi😀 there€", 0.3, 1, 1000, 48, "My style", *sliders)
+    assert toasts == [] and gaps == "⚠️ Left as gaps (not printable ASCII): '😀' '€'"
+    assert tab.page_and_file(None, "Hi there", 0.3, 1, 1000, 48, "My style", *sliders)[2] == ""

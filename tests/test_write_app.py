@@ -122,3 +122,45 @@ def test_page_clear_all_clears_everything_it_says(write_page):
         assert not page.evaluate(f"() => document.querySelector('#style-pad-{i} .pad-frame').classList.contains('inked')")
     wait_for_new_output(page, before)
     assert output_src(page) == average  # the average style's page again, byte for byte
+
+
+def boxes_overlap(a: dict, b: dict) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+def test_page_the_label_and_buttons_do_not_cover_the_written_page(write_page):
+    page = write_page
+    image = page.locator("#write-output img").bounding_box()
+    for selector in ("#write-output label", "#write-output .icon-button-wrapper"):
+        assert not boxes_overlap(page.locator(selector).bounding_box(), image), selector
+
+
+def test_page_a_number_typed_in_a_slider_box_or_the_seed_box_applies_on_enter_and_on_leaving(write_page):
+    page = write_page
+    for box, value, key in (("#style-axis-2 input[type=number]", "1.5", "Enter"),
+                            ("#style-axis-0 input[type=number]", "-1", "Tab"),
+                            ("#write-seed input", "5", "Enter"),
+                            ("#write-seed input", "6", "Tab")):
+        before = output_src(page)
+        page.fill(box, value)
+        page.press(box, key)
+        wait_for_new_output(page, before)  # the page is rewritten with the number
+
+
+def test_phone_the_written_page_is_right_under_the_pads_and_the_style_files_fold_away(browser, app_url):
+    from harness.browser import PHONE
+
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(app_url)
+    page.get_by_role("tab", name="Write like me").click()
+    page.wait_for_selector("#write-output img", timeout=30_000)
+    pads, written = page.locator("#style-pad-6").bounding_box(), page.locator("#write-output").bounding_box()
+    note = page.locator("#style-note").bounding_box()
+    assert pads["y"] < note["y"] < written["y"] < note["y"] + note["height"] + 40  # the pads, their note, the page
+    assert page.locator("#write-text").bounding_box()["y"] > written["y"]
+    assert not page.locator("#style-save").is_visible()  # "Your style" is folded
+    assert not boxes_overlap(page.locator("#write-output label").bounding_box(),
+                             page.locator("#write-output img").bounding_box())
+    context.close()

@@ -65,6 +65,8 @@ CSS = """
 .gradio-container:has(#read-pad [data-cleared]) :is(#read-label .container, #read-seen img, #read-redrawn img) {
   visibility: hidden; }
 footer { visibility: hidden; }
+/* The written page starts under its label chip and buttons, which Gradio floats over the image. */
+#write-output .image-container { padding-top: 34px; }
 /* A phone: every tab in view (not behind "..."), a shorter header, the reading close under the pad. */
 @media (max-width: 640px) {
   .tab-wrapper .tab-container button { padding: 6px 4px; font-size: 12.5px; }
@@ -77,9 +79,37 @@ footer { visibility: hidden; }
   .style-pad .pad-hint { font-size: 11px !important; }
   #read-pad .pad-frame, #read-pad .pad-tools, #confuse-pad .pad-frame, #confuse-pad .pad-tools {
     max-width: min(100%, 300px) !important; }
+  /* Write like me, its columns stacked: the pads, the written page, the style examples, the
+     text and settings, then uploads and the style file tools (folded). */
+  #write-layout { flex-direction: column !important; }
+  #write-style-column, #write-page-column { display: contents !important; }
+  #write-page-column > * { order: 4; }
+  #write-page-column > #write-output { order: 2; }
+  #write-style-try { order: 3; }
+  #write-style-keep { order: 5; }
 }
 .prose.load-warning { border-left: 4px solid #f59e0b; background: #fffbeb; padding: 6px 12px; border-radius: 4px; }
 """
+
+
+# Run once when the page loads:
+# - Enter in a slider's number box applies the number, as leaving the box does: Gradio's slider
+#   box fires its `release` event only on blur, so Enter blurs it (the seed box, a gr.Number,
+#   has Enter of its own: its `submit`).
+# - On a phone, messages (toasts) show at the bottom of the screen, the newest only: Gradio
+#   stacks them at the top, over the page. A <style> of its own, since Gradio scopes the
+#   app's CSS to its container, and the toasts lie outside it.
+PAGE_JS = """() => {
+  document.addEventListener('keydown', (event) => {
+    const box = event.target;
+    if (event.key === 'Enter' && box instanceof HTMLInputElement && box.dataset.testid === 'number-input') box.blur();
+  }, true);
+  const style = document.createElement('style');
+  style.textContent = `@media (max-width: 640px) {
+    .toast-wrap { top: auto !important; bottom: 12px; }
+    .toast-wrap > :not(:last-child) { display: none; } }`;
+  document.head.appendChild(style);
+}"""
 
 
 class Health:
@@ -117,6 +147,7 @@ def build_demo(models: AppModels, files: OutputFiles | None = None) -> gr.Blocks
         with gr.Tab("Confuse this digit", id="confuse"):
             ConfuseTab(confuser, models.glyph_vae.model, files).render()
         gr.api(Health(models).health, api_name="health")
+        demo.load(None, js=PAGE_JS)
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", ANALYTICS_EVERY)  # read when the queue is made
     demo.queue(max_size=QUEUE_SIZE, default_concurrency_limit=CONCURRENCY)
     return demo

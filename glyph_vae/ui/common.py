@@ -9,6 +9,7 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from ..errors import UserInputError
+from . import notes
 
 log = logging.getLogger("glyph_vae.app")
 
@@ -20,7 +21,8 @@ def user_errors(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def handler(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            with notes.collecting():  # the call's warnings, for the files it answers with
+                return fn(*args, **kwargs)
         except UserInputError as exc:
             log.info("%s: %s", fn.__name__, exc)
             raise gr.Error(str(exc), print_exception=False) from None
@@ -29,8 +31,11 @@ def user_errors(fn: Callable) -> Callable:
 
 
 def warn(message: str) -> None:
-    """A warning on the page (a toast) or in the API's event stream, and one line in the log."""
+    """A warning on the page (a toast) or in the API's event stream, one line in the log, and a
+    note for the files the call answers with (glyph_vae.ui.notes: the channel every API and MCP
+    caller can read)."""
     log.info("warning: %s", message)
+    notes.record(message)
     gr.Warning(message)
 
 

@@ -17,7 +17,8 @@ from ..font import DEFAULT_NAME, MAX_ALTERNATES, MAX_NAME_LENGTH, build_font, ch
 from ..serving import OutputFiles
 from ..style import Style
 from ..writing import SVG_KINDS, page_print, page_svg, write, write_svg
-from .common import file_data, user_errors
+from . import notes
+from .common import file_data, user_errors, warn
 
 PREVIEW_TEXT = "Type here to try your font: The quick brown fox jumps over the lazy dog. 0123456789 ?!&@"
 
@@ -155,8 +156,12 @@ class Downloads:
         if text is None:
             raise NoTextError("Type some text to write.")
         randomness, seed = check_randomness(randomness), check_seed(seed)
-        _, svg = write_svg(self.model, str(text), style, randomness, seed, kind=kind)
-        return self.files.save(svg.encode(), f"glyphvae_{kind}_{seed}.svg")
+        page, svg = write_svg(self.model, str(text), style, randomness, seed, kind=kind)
+        if page.unknown:
+            from .write_tab import gaps_note
+
+            warn(gaps_note(page.unknown))
+        return self.files.save(notes.svg_with_notes(svg, notes.current()).encode(), f"glyphvae_{kind}_{seed}.svg")
 
     # -- layout ----------------------------------------------------------------------------
     def render(self, page_inputs: list, sliders: list) -> None:

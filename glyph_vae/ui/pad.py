@@ -17,8 +17,15 @@ and fires nothing, so handlers never run twice for one change.
 
 While a cleared pad waits for its answer the pad carries `data-cleared`, so the page can
 hide what was read from the drawing that is gone (see glyph_vae.ui.CSS): an answer still on
-its way for it may arrive first, and must not show.
+its way for it may arrive first, and must not show. A new stroke lifts it, and so does a
+picture the server puts in the pad (an example, an upload), which comes with its own answer.
 """
+import base64
+import io
+
+import numpy as np
+from PIL import Image
+
 import gradio as gr
 
 TEMPLATE = """
@@ -118,12 +125,14 @@ element.querySelector('.pad-undo').addEventListener('click', () => {
   strokes.pop(); redraw();
   if (inked()) send('input'); else emptied();
 });
-// A value from the server replaces the drawing (and is not sent back).
+// A value from the server replaces the drawing (and is not sent back). A picture from the
+// server comes with its own answer (an example, an upload), so the pad is no longer cleared.
 watch('value', () => {
   const value = props.value || '';
   if (value === sent) return;
   sent = value; strokes = []; base = null;
   if (!value) { redraw(); return; }
+  delete element.dataset.cleared;
   const image = new Image();
   image.onload = () => { if (sent === value) { base = image; redraw(); } };
   image.src = value;
@@ -143,7 +152,6 @@ def drawing_pad(*, label: str, canvas: int, brush: int, elem_id: str, extra_clas
 
 def image_value(path) -> str:
     """A PNG file as a pad value (a data: URL), e.g. an example drawing set by the server."""
-    import base64
     from pathlib import Path
 
     return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode()
@@ -178,11 +186,6 @@ def example_strip(drawings: dict[str, str], *, title: str, elem_id: str, thumb: 
     """A row of example drawings to click, each a button named for screen readers
     ("Example drawing of K"). Its click event's data has the drawing's `name` (a key of
     `drawings`, which maps names to PNG files); the thumbnails are inlined at `thumb` px."""
-    import base64
-    import io
-
-    from PIL import Image
-
     def thumbnail(path: str) -> str:
         image = Image.open(path).convert("L").resize((2 * thumb, 2 * thumb), Image.LANCZOS)  # sharp at 2x DPI
         buffer = io.BytesIO()
@@ -193,3 +196,23 @@ def example_strip(drawings: dict[str, str], *, title: str, elem_id: str, thumb: 
                 for name, path in drawings.items()]
     return gr.HTML(value="", html_template=EXAMPLES_TEMPLATE, css_template=EXAMPLES_CSS, js_on_load=EXAMPLES_JS,
                    elem_id=elem_id, elem_classes=["example-strip"], title=title, examples=examples, thumb=thumb)
+
+
+def picture_value(source, size: int) -> str:
+    """Any picture the app reads (a photo, a scan, a drawing, either polarity) as a pad value:
+    its ink, black on a transparent `size` px square, the picture fitted and centred, so the
+    pad shows what is read and can be drawn over like the user's own drawing."""
+    from ..preprocess import ink_map, load_image
+
+    picture = load_image(source)
+    picture.thumbnail((size, size), Image.LANCZOS)
+    ink = ink_map(picture)
+    peak = float(ink.max(initial=0.0))
+    alpha = np.clip(ink / peak, 0.0, 1.0) if peak > 0 else ink
+    square = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    drawn = Image.merge("RGBA", [Image.new("L", picture.size, 0)] * 3
+                        + [Image.fromarray(np.round(alpha * 255).astype(np.uint8))])
+    square.paste(drawn, ((size - picture.width) // 2, (size - picture.height) // 2))
+    buffer = io.BytesIO()
+    square.save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()

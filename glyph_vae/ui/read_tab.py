@@ -10,7 +10,7 @@ from ..render import glyph_image
 from ..serving import OutputFiles
 from .common import user_errors
 from .inputs import client_image
-from .pad import drawing_pad, example_strip, image_value
+from .pad import drawing_pad, example_strip, image_value, picture_value
 
 CANVAS = 400  # px; big enough to draw with a mouse, small enough for a phone
 BRUSH_RADIUS = 14  # px: a felt-tip pen on a 400 px canvas (a 28 px wide stroke)
@@ -60,6 +60,13 @@ class ReadTab:
         return (drawing, *self.read_drawing(drawing))
 
     @user_errors
+    def read_upload(self, upload):
+        """An uploaded picture: its ink goes into the pad (to see what is read, or to draw over) and is read."""
+        if not upload:  # the upload removed: the pad and the reading stay as they are
+            return (gr.skip(),) * 5
+        return (picture_value(client_image(upload, "The picture"), CANVAS), *self.read_drawing(upload))
+
+    @user_errors
     def classify(self, image: FileData) -> dict:
         """Read one handwritten character (0-9, A-Z or a-z) in an image.
 
@@ -107,5 +114,5 @@ class ReadTab:
         # to a clear always comes after any reading still on its way, so it is the one left.
         pad.input(self.read_drawing, pad, outputs, show_progress="hidden", trigger_mode="always_last",
                   api_visibility="private")
-        upload.upload(self.read_drawing, upload, outputs, api_visibility="private")
+        upload.upload(self.read_upload, upload, [pad, *outputs], api_visibility="private")
         gr.api(self.classify, api_name="classify")

@@ -14,7 +14,6 @@ import io
 import re
 
 import gradio as gr
-import numpy as np
 from gradio.data_classes import FileData
 
 from ..errors import SettingError, check_randomness, check_seed
@@ -25,6 +24,7 @@ from ..style import Style, mix_styles, slider_offset
 from ..style_file import (DEFAULT_NAME, MAX_NAME_LENGTH, LoadedStyle, check_style_name, style_from_file,
                           style_to_file)
 from ..writing import MAX_MORPH_WORD, MORPH_STEPS, morph, morph_weights
+from . import notes
 from .common import file_data, markdown_text, user_errors, warn
 from .downloads import Downloads
 from .inputs import client_style
@@ -58,11 +58,10 @@ class StyleFiles:
         start = self.write_tab.start_positions(style)
         return {axis.name: float(s) - b for axis, s, b in zip(self.axes, sliders, start)}
 
-    def sliders_for(self, style: Style, offsets: dict[str, float]) -> list[float]:
-        """Where the sliders stand for a style moved by `offsets` (what the tab shows)."""
+    def sliders_for(self, style: Style, offsets: dict[str, float]) -> list[dict]:
+        """The sliders for a style moved by `offsets` (what the tab shows; updates with their ranges)."""
         start = self.write_tab.start_positions(style)
-        return [round(float(np.clip(b + offsets.get(axis.name, 0.0), axis.low, axis.high)), 2)
-                for axis, b in zip(self.axes, start)]
+        return self.write_tab.sliders_at([b + offsets.get(axis.name, 0.0) for axis, b in zip(self.axes, start)], start)
 
     def styled(self, loaded: LoadedStyle) -> Style:
         """A loaded style as pages draw it: moved by its offsets (the same move the tab's sliders make)."""
@@ -71,21 +70,22 @@ class StyleFiles:
         return loaded.style.shifted(slider_offset(self.axes, [0.0] * len(self.axes),
                                                   [loaded.offsets.get(a.name, 0.0) for a in self.axes]))
 
-    def load(self, source, what: str = "The style file") -> LoadedStyle:
-        """A style file as a client sent it (an upload, or its JSON) read and checked; its warnings shown."""
+    def load(self, source, what: str = "The style file", *, say: bool = True) -> LoadedStyle:
+        """A style file as a client sent it (an upload, or its JSON) read and checked; its warnings
+        shown (unless `say` is False: a check before the load that says them)."""
         source = client_style(source, what)
         if source is None:
             raise SettingError(f"{what} is missing: send a style file (the .json that \"Save my style\" or "
                                "/style makes).")
-        return self.shown(style_from_file(source, self.model))
+        return self.shown(style_from_file(source, self.model), say)
 
-    def example(self, name: str) -> LoadedStyle:
+    def example(self, name: str, say: bool = True) -> LoadedStyle:
         """A bundled example style file, read and checked like any other."""
-        return self.shown(style_from_file(str(example_style_file(name)), self.model))
+        return self.shown(style_from_file(str(example_style_file(name)), self.model), say)
 
     @staticmethod
-    def shown(loaded: LoadedStyle) -> LoadedStyle:
-        for message in loaded.warnings:
+    def shown(loaded: LoadedStyle, say: bool = True) -> LoadedStyle:
+        for message in loaded.warnings if say else ():
             warn(message)
         return loaded
 
@@ -119,7 +119,8 @@ class StyleFiles:
         buffer = io.BytesIO()
         strip.save(buffer, format="PNG", compress_level=6)
         stem = file_stem(str(word))
-        return (self.files.save(page_gif(frames), f"morph_{stem}_{len(frames)}.gif"),
+        gif = notes.gif_with_notes(page_gif(frames), notes.current())
+        return (self.files.save(gif, f"morph_{stem}_{len(frames)}.gif"),
                 self.files.save(buffer.getvalue(), f"morph_{stem}_{len(frames)}_strip.png"))
 
     def current(self, style: Style | None, sliders, name: str = "My style") -> LoadedStyle:
@@ -131,14 +132,14 @@ class StyleFiles:
         return LoadedStyle(style, self.offsets(style, sliders),
                            StyleInfo(name, style.characters, identity["sha256"], identity["config"]), [])
 
-    def second(self, choice, upload) -> LoadedStyle:
+    def second(self, choice, upload, *, say: bool = True) -> LoadedStyle:
         """The tab's second style: the uploaded file or an example style file."""
         if choice in EXAMPLE_STYLE_FILES:
-            return self.example(choice)
+            return self.example(choice, say)
         if upload is None:
             raise SettingError("Load a second style file first (\"Load a second style\"), or choose an example style "
                                "as the second style.")
-        return self.load(upload, "The second style file")
+        return self.load(upload, "The second style file", say=say)
 
     # -- the tab's handlers ----------------------------------------------------------------
     @user_errors
@@ -150,12 +151,15 @@ class StyleFiles:
     def page_and_file(self, style, text, randomness, seed, line_width, size, name, *sliders):
         """The tab's page and its style's file, written together: the file "Save my style"
         downloads is always the style of the page on show (the same style and sliders)."""
-        page = self.write_tab.write_ui(style, text, randomness, seed, line_width, size, *sliders)
+        from .write_tab import gaps_shown
+
+        with notes.collecting() as said:
+            page = self.write_tab.write_ui(style, text, randomness, seed, line_width, size, *sliders)
         try:
             saved = self.save_ui(style, name, *sliders)
         except gr.Error:  # a bad name: the name box's own change says so
             saved = gr.update()
-        return page, saved
+        return page, saved, gaps_shown(said)
 
     def replaced(self, style: Style, offsets: dict[str, float], note: str) -> tuple:
         """Outputs that put a style in the tab: the pads and uploads emptied (the page's style
@@ -171,6 +175,18 @@ class StyleFiles:
         warning = " **It was made with other weights: see the warning.**" if loaded.warnings else ""
         return (f"{how} **{markdown_text(loaded.info.name)}**: a style from {drawings}{read}.{warning} Drawing in a box "
                 "starts a new style from the drawings.")
+
+    # A refusal of an event's inputs marks every output of the event with a red "Error" badge
+    # (Gradio 6); "Load a style" and "Mix" replace seventeen. So the tab first checks what they
+    # would refuse, in an event with no outputs (the refusal is one message, and the tab keeps
+    # its look), and loads or mixes only on its success.
+    @user_errors
+    def check_load(self, upload) -> None:
+        self.load(upload, say=False)
+
+    @user_errors
+    def check_mix(self, style, choice, upload, weight, *sliders) -> None:
+        self.mixed(self.current(style, sliders, "your style"), self.second(choice, upload, say=False), weight)
 
     @user_errors
     def load_ui(self, upload):
@@ -309,7 +325,7 @@ class StyleFiles:
     def render(self) -> None:
         """Inside the Write tab: save, load (and the example style files), mix and morph; `wire`
         then connects them to the tab's style, once the tab has made its sliders."""
-        with gr.Accordion("Your style: save, load, mix, morph", open=True, elem_id="your-style"):
+        with gr.Accordion("Your style: save, load, mix, morph", open=False, elem_id="your-style"):
             with gr.Row(equal_height=True):
                 self.name = gr.Textbox(DEFAULT_NAME, label="Style name", max_length=MAX_NAME_LENGTH, scale=2,
                                        elem_id="style-name", show_label=True)
@@ -356,12 +372,14 @@ class StyleFiles:
         replaced = [*pads, uploads, style_state, style_note, *reads, *sliders]
         saving = [style_state, self.name, *sliders]
         self.name.change(self.save_ui, saving, self.save_button, show_progress="hidden", **quiet)
-        write_page(self.load_button.upload(self.load_ui, self.load_button, replaced, **quiet))
+        write_page(self.load_button.upload(self.check_load, self.load_button, None, **quiet).success(
+            self.load_ui, self.load_button, replaced, **quiet))
         for n, button in zip(EXAMPLE_STYLE_FILES, self.example_buttons):
             write_page(button.click(self.load_example_ui, gr.State(n), replaced, **quiet))
         self.other.upload(user_errors(self.second_ui), self.other, self.choice, **quiet)
-        write_page(self.mix_button.click(self.mix_ui, [style_state, self.choice, self.other, self.weight, *sliders],
-                                         replaced, **quiet))
+        mixing = [style_state, self.choice, self.other, self.weight, *sliders]
+        write_page(self.mix_button.click(self.check_mix, mixing, None, **quiet).success(
+            self.mix_ui, mixing, replaced, **quiet))
         self.morph_button.click(self.morph_ui, [style_state, self.choice, self.other, self.word, self.steps,
                                                 *sliders], [self.gif, self.strip], **quiet)
         gr.api(self.style, api_name="style")

@@ -1,4 +1,6 @@
 """The "Write like me" tab: a few drawn characters give a style; any text is written in it."""
+import math
+
 import numpy as np
 import gradio as gr
 from gradio.data_classes import FileData
@@ -10,7 +12,8 @@ from ..render import glyph_image
 from ..serving import OutputFiles
 from ..style import Style, prior_style, slider_offset, slider_positions
 from ..writing import FULL_CHARACTER_SET, MAX_STYLE_DRAWINGS, MAX_TEXT_LENGTH, glyphs_for, style_from_drawings, write
-from .common import file_data, user_errors, warn
+from . import notes
+from .common import file_data, markdown_text, user_errors, warn
 from .inputs import client_images
 from .pad import drawing_pad, image_value
 from .styles import StyleFiles
@@ -24,8 +27,20 @@ LINE_WIDTHS = (400, 1600)  # px
 CAP_HEIGHTS = (24, 96)  # px
 EXAMPLE_STYLES = ("narrow", "wide", "light", "bold", "italic")
 EXAMPLE_ORDER = "AGK47"  # the characters of each example style, in the pads' order
+GAPS = "Left as gaps (not printable ASCII): "
 NO_STYLE_NOTE = ("No drawings yet, so this is the **average style**. Draw a few characters "
                  "(any of 0-9, A-Z, a-z) and the text is rewritten in your hand.")
+
+
+def gaps_note(unknown) -> str:
+    """The warning for characters left as gaps (the first 20 of them)."""
+    return GAPS + " ".join(repr(c) for c in unknown[:20])
+
+
+def gaps_shown(messages: list[str]) -> str:
+    """The Write tab's note under the text: the gaps of the page on show, or nothing."""
+    gaps = next((m for m in messages if m.startswith(GAPS)), "")
+    return "⚠️ " + GAPS + markdown_text(gaps[len(GAPS):]) if gaps else ""  # a '*' or a '<' shows as itself
 
 
 def example_drawings(name: str) -> list[str]:
@@ -62,15 +77,26 @@ class WriteTab:
         return prior_style(self.model.config.latent_dim)
 
     def start_positions(self, style: Style | None) -> list[float]:
-        """Where the sliders stand for a style left as it is: its place on each axis."""
+        """Where the sliders stand for a style left as it is: its place on each axis (beyond an
+        axis's range too: the slider's range then follows it, see `sliders_at`)."""
         style = style if style is not None else self.prior()
-        return [round(float(np.clip(p, a.low, a.high)), 2) for p, a in zip(slider_positions(style, self.axes), self.axes)]
+        return [round(p, 2) for p in slider_positions(style, self.axes)]
 
-    def carried_sliders(self, old: Style | None, new: Style, sliders) -> list[float]:
-        """Slider positions for `new` that keep the user's moves made on `old`."""
+    def sliders_at(self, values, starts) -> list[dict]:
+        """Slider updates: each at its value, its range the axis's own or, for a style whose
+        own place lies beyond it, stretched to that place (so the slider shows the style the
+        page is written in); a user's move stays within the range."""
+        updates = []
+        for axis, value, start in zip(self.axes, values, starts):
+            low, high = min(axis.low, math.floor(start * 20) / 20), max(axis.high, math.ceil(start * 20) / 20)
+            updates.append(gr.update(value=round(float(np.clip(value, low, high)), 2), minimum=low, maximum=high))
+        return updates
+
+    def carried_sliders(self, old: Style | None, new: Style, sliders) -> list[dict]:
+        """Slider updates for `new` that keep the user's moves made on `old`."""
         before, after = self.start_positions(old), self.start_positions(new)
         moved = [float(s) - b if s is not None else 0.0 for s, b in zip(sliders, before)]
-        return [round(float(np.clip(a + m, axis.low, axis.high)), 2) for a, m, axis in zip(after, moved, self.axes)]
+        return self.sliders_at([a + m for a, m in zip(after, moved)], after)
 
     @user_errors
     def update_style(self, files, *rest):
@@ -97,11 +123,13 @@ class WriteTab:
                 *self.carried_sliders(old, style, sliders))
 
     def reset_sliders(self, style):
-        return self.start_positions(style)
+        start = self.start_positions(style)
+        return self.sliders_at(start, start)
 
     # -- the page ----------------------------------------------------------------------
-    def page(self, style: Style, text, randomness, seed, *, line_width=1000, size=48) -> str:
-        """-> path of the page's PNG. Characters outside 0-9, A-Z, a-z become gaps and a warning."""
+    def page(self, style: Style, text, randomness, seed, *, line_width=1000, size=48, toast: bool = True) -> str:
+        """-> path of the page's PNG. Characters outside printable ASCII become gaps and a warning
+        (a toast unless `toast` is False, and a note the PNG carries with the call's others)."""
         if text is None:
             raise NoTextError("Type some text to write.")
         randomness, seed = check_randomness(randomness), check_seed(seed)
@@ -109,8 +137,8 @@ class WriteTab:
         size = check_whole_number(size, "The capital height", *CAP_HEIGHTS)
         page = write(self.model, str(text), style, randomness, seed, cap_height=size, line_width=line_width)
         if page.unknown:
-            warn("Left as gaps (not printable ASCII): " + " ".join(repr(c) for c in page.unknown[:20]))
-        return self.files.png(page.image, f"glyphvae_{seed}")
+            (warn if toast else notes.record)(gaps_note(page.unknown))
+        return self.files.save(notes.png_bytes(page.image, notes.current()), f"glyphvae_{seed}.png")
 
     def styled(self, style: Style | None, sliders) -> Style:
         """The style as the page draws it: moved as far as the sliders were moved from its own place."""
@@ -121,8 +149,10 @@ class WriteTab:
 
     @user_errors
     def write_ui(self, style, text, randomness, seed, line_width, size, *sliders) -> str:
-        """The tab's page, in the style as the sliders have moved it."""
-        return self.page(self.styled(style, sliders), text, randomness, seed, line_width=line_width, size=size)
+        """The tab's page, in the style as the sliders have moved it. Gaps are said once, in the
+        note under the text (`gaps_shown`), not in a toast at every rewrite."""
+        return self.page(self.styled(style, sliders), text, randomness, seed, line_width=line_width, size=size,
+                         toast=False)
 
     # -- the API -------------------------------------------------------------------------
     @user_errors
@@ -172,8 +202,10 @@ class WriteTab:
         gr.Markdown("Draw a few characters in your own hand (any of 0-9, A-Z, a-z, one per box; empty boxes "
                     "are ignored), or pick a style to try. GlyphVAE infers the style and writes any text in it.")
         style_state = gr.State()
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=5, min_width=340):
+        # On a phone the columns stack; the CSS (glyph_vae.ui.CSS) then orders their parts so that
+        # the written page comes right under the pads, and the rest of the style tools after it.
+        with gr.Row(equal_height=False, elem_id="write-layout"):
+            with gr.Column(scale=5, min_width=340, elem_id="write-style-column"):
                 pads, reads = [], []
                 for row in range(0, STYLE_PADS, STYLE_PADS_PER_ROW):
                     with gr.Row(equal_height=False, elem_classes=["style-pad-row"]):
@@ -184,23 +216,27 @@ class WriteTab:
                                                         extra_classes=("style-pad",)))
                                 reads.append(gr.Markdown("*empty*", elem_id=f"style-read-{i}"))
                 style_note = gr.Markdown(NO_STYLE_NOTE, elem_id="style-note")
-                with gr.Row():
-                    clear = gr.Button("Clear all drawings", size="sm", elem_id="style-clear")
-                gr.Markdown("**Styles to try** (each replaces the drawings with five of its own):")
-                with gr.Row(elem_id="style-examples"):
-                    example_buttons = [gr.Button(name.capitalize(), size="sm", min_width=60,
-                                                 elem_id=f"style-example-{name}") for name in EXAMPLE_STYLES]
-                with gr.Accordion("Or upload pictures of your writing (one character each)", open=False):
-                    uploads = gr.File(label=f"Style drawings (up to {MAX_STYLE_DRAWINGS})", file_count="multiple",
-                                      file_types=["image"], type="filepath", elem_id="style-files")
-                style_files = StyleFiles(self, self.files)
-                style_files.render()
-            with gr.Column(scale=6, min_width=340):
-                page = gr.Image(label="In your hand (download with the button)", type="filepath", format="png",
+                with gr.Column(elem_id="write-style-try"):
+                    with gr.Row():
+                        clear = gr.Button("Clear all drawings", size="sm", elem_id="style-clear")
+                    gr.Markdown("**Styles to try** (each replaces the drawings with five of its own):")
+                    with gr.Row(elem_id="style-examples"):
+                        example_buttons = [gr.Button(name.capitalize(), size="sm", min_width=60,
+                                                     elem_id=f"style-example-{name}") for name in EXAMPLE_STYLES]
+                with gr.Column(elem_id="write-style-keep"):
+                    with gr.Accordion("Or upload pictures of your writing (one character each)", open=False):
+                        uploads = gr.File(label=f"Style drawings (up to {MAX_STYLE_DRAWINGS})",
+                                          file_count="multiple", file_types=["image"], type="filepath",
+                                          elem_id="style-files")
+                    style_files = StyleFiles(self, self.files)
+                    style_files.render()
+            with gr.Column(scale=6, min_width=340, elem_id="write-page-column"):
+                page = gr.Image(label="In your hand", type="filepath", format="png",
                                 buttons=["download", "fullscreen"], elem_id="write-output")
                 text = gr.Textbox(DEFAULT_TEXT, lines=3, max_length=MAX_TEXT_LENGTH, label="Text to write",
                                   info=f"0-9, A-Z, a-z, spaces and new lines; up to {MAX_TEXT_LENGTH} characters",
                                   elem_id="write-text")
+                gaps = gr.Markdown("", elem_id="write-gaps")
                 with gr.Row():
                     write_go = gr.Button("Write it", variant="primary", elem_id="write-go")
                     full_set = gr.Button("Full character set", elem_id="write-full-set")
@@ -217,14 +253,14 @@ class WriteTab:
                 with gr.Accordion("Fine-tune the style", open=bool(self.axes)):
                     if not self.axes:
                         gr.Markdown("This model has no style axes (style_axes.json), so there are no sliders.")
-                    sliders = [gr.Slider(axis.low, axis.high, value=p, step=0.05, label=axis.label,
-                                         elem_id=f"style-axis-{k}")
-                               for k, (axis, p) in enumerate(zip(self.axes, self.start_positions(None)))]
+                    sliders = [gr.Slider(update["minimum"], update["maximum"], value=update["value"], step=0.05,
+                                         label=axis.label, elem_id=f"style-axis-{k}")
+                               for k, (axis, update) in enumerate(zip(self.axes, self.reset_sliders(None)))]
                     reset = gr.Button("Reset to my style", size="sm", elem_id="style-reset")
                 page_inputs = [style_state, text, randomness, seed, line_width, size, *sliders]
                 # The page and the style file "Save my style" downloads are rewritten together.
                 rewrite = (style_files.page_and_file, [*page_inputs[:6], style_files.name, *sliders],
-                           [page, style_files.save_button])
+                           [page, style_files.save_button, gaps])
                 style_files.downloads.render(page_inputs[:6], sliders)
 
         style_outputs = [style_state, style_note, *reads, *sliders]
@@ -243,7 +279,9 @@ class WriteTab:
                          [*pads, uploads, *style_outputs], **quiet).then(*rewrite, **quiet)
         clear.click(self.clear_drawings, [style_state, *sliders], [*pads, uploads, *style_outputs], **quiet).then(
             *rewrite, **quiet)
-        for trigger in (write_go.click, text.submit, randomness.release, seed.submit, line_width.release,
+        # A number typed in a box applies on Enter and on leaving the box: the seed box's own events,
+        # and a slider's box's release (which glyph_vae.ui's NUMBER_BOX_JS also fires on Enter).
+        for trigger in (write_go.click, text.submit, randomness.release, seed.submit, seed.blur, line_width.release,
                         size.release, *[s.release for s in sliders]):
             trigger(*rewrite, **quiet)
         full_set.click(lambda: FULL_CHARACTER_SET, None, text, queue=False, **quiet).then(
