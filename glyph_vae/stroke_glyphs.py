@@ -71,11 +71,11 @@ class StrokeGlyph:
 def catmull_rom(points: np.ndarray, samples: int = CURVE_SAMPLES) -> np.ndarray:
     """The curve through control points (n, 2), `samples` points a span, both ends included."""
     p = np.vstack([2 * points[:1] - points[1:2], points, 2 * points[-1:] - points[-2:-1]])
-    t = np.linspace(0, 1, samples, endpoint=False)[:, None]
+    t = np.linspace(0, 1, samples, endpoint=False)[None, :, None]
     a, b = -0.5 * t ** 3 + t ** 2 - 0.5 * t, 1.5 * t ** 3 - 2.5 * t ** 2 + 1
     c, d = -1.5 * t ** 3 + 2 * t ** 2 + 0.5 * t, 0.5 * t ** 3 - 0.5 * t ** 2
-    spans = [a * p[i] + b * p[i + 1] + c * p[i + 2] + d * p[i + 3] for i in range(len(points) - 1)]
-    return np.vstack(spans + [points[-1:]])
+    spans = a * p[:-3, None] + b * p[1:-2, None] + c * p[2:-1, None] + d * p[3:, None]  # (n - 1, samples, 2)
+    return np.vstack([spans.reshape(-1, 2), points[-1:]])
 
 
 def bezier_spans(points: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -139,10 +139,10 @@ def from_fit(chars: str, fit, pen: float) -> list[StrokeGlyph]:
                 y = float(np.clip(placed[k][0, 1], -DOT_HIGHEST, lowest))
                 placed[k] = np.array([[placed[k][0, 0], y]])
         # The box holds the ink: each curve widened by the pen, each dot by its inked radius.
-        lows = np.array([(catmull_rom(s) if len(s) > 2 else s).min(0) - (max(pen / 2, DOT_INK) if d else pen / 2)
-                         for s, d in zip(placed, is_dot)]).min(0)
-        highs = np.array([(catmull_rom(s) if len(s) > 2 else s).max(0) + (max(pen / 2, DOT_INK) if d else pen / 2)
-                          for s, d in zip(placed, is_dot)]).max(0)
+        dense = [catmull_rom(s) if len(s) > 2 else s for s in placed]
+        radii = [max(pen / 2, DOT_INK) if d else pen / 2 for d in is_dot]
+        lows = np.array([c.min(0) - r for c, r in zip(dense, radii)]).min(0)
+        highs = np.array([c.max(0) + r for c, r in zip(dense, radii)]).max(0)
         shift = np.array([-lows[0], -min(0.0, lows[1])])
         placed = [s + shift for s in placed]
         top = body_top + shift[1]
