@@ -37,9 +37,9 @@ import numpy as np
 from .errors import SettingError, check_randomness, check_seed, check_whole_number
 from .layout import LETTER_GAP, WORD_GAP, metrics
 from .model import CHARSET, GlyphVAE
-from .punctuation import PUNCTUATION
-from .style import Style, draw_glyphs, ink
-from .vector import TRACE_CAP, Outline, outline, outline_of
+from .punctuation import PUNCTUATION, pen_measures
+from .style import Style, draw_glyphs, ink, style_latents
+from .vector import TRACE_CAP, Outline
 
 UNITS_PER_EM = 1000
 CAP_UNITS = 700  # the capital height in font units
@@ -89,18 +89,6 @@ def glyph_name(char: str) -> str:
     from fontTools.agl import UV2AGL
 
     return UV2AGL.get(ord(char), f"uni{ord(char):04X}")
-
-
-def style_measures(glyphs: np.ndarray, chars: str) -> tuple[float, float]:
-    """(stroke weight in capital heights, slant dx/dy) of a style's own inked glyphs, for
-    the characters drawn by rule: medians over the capitals and digits, whose ink height is
-    one capital height."""
-    from .measures import height, slant, stroke_thickness
-
-    tall = [i for i, c in enumerate(chars) if c.isupper() or c.isdigit()]
-    g = glyphs[tall]
-    weight = float(np.median(stroke_thickness(g) / np.maximum(height(g), 1.0)))
-    return float(np.clip(weight, 0.03, 0.3)), float(np.clip(np.median(slant(g)), -0.6, 0.8))
 
 
 def alternate_glyphs(model: GlyphVAE, style: Style, alternates: int, randomness: float, seed: int) -> list[np.ndarray]:
@@ -170,6 +158,38 @@ def calt_feature(names: list[str], alternates: int) -> str:
             f"feature calt {{\n{rules}\n}} calt;\n")
 
 
+def alternate_stroke_glyphs(model: GlyphVAE, style: Style, alternates: int, randomness: float, seed: int,
+                            pen: float) -> list[list]:
+    """Every character as pen strokes, once per alternate (see the module's note), fitted in one batch."""
+    import torch
+
+    from .stroke_glyphs import fit_glyphs, from_fit
+
+    z = [style_latents(style, len(CHARSET), 0.0, seed)]  # the style itself
+    strength = max(randomness, ALTERNATE_FLOOR)
+    for k in range(1, alternates):
+        z.append(style_latents(style, len(CHARSET), strength, (seed + k) % (2**63), spread=style.hand_variation))
+    fit, _ = fit_glyphs(model, CHARSET * alternates, torch.cat(z))
+    glyphs = from_fit(CHARSET * alternates, fit, pen)
+    return [glyphs[k * len(CHARSET):(k + 1) * len(CHARSET)] for k in range(alternates)]
+
+
+def stroke_ttglyph(glyph, gap: int):
+    """A TrueType glyph of a StrokeGlyph's round-pen outline (skia-pathops), its box with half the
+    letter gap on either side -> (glyph, advance)."""
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    from .stroke_glyphs import outline_path
+
+    shift = gap / 2
+    path = outline_path(glyph, lambda x, y: (x * CAP_UNITS + shift, (glyph.top - y) * CAP_UNITS))
+    if not path.clockwise:  # TrueType: outer contours clockwise with y up
+        path.reverse()
+    pen = TTGlyphPen(None)
+    path.draw(pen)
+    return pen.glyph(), round(glyph.width * CAP_UNITS + gap)
+
+
 def build_font(model: GlyphVAE, style: Style, *, name: str = DEFAULT_NAME, alternates: int = 3,
                randomness: float = 0.3, seed: int = 0) -> FontFiles:
     """The style as a font: TrueType and WOFF2 bytes (see the module's note)."""
@@ -183,7 +203,11 @@ def build_font(model: GlyphVAE, style: Style, *, name: str = DEFAULT_NAME, alter
     randomness, seed = check_randomness(randomness), check_seed(seed)
     gap = round(LETTER_GAP * CAP_UNITS)
 
-    variants = alternate_glyphs(model, style, alternates, randomness, seed)
+    from .stroke_glyphs import pen_width
+
+    weight, slant = punctuation.style_pen(model, style)
+    pen = pen_width(weight)
+    variants = alternate_stroke_glyphs(model, style, alternates, randomness, seed, pen)
     glyphs, advances, order, cmap = {}, {}, [".notdef", "space"], {32: "space"}
     notdef = TTGlyphPen(None)
     for box in (((50, 0), (50, CAP_UNITS), (450, CAP_UNITS), (450, 0)),
@@ -196,21 +220,17 @@ def build_font(model: GlyphVAE, style: Style, *, name: str = DEFAULT_NAME, alter
     glyphs["space"], advances["space"] = TTGlyphPen(None).glyph(), round((WORD_GAP - LETTER_GAP) * CAP_UNITS)
 
     base_names = [glyph_name(c) for c in CHARSET]
-    for k, probabilities in enumerate(variants):
-        for char, base, glyph in zip(CHARSET, base_names, probabilities):
+    for k, strokes in enumerate(variants):
+        for char, base, glyph in zip(CHARSET, base_names, strokes):
             gname = base if k == 0 else f"{base}.alt{k}"
-            shape = outline(glyph, char, TRACE_CAP, fit_to_metrics=True)
-            glyphs[gname], advances[gname] = ttglyph(to_units(shape, metrics(char)[0]), gap, ink_sides(shape))
+            glyphs[gname], advances[gname] = stroke_ttglyph(glyph, gap)
             order.append(gname)
             if k == 0:
                 cmap[ord(char)] = gname
 
-    weight, slant = style_measures(ink(variants[0]), CHARSET)
     for char in PUNCTUATION:
         gname = glyph_name(char)
-        drawn, top, left = punctuation.draw(char, weight=weight, slant=slant, cap=TRACE_CAP)
-        shape = outline_of(drawn, char)
-        glyphs[gname], advances[gname] = ttglyph(to_units(shape, top, left), gap, ink_sides(shape, left))
+        glyphs[gname], advances[gname] = stroke_ttglyph(punctuation.stroke_glyph(char, weight=pen, slant=slant), gap)
         order.append(gname)
         cmap[ord(char)] = gname
 

@@ -32,6 +32,10 @@ _METRICS["j"] = (0.9, DESCENDER)
 INK_THRESHOLD = 0.2  # a glyph pixel above this counts as ink when finding its extent
 LETTER_GAP = 0.14  # between two letters' ink, in capital heights
 WORD_GAP = 0.5  # a space
+# A word's first glyph keeps the word gap from the rows this far (capital heights) above and
+# below its own ink, not only the rows it shares: a T's bar hangs over the short letters before
+# it ("is This"), and measured only where both have ink the space vanished under the bar.
+WORD_REACH = 0.5
 GAP_FOR_UNKNOWN = 0.6  # where a character outside the set was asked for
 LINE_HEIGHT = 1.75  # baseline to baseline: capitals, descenders and some air
 MARGIN = 0.5
@@ -57,7 +61,9 @@ class Page:
     image: Image.Image
     glyphs: list[PlacedGlyph] = field(default_factory=list)
     unknown: str = ""  # characters left as gaps, once each, in order of appearance
-    sources: list[np.ndarray] = field(default_factory=list)  # the glyph drawn at each of `glyphs`, as given
+    # The decoder's glyph drawn at each of `glyphs`, as given (None: punctuation drawn by rule).
+    sources: list[np.ndarray | None] = field(default_factory=list)
+    pen: tuple[float, float] | None = None  # (weight, slant) punctuation was drawn with
 
 
 def ink_extent(glyph: np.ndarray, threshold: float = INK_THRESHOLD) -> tuple[int, int, int, int]:
@@ -108,10 +114,11 @@ class _Profile:
         self.right = np.full(rows, -np.inf)  # rightmost ink so far in each row
         self.offset, self.reach, self.box_right = offset, reach, None
 
-    def spread(self, values: np.ndarray, largest: bool) -> np.ndarray:
-        """Each row takes the extreme of the rows within `reach` of it."""
-        padded = np.pad(values, self.reach, constant_values=-np.inf if largest else np.inf)
-        windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * self.reach + 1)
+    def spread(self, values: np.ndarray, largest: bool, reach: int | None = None) -> np.ndarray:
+        """Each row takes the extreme of the rows within `reach` (default the profile's) of it."""
+        reach = self.reach if reach is None else reach
+        padded = np.pad(values, reach, constant_values=-np.inf if largest else np.inf)
+        windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * reach + 1)
         return windows.max(1) if largest else windows.min(1)
 
     def rows_of(self, sprite: np.ndarray, top: int) -> tuple[slice, np.ndarray, np.ndarray]:
@@ -122,14 +129,15 @@ class _Profile:
         start = top + self.offset
         return slice(start, start + sprite.shape[0]), left, right
 
-    def place(self, sprite: np.ndarray, top: int, gap: float) -> int:
-        """x of `sprite` (its top `top` rows from the baseline) `gap` px of ink after what is placed."""
+    def place(self, sprite: np.ndarray, top: int, gap: float, reach: int | None = None) -> int:
+        """x of `sprite` (its top `top` rows from the baseline) `gap` px of ink after what is
+        placed, in every row within `reach` rows (default the profile's) of one where it has ink."""
         if self.box_right is None:
             return 0
         rows, left, _ = self.rows_of(sprite, top)
         lefts = np.full_like(self.right, np.inf)
         lefts[rows] = left
-        lefts = self.spread(lefts, largest=False)
+        lefts = self.spread(lefts, largest=False, reach=reach)
         overlap = np.isfinite(lefts) & np.isfinite(self.right)
         if not overlap.any():  # no rows in common (a dot after a descender...): go by the boxes
             return int(round(self.box_right + gap))
@@ -141,15 +149,20 @@ class _Profile:
         self.box_right = max(self.box_right or 0, x + sprite.shape[1])
 
 
-def layout_text(text: str, glyphs: list[np.ndarray], *, cap_height: int = 48,
-                line_width: int = 1000) -> Page:
+def layout_text(text: str, glyphs: list, *, cap_height: int = 48, line_width: int = 1000,
+                pen: tuple[float, float] | None = None, strokes: bool | None = None) -> Page:
     """Place `glyphs` (one per character of `text` that is in CHARSET, in order) on a page.
 
-    Spaces and newlines separate words and lines; other characters outside the
-    set are left as gaps. Lines wrap at word boundaries to fit `line_width`
-    pixels (the page's width, margins included); a word longer than a line is
-    broken between letters.
+    A glyph is the decoder's 28x28 probabilities (inked after scaling) or a StrokeGlyph (drawn
+    with its pen); `strokes` (default: whether the glyphs are StrokeGlyphs) says which kind
+    punctuation takes. Spaces and newlines separate words and lines. With `pen` (stroke weight in capital
+    heights, slant dx/dy: `punctuation.pen_of`), punctuation and symbols are drawn by rule
+    in that pen; without it, and for characters outside printable ASCII, they are left as
+    gaps. Lines wrap at word boundaries to fit `line_width` pixels (the page's width,
+    margins included); a word longer than a line is broken between letters.
     """
+    from . import punctuation
+
     drawable = [c for c in text if c in CHARSET]
     if len(drawable) != len(glyphs):
         raise ValueError(f"layout_text: {len(drawable)} drawable characters but {len(glyphs)} glyphs")
@@ -163,35 +176,57 @@ def layout_text(text: str, glyphs: list[np.ndarray], *, cap_height: int = 48,
     unknown_gap = round(GAP_FOR_UNKNOWN * cap_height)
     ascent, descent = round(1.05 * cap_height), round(-DESCENDER * cap_height) + 2
     rows, reach = ascent + descent + 2, max(1, round(0.12 * cap_height))
+    word_reach = max(reach, round(WORD_REACH * cap_height))
+    ruled = set(punctuation.PUNCTUATION) if pen is not None else set()
+    if strokes is None:
+        strokes = any(not isinstance(g, np.ndarray) for g in glyphs)
 
-    sprites = iter(glyphs)
-    unknown = "".join(dict.fromkeys(c for c in text if c not in CHARSET and c not in " \n\t\r"))
+    sources = iter(glyphs)
+    unknown = "".join(dict.fromkeys(c for c in text if c not in CHARSET and c not in ruled and c not in " \n\t\r"))
+
+    # The profile's rows reach past the line's ascent and descent: brackets and slashes do.
+    overhang = round(0.3 * cap_height)
 
     def new_profile() -> _Profile:
-        return _Profile(rows, ascent + 1, reach)
+        return _Profile(rows + 2 * overhang, ascent + 1 + overhang, reach)
 
-    # Each line: a list of (char, sprite or None, x, top); x from the line's left edge,
+    def item(c: str):
+        """(char, sprite or None, its top in rows from the baseline, its source glyph). A source is
+        the decoder's 28x28 glyph or a StrokeGlyph; punctuation is drawn by rule in the same kind."""
+        if c in CHARSET:
+            glyph = next(sources)
+            if isinstance(glyph, np.ndarray):
+                return c, glyph_sprite(glyph, c, cap_height), -round(metrics(c)[0] * cap_height), glyph
+        elif c in ruled:
+            if not strokes:
+                drawn, top, _ = punctuation.draw(c, weight=pen[0], slant=pen[1], cap=cap_height)
+                return c, drawn, -round(top * cap_height), None
+            glyph = punctuation.stroke_glyph(c, weight=pen[0], slant=pen[1])
+        else:
+            return c, None, 0, None
+        return c, glyph.sprite(cap_height), -round(glyph.top * cap_height), glyph
+
+    # Each line: a list of (char, sprite or None, x, top, source); x from the line's left edge,
     # top in rows from the baseline (negative: above it).
-    lines: list[list[tuple[str, np.ndarray | None, int, int]]] = [[]]
+    lines: list[list[tuple]] = [[]]
     profile = new_profile()
 
-    def place_word(items, profile: _Profile, start_gap: float):
+    def place_word(items, profile: _Profile, start_gap: float, start_reach: int | None = None):
         """The word's glyphs placed after `profile` -> (placed items, the word's right end)."""
-        placed, end, gap = [], 0, start_gap
-        for c, sprite in items:
+        placed, end, gap, spread = [], 0, start_gap, start_reach
+        for c, sprite, top, source in items:
             if sprite is None:  # an unknown character: a blank of its own, which ink does not reach into
                 x = 0 if profile.box_right is None else int(round(profile.box_right + gap))
                 profile.right[:] = -np.inf
                 profile.box_right = x + unknown_gap
-                placed.append((c, None, x, 0))
+                placed.append((c, None, x, 0, None))
                 end = x + unknown_gap
             else:
-                top = -round(metrics(c)[0] * cap_height)
-                x = profile.place(sprite, top, gap)
+                x = profile.place(sprite, top, gap, spread)
                 profile.add(sprite, x, top)
-                placed.append((c, sprite, x, top))
+                placed.append((c, sprite, x, top, source))
                 end = max(end, x + sprite.shape[1])
-            gap = letter_gap
+            gap, spread = letter_gap, None
         return placed, end
 
     for line_index, words in enumerate(_tokens(text.replace("\r", ""))):
@@ -199,23 +234,23 @@ def layout_text(text: str, glyphs: list[np.ndarray], *, cap_height: int = 48,
             lines.append([])
             profile = new_profile()
         for word in words:
-            items = [(c, glyph_sprite(next(sprites), c, cap_height) if c in CHARSET else None) for c in word]
+            items = [item(c) for c in word]
             trial = copy_profile(profile)
-            placed, end = place_word(items, trial, word_gap)
+            placed, end = place_word(items, trial, word_gap, word_reach)
             if lines[-1] and end > usable:  # wrap before the word
                 lines.append([])
                 profile = new_profile()
                 trial = copy_profile(profile)
-                placed, end = place_word(items, trial, word_gap)
+                placed, end = place_word(items, trial, word_gap, word_reach)
             if end > usable:  # a word longer than the whole line: break it between letters
                 profile, placed = new_profile(), []
-                for item in items:
-                    part, part_end = place_word([item], profile, letter_gap)
+                for one in items:
+                    part, part_end = place_word([one], profile, letter_gap)
                     if part_end > usable and (placed or lines[-1]):
                         lines[-1].extend(placed)
                         lines.append([])
                         profile, placed = new_profile(), []
-                        part, part_end = place_word([item], profile, letter_gap)
+                        part, part_end = place_word([one], profile, letter_gap)
                     placed.extend(part)
                     end = part_end
                 lines[-1].extend(placed)
@@ -225,11 +260,12 @@ def layout_text(text: str, glyphs: list[np.ndarray], *, cap_height: int = 48,
 
     line_pitch = round(LINE_HEIGHT * cap_height)
     placed_glyphs: list[PlacedGlyph] = []
+    placed_sources: list[np.ndarray | None] = []
     ink_layer = np.zeros((margin * 2 + line_pitch * (len(lines) - 1) + ascent + descent, line_width), np.float32)
     right_edge = 0
     for number, items in enumerate(lines):
         baseline = margin + ascent + number * line_pitch
-        for c, sprite, x, top in items:
+        for c, sprite, x, top, source in items:
             if sprite is None:
                 right_edge = max(right_edge, margin + x + unknown_gap)
                 continue
@@ -238,12 +274,13 @@ def layout_text(text: str, glyphs: list[np.ndarray], *, cap_height: int = 48,
             region = ink_layer[y0:y0 + h, x0:x0 + w]
             np.maximum(region, sprite[:region.shape[0], :region.shape[1]], out=region)
             placed_glyphs.append(PlacedGlyph(c, number, (x0, y0, x0 + w, y0 + h), baseline))
+            placed_sources.append(source)
             right_edge = max(right_edge, x0 + w)
     # Trim the page to the longest line (a short note should not sit on a wide white sheet).
     width = min(line_width, max(right_edge + margin, 2 * margin + cap_height))
     alpha = ink_layer[:, :width, None]
     pixels = PAPER * (1 - alpha) + INK * alpha
-    return Page(Image.fromarray(np.uint8(np.round(pixels))), placed_glyphs, unknown, list(glyphs))
+    return Page(Image.fromarray(np.uint8(np.round(pixels))), placed_glyphs, unknown, placed_sources, pen)
 
 
 def copy_profile(profile: _Profile) -> _Profile:

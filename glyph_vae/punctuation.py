@@ -74,6 +74,53 @@ def skeletons(r: float) -> dict[str, list[Stroke]]:
 PUNCTUATION = "".join(skeletons(0.05))  # the characters drawn by rule, in a fixed order
 
 
+PAD = 0.07  # capital heights of paper around a drawn character: its anti-aliased edge at any size
+
+
+def pen_measures(glyphs: np.ndarray, chars: str) -> tuple[float, float]:
+    """(stroke weight in capital heights, slant dx/dy) of a style's own inked glyphs, for
+    the characters drawn by rule: medians over the capitals and digits, whose ink height is
+    one capital height."""
+    from .measures import height, slant, stroke_thickness
+
+    tall = [i for i, c in enumerate(chars) if c.isupper() or c.isdigit()]
+    g = glyphs[tall]
+    weight = float(np.median(stroke_thickness(g) / np.maximum(height(g), 1.0)))
+    return float(np.clip(weight, 0.03, 0.3)), float(np.clip(np.median(slant(g)), -0.6, 0.8))
+
+
+PEN_CHARACTERS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def style_pen(model, style) -> tuple[float, float]:
+    """The pen of a style (its capitals and digits drawn at its mean): (weight, slant) for `draw`."""
+    from .style import draw_glyphs
+
+    return pen_measures(draw_glyphs(model, PEN_CHARACTERS, style), PEN_CHARACTERS)
+
+
+def placed_strokes(char: str, *, weight: float, slant: float) -> tuple[list[np.ndarray], float, float, float, float]:
+    """`char`'s strokes sheared by `slant`, in capital heights from the top-left corner of its
+    box (x right, y down) -> (strokes, top and left of the box in capital heights from the
+    baseline and the origin, the box's width and height in capital heights)."""
+    r = weight / 2
+    strokes = [[(x + slant * y, y) for x, y in stroke] for stroke in skeletons(r)[char]]
+    points = np.array([p for stroke in strokes for p in stroke])
+    pad = r + PAD
+    left, right = points[:, 0].min() - pad, points[:, 0].max() + pad
+    bottom, top = points[:, 1].min() - pad, points[:, 1].max() + pad
+    boxed = [np.array([(x - left, top - y) for x, y in stroke]) for stroke in strokes]
+    return boxed, top, left, right - left, top - bottom
+
+
+def stroke_glyph(char: str, *, weight: float, slant: float):
+    """`char`'s strokes by rule as a StrokeGlyph, drawn with a round pen `weight` capital heights wide."""
+    from .stroke_glyphs import StrokeGlyph
+
+    strokes, top, left, width, height = placed_strokes(char, weight=weight, slant=slant)
+    return StrokeGlyph(char, strokes, weight, width, height, top, left, smooth=False, construction=char)
+
+
 def draw(char: str, *, weight: float, slant: float, cap: int) -> tuple[np.ndarray, float, float]:
     """`char` drawn with a round pen `weight` capital heights wide, sheared by `slant`
     (dx/dy, right-leaning > 0), `cap` pixels per capital height.
@@ -82,16 +129,10 @@ def draw(char: str, *, weight: float, slant: float, cap: int) -> tuple[np.ndarra
     the baseline and the character's origin), so the traced outline can be placed."""
     from .strokes import render_strokes
 
-    r = weight / 2
-    strokes = [[(x + slant * y, y) for x, y in stroke] for stroke in skeletons(r)[char]]
-    points = np.array([p for stroke in strokes for p in stroke])
-    pad = r + 2.0 / cap
-    left, right = points[:, 0].min() - pad, points[:, 0].max() + pad
-    bottom, top = points[:, 1].min() - pad, points[:, 1].max() + pad
-    width, height = max(2, math.ceil((right - left) * cap)), max(2, math.ceil((top - bottom) * cap))
+    strokes, top, left, box_w, box_h = placed_strokes(char, weight=weight, slant=slant)
+    width, height = max(2, math.ceil(box_w * cap)), max(2, math.ceil(box_h * cap))
     size = max(width, height)  # render_strokes draws on a square canvas
-    pixels = [np.array([((x - left) * cap, (top - y) * cap) for x, y in stroke]) for stroke in strokes]
     # render_strokes draws a zero-length stroke as a round dot, as a pen does.
-    image = render_strokes(pixels, size, max(1.0, weight * cap))
+    image = render_strokes([s * cap for s in strokes], size, max(1.0, weight * cap))
     ink = 1.0 - np.asarray(image.convert("L"), np.float32)[:height, :width] / 255.0
     return ink, top, left

@@ -23,6 +23,8 @@ from .model import CHARSET, GlyphVAE
 from .errors import (BlankDrawingError, GlyphError, NoTextError, SettingError, TextTooLongError,
                      TooManyDrawingsError, UnsupportedCharactersError, check_whole_number, shown)
 from .preprocess import normalize_glyph
+from .punctuation import PUNCTUATION, style_pen
+from .stroke_glyphs import draw_stroke_glyphs, pen_width
 from .ruled import glyph_on_lines, ruled_probabilities
 from .reading import Reading, read_glyphs_and_posteriors
 from .style import Style, check_characters, combine_posteriors, draw_glyphs, mix_styles, prior_style
@@ -91,19 +93,22 @@ def check_text(text: str | None) -> str:
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > MAX_TEXT_LENGTH:
         raise TextTooLongError(f"The text has {len(text):,} characters; at most {MAX_TEXT_LENGTH} are written at once.")
-    if not any(c in CHARSET for c in text):
-        raise NoTextError("Type some text to write: letters (A-Z, a-z) or digits (0-9).")
+    if not any(c in CHARSET or c in PUNCTUATION for c in text):
+        raise NoTextError("Type some text to write: letters (A-Z, a-z), digits (0-9) or punctuation.")
     return text
 
 
 def write(model: GlyphVAE, text: str, style: Style, randomness: float = 0.0, seed: int = 0, *,
           cap_height: int = 48, line_width: int = 1000) -> Page:
-    """Lay out `text` in `style`. Characters outside 0-9, A-Z, a-z become gaps and are
-    listed in `page.unknown`. The same arguments give the same image, pixel for pixel."""
+    """Lay out `text` in `style`: letters and digits drawn by the model, punctuation and symbols
+    by rule in the style's pen. Characters outside printable ASCII become gaps and are listed
+    in `page.unknown`. The same arguments give the same image, pixel for pixel."""
     text = check_text(text)
     characters = "".join(c for c in text if c in CHARSET)
-    glyphs = draw_glyphs(model, characters, style, randomness, seed, crisp=False)  # inked after upscaling
-    return layout_text(text, list(glyphs), cap_height=cap_height, line_width=line_width)
+    weight, slant = style_pen(model, style)
+    pen = (pen_width(weight), slant)  # letters, digits and punctuation in one pen
+    glyphs = draw_stroke_glyphs(model, characters, style, randomness, seed, pen=pen[0])
+    return layout_text(text, glyphs, cap_height=cap_height, line_width=line_width, pen=pen, strokes=True)
 
 
 def glyphs_for(model: GlyphVAE, characters: str, style: Style, randomness: float = 0.0,
@@ -122,35 +127,39 @@ SVG_KINDS = ("outline", "single_line")
 PRINT_SCALE = 2.48  # the default 1000 px line as the width of an A4 page at 300 dpi (2,480 px)
 
 
-def page_shapes(page: Page, kind: str = "outline") -> list:
-    """One vector shape per placed glyph of a page: its outline, or its centre lines."""
-    from .vector import TRACE_CAP, centre_lines, outline
+def page_svg(page: Page, kind: str = "outline") -> str:
+    """A written page as SVG: "outline" (the strokes' round-pen outlines, filled) or "single_line"
+    (the strokes themselves, for pen plotters); one path per glyph, a group per line, in mm."""
+    from .stroke_glyphs import svg_page
 
     if kind not in SVG_KINDS:
         raise SettingError(f"The kind of SVG must be one of {', '.join(SVG_KINDS)}, not {shown(kind)}.")
-    make = outline if kind == "outline" else centre_lines
-    return [make(glyph, placed.char, TRACE_CAP) for glyph, placed in zip(page.sources, page.glyphs)]
+    return svg_page(page, kind)
+
+
+def page_print(page: Page, scale: float = PRINT_SCALE) -> Image.Image:
+    """A written page drawn from its strokes at print resolution (300 dpi when the line is an A4 page wide)."""
+    from .stroke_glyphs import render_page
+
+    image = render_page(page, scale)
+    image.info["dpi"] = (300, 300)
+    return image
 
 
 def write_svg(model: GlyphVAE, text: str, style: Style, randomness: float = 0.0, seed: int = 0, *,
               kind: str = "outline", cap_height: int = 48, line_width: int = 1000) -> tuple[Page, str]:
-    """The page `write` lays out, as SVG: filled outlines ("outline") or open centre-line
-    strokes for pen plotters ("single_line"), one path per glyph, a group per line."""
-    from .vector import svg_page
-
+    """The page `write` lays out, as SVG (`page_svg`)."""
+    if kind not in SVG_KINDS:
+        raise SettingError(f"The kind of SVG must be one of {', '.join(SVG_KINDS)}, not {shown(kind)}.")
     page = write(model, text, style, randomness, seed, cap_height=cap_height, line_width=line_width)
-    return page, svg_page(page, page_shapes(page, kind))
+    return page, page_svg(page, kind)
 
 
 def write_print(model: GlyphVAE, text: str, style: Style, randomness: float = 0.0, seed: int = 0, *,
                 cap_height: int = 48, line_width: int = 1000, scale: float = PRINT_SCALE) -> Image.Image:
-    """The page drawn from its outlines at print resolution (300 dpi when the line is an A4 page wide)."""
-    from .vector import render_page
-
+    """The page `write` lays out, at print resolution (`page_print`)."""
     page = write(model, text, style, randomness, seed, cap_height=cap_height, line_width=line_width)
-    image = render_page(page, page_shapes(page, "outline"), scale)
-    image.info["dpi"] = (300, 300)
-    return image
+    return page_print(page, scale)
 
 
 MORPH_STEPS = (2, 24)  # frames from one style to the other, both included

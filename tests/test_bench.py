@@ -27,3 +27,16 @@ def test_a_reader_run_is_recorded_from_its_model_folder_and_shown(tmp_path, monk
     row = next(line for line in text.splitlines() if line.startswith("| reader32 |"))
     assert "| 2.6 | 88.90% | 99.41% | 87.12% | 91.05% | 98.50% | 86.10% | a reader of its own |" in row
     assert "1 of the reader alone" in text.replace("\n", " ")
+
+
+def test_the_stroke_bench_measures_pen_downs_from_the_path_data():
+    """bench.strokes parses the plotter file's path data: one length per subpath (M), with lines,
+    cubic curves and a dot's two half circles measured."""
+    import math
+
+    from bench.strokes import pen_downs
+
+    lengths = pen_downs("M0 0L3 4L3 10M10 10C10 10 20 10 20 10M5 5A2 2 0 1 1 1 5A2 2 0 1 1 5 5")
+    assert len(lengths) == 3
+    assert math.isclose(lengths[0], 11.0) and math.isclose(lengths[1], 10.0, rel_tol=1e-6)
+    assert math.isclose(lengths[2], 4 * math.pi)

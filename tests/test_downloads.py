@@ -10,7 +10,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
 from glyph_vae.hub import bundled_path
-from harness.browser import draw_character
+from harness.browser import draw_character, output_src, wait_for_new_output
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +56,13 @@ def test_page_make_a_font_and_see_it_as_a_font(write_page, tmp_path):
     draw_character(page, "K", seed=3, pad="#style-pad-2")
     page.wait_for_function("() => document.querySelector('#style-read-2').innerText.includes('read as')",
                            timeout=20_000)
+    # The page in the two drawn characters' style, punctuation and all, drawn from pen strokes.
+    before = output_src(page)
+    page.fill("#write-text textarea", "Hi, is This mij? (quick 1-2)")
+    page.click("#write-go")
+    wait_for_new_output(page, before)
+    page.locator("#write-output").screenshot(path=str(tmp_path / "written-page.png"))
+    assert page.locator(".toast-body.warning").count() == 0  # nothing left as a gap
     page.fill("#font-name textarea, #font-name input", "Test Preview")
     page.click("#downloads-go")
     page.wait_for_function("() => document.querySelector('#font-preview .font-status').innerText.includes('Your font')",

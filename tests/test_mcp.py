@@ -96,7 +96,7 @@ def test_a_warning_reaches_every_kind_of_caller_in_the_file_it_concerns(app_url)
 
     from harness.http import call_events
 
-    said = "Left as gaps (not in 0-9, A-Z, a-z): '😀' '€'"
+    said = "Left as gaps (not printable ASCII): '😀' '€'"
     by_client = Client(app_url, verbose=False).predict([], "a😀€b", 0.0, 0, api_name="/write")
     assert Image.open(by_client).text["Warning"] == said
 

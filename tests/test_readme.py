@@ -72,7 +72,7 @@ def test_warnings_api_example_runs(app_url, monkeypatch, capsys):
     namespace = client_setup(app_url)
     capsys.readouterr()
     exec(compile(block('.text.get("Warning")'), "README.md", "exec"), namespace)
-    assert capsys.readouterr().out.strip() == "Left as gaps (not in 0-9, A-Z, a-z): ',' '!'"
+    assert capsys.readouterr().out.strip() == "Left as gaps (not printable ASCII): '€'"
 
 
 def test_faster_calls_example_gives_the_same_answers(app_url, monkeypatch):
@@ -98,7 +98,7 @@ def test_mcp_example_runs(app_url, capsys):
     tools, contents, warning = capsys.readouterr().out.strip().splitlines()
     assert "'write'" in tools and "'classify'" in tools
     assert contents.startswith("['image'")
-    assert warning == "Left as gaps (not in 0-9, A-Z, a-z): '!'"  # the warning reaches an MCP caller
+    assert warning == "Left as gaps (not printable ASCII): '€'"  # the warning reaches an MCP caller
 
 
 def test_the_layout_table_names_what_is_there():

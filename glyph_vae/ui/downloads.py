@@ -16,7 +16,7 @@ from ..errors import NoTextError, SettingError, check_randomness, check_seed, sh
 from ..font import DEFAULT_NAME, MAX_ALTERNATES, MAX_NAME_LENGTH, build_font, check_font_name
 from ..serving import OutputFiles
 from ..style import Style
-from ..writing import SVG_KINDS, write_print, write_svg
+from ..writing import SVG_KINDS, page_print, page_svg, write, write_svg
 from . import notes
 from .common import file_data, user_errors, warn
 
@@ -74,10 +74,9 @@ class Downloads:
         if text is None:
             raise NoTextError("Type some text to write.")
         randomness, seed = check_randomness(randomness), check_seed(seed)
-        options = dict(cap_height=int(size), line_width=int(line_width))
-        _, outline_svg = write_svg(self.model, str(text), style, randomness, seed, kind="outline", **options)
-        _, single_svg = write_svg(self.model, str(text), style, randomness, seed, kind="single_line", **options)
-        printed = write_print(self.model, str(text), style, randomness, seed, **options)
+        # The page is drawn and laid out once; its three files are drawn from the same strokes.
+        page = write(self.model, str(text), style, randomness, seed, cap_height=int(size), line_width=int(line_width))
+        outline_svg, single_svg, printed = page_svg(page, "outline"), page_svg(page, "single_line"), page_print(page)
         buffer = io.BytesIO()
         printed.save(buffer, format="PNG", dpi=(300, 300), compress_level=6)
         return (self.files.save(outline_svg.encode(), f"glyphvae_page_{seed}.svg"),
@@ -89,9 +88,9 @@ class Downloads:
              progress=gr.Progress()):
         """The tab's button: every download for the style as the page draws it (sliders included)."""
         style = self.write_tab.styled(style, sliders)
-        progress(0.05, desc="Drawing every character and its alternates, and tracing them")
+        progress(0.05, desc="Drawing every character and its alternates as pen strokes")
         ttf, woff2, font = self.font_files(style, name, alternates, randomness, seed)
-        progress(0.7, desc="Tracing the page")
+        progress(0.7, desc="Drawing the page's files")
         svg, single, printed = self.page_files(style, text, randomness, seed, line_width, size)
         # A family of its own per build: the browser caches faces by name.
         preview = json.dumps({"family": f"{font.family} {hashlib.sha256(font.ttf).hexdigest()[:8]}",
@@ -131,16 +130,17 @@ class Downloads:
                   kind: str) -> FileData:
         """Write a text in the handwriting style of a few drawn characters, as an SVG.
 
-        The page /write makes as a PNG, as vectors that print sharp at any size: "outline" fills
-        each glyph's traced outline; "single_line" gives each glyph's centre lines as open
-        strokes with no fill, for pen plotters and engravers.
+        The page /write makes as a PNG, as vectors that print sharp at any size, sized in millimetres
+        (a 1000 px line is 210 mm): "outline" fills each glyph's pen strokes expanded by a round pen;
+        "single_line" gives each glyph's pen strokes themselves, one subpath per pen-down, no fill and
+        no background, for pen plotters and engravers.
 
         Args:
             drawings: 0 to 16 image files, one handwritten character each (none: the average style).
-            text: up to 500 characters; 0-9, A-Z, a-z, spaces and new lines are written, others are left as gaps.
+            text: up to 500 characters; 0-9, A-Z, a-z, printable ASCII punctuation and symbols, spaces and new lines are written, others are left as gaps.
             randomness: 0 draws every letter at the style's mean, 1 samples each one from it; between 0 and 1.
             seed: a whole number from 0 to 2^63-1.
-            kind: "outline" (filled shapes) or "single_line" (centre-line strokes).
+            kind: "outline" (filled shapes) or "single_line" (pen strokes, for plotters).
 
         Returns:
             One SVG file: a path per glyph, a group per line.

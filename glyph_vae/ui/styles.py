@@ -236,7 +236,7 @@ class StyleFiles:
 
         Args:
             style: a style file (the JSON that /style, /mix or the page's "Save my style" makes).
-            text: up to 500 characters; 0-9, A-Z, a-z, spaces and new lines are written, other characters are left as gaps (with a warning).
+            text: up to 500 characters; 0-9, A-Z, a-z, printable ASCII punctuation and symbols, spaces and new lines are written, other characters are left as gaps (with a warning).
             randomness: 0 draws every letter at the style's mean, 1 samples each one from it; between 0 and 1.
             seed: a whole number from 0 to 2^63-1; the same style file, text, randomness and seed give the same PNG, byte for byte, as the page does.
 
@@ -273,7 +273,7 @@ class StyleFiles:
 
         Args:
             style: a style file (the JSON that /style, /mix or the page's "Save my style" makes).
-            text: up to 500 characters; 0-9, A-Z, a-z, spaces and new lines are written, others are left as gaps.
+            text: up to 500 characters; 0-9, A-Z, a-z, printable ASCII punctuation and symbols, spaces and new lines are written, others are left as gaps.
             randomness: 0 draws every letter at the style's mean, 1 samples each one from it; between 0 and 1.
             seed: a whole number from 0 to 2^63-1.
             kind: "outline" (filled shapes) or "single_line" (centre-line strokes).

@@ -29,7 +29,7 @@ EXAMPLE_STYLES = ("narrow", "wide", "light", "bold", "italic")
 EXAMPLE_ORDER = "AGK47"  # the characters of each example style, in the pads' order
 AS_READ = "✓"  # a pad's correction left alone: the character is the one read
 FIX_CHOICES = [AS_READ, *FULL_CHARACTER_SET.replace("\n", "").replace(" ", "")]
-GAPS = "Left as gaps (not in 0-9, A-Z, a-z): "
+GAPS = "Left as gaps (not printable ASCII): "
 NO_STYLE_NOTE = ("No drawings yet, so this is the **average style**. Draw a few characters "
                  "(any of 0-9, A-Z, a-z) and the text is rewritten in your hand.")
 
@@ -147,7 +147,7 @@ class WriteTab:
 
     # -- the page ----------------------------------------------------------------------
     def page(self, style: Style, text, randomness, seed, *, line_width=1000, size=48, toast: bool = True) -> str:
-        """-> path of the page's PNG. Characters outside 0-9, A-Z, a-z become gaps and a warning
+        """-> path of the page's PNG. Characters outside printable ASCII become gaps and a warning
         (a toast unless `toast` is False, and a note the PNG carries with the call's others)."""
         if text is None:
             raise NoTextError("Type some text to write.")
@@ -185,7 +185,7 @@ class WriteTab:
 
         Args:
             drawings: 0 to 16 image files, one handwritten character each.
-            text: up to 500 characters; 0-9, A-Z, a-z, spaces and new lines are written, other characters are left as gaps (with a warning).
+            text: up to 500 characters; 0-9, A-Z, a-z, printable ASCII punctuation and symbols, spaces and new lines are written, other characters are left as gaps (with a warning).
             randomness: 0 draws every letter at the style's mean, 1 samples each one from it; between 0 and 1.
             seed: a whole number from 0 to 2^63-1; the same inputs and seed give the same PNG, byte for byte.
 

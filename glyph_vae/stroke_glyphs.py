@@ -1,0 +1,351 @@
+"""Glyphs as pen strokes, and everything written drawn from them: page sprites, the print PNG,
+single-line SVG for pen plotters, filled outlines for the SVG page and the font.
+
+A `StrokeGlyph` is a character's centre lines in capital heights, in its box (x right, y
+down from the box's top-left corner), with the pen that draws them. Letters and digits come
+from `glyph_vae.pen` (constructions fitted to the decoder), punctuation from
+`glyph_vae.punctuation` (strokes by rule); both are drawn the same way:
+
+- sprites and the print PNG: each stroke stamped with a round pen, 3x supersampled;
+- plotter lines: the strokes themselves, one subpath per pen-down, cubic Beziers (a
+  Catmull-Rom curve through the control points is exactly a chain of cubics); a dot is a
+  small circle, so that a plotter makes a mark rather than a pen-down of no length;
+- outlines: each stroke expanded by the round pen and the overlaps removed by skia-pathops
+  (`Path.stroke` and `simplify`, as font build tools do), quadratic for TrueType.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .layout import DESCENDER, X_HEIGHT, metrics
+from .model import CHARSET
+
+SUPERSAMPLE = 3
+CURVE_SAMPLES = 8  # polyline points per span of a smooth stroke, for rasterising
+PEN_RANGE = (0.03, 0.17)  # capital heights: a fine liner to a marker; e's and a's eyes stay open
+DOT_RADIUS = 0.02  # capital heights: a plotter's dot is a circle at least this big
+DOT_INK = 0.05  # capital heights: the least radius of a dot as inked (a fine pen still leaves a visible dot)
+DOT_PAPER = 0.6  # pens of paper (at least 0.04 cap) between an i's or j's dot and its stem
+DOT_HIGHEST = 0.45  # capital heights: the highest a dot sits above its stem
+# The extent (top, bottom) of the strokes other than dots, where it differs from the character's
+# (layout.metrics): an i's and a j's stems start at the x-height, their dots above it.
+BODY = {"i": (X_HEIGHT, 0.0), "j": (X_HEIGHT, DESCENDER)}
+
+
+def pen_width(weight: float) -> float:
+    """The pen (capital heights) for a style's measured stroke weight (`punctuation.pen_measures`).
+    The decoder's blur squeezes weights together and thickens them (real test glyphs measure
+    0.19, made lighter 0.15, made bolder 0.30), so the measure is spread back out about a typical
+    hand's 0.19 (powers 2.5 below it and 1.5 above, from the style-transfer ratios of bench/strokes)
+    and bounded so that counters and the gap under an i's dot stay open."""
+    ratio = max(weight, 1e-3) / 0.19
+    return float(np.clip(0.09 * ratio ** (1.5 if ratio > 1 else 2.5), *PEN_RANGE))
+
+
+@dataclass
+class StrokeGlyph:
+    char: str
+    strokes: list[np.ndarray]  # (n, 2) points per pen-down, capital heights in the box; n == 1: a dot
+    pen: float  # the pen's width, capital heights
+    width: float  # the box, capital heights (ink included)
+    height: float
+    top: float  # the box's top edge above the baseline, capital heights
+    left: float = 0.0  # the box's left edge from the character's origin (punctuation's side bearing)
+    smooth: bool = True  # points are Catmull-Rom control points (letters), or a polyline (punctuation)
+    construction: str = ""  # which construction the strokes follow ("a", "a.1" ...)
+
+    def polylines(self, samples: int = CURVE_SAMPLES) -> list[np.ndarray]:
+        """Each stroke as a dense polyline (capital heights); a dot stays one point."""
+        return [catmull_rom(s, samples) if self.smooth and len(s) > 2 else s for s in self.strokes]
+
+    def sprite(self, cap: float) -> np.ndarray:
+        """The glyph inked at `cap` pixels per capital height -> alpha (h, w) in [0, 1]."""
+        h, w = max(2, round(self.height * cap)), max(2, round(self.width * cap))
+        return stamp(self.polylines(), self.pen, cap, (h, w))
+
+
+def catmull_rom(points: np.ndarray, samples: int = CURVE_SAMPLES) -> np.ndarray:
+    """The curve through control points (n, 2), `samples` points a span, both ends included."""
+    p = np.vstack([2 * points[:1] - points[1:2], points, 2 * points[-1:] - points[-2:-1]])
+    t = np.linspace(0, 1, samples, endpoint=False)[None, :, None]
+    a, b = -0.5 * t ** 3 + t ** 2 - 0.5 * t, 1.5 * t ** 3 - 2.5 * t ** 2 + 1
+    c, d = -1.5 * t ** 3 + 2 * t ** 2 + 0.5 * t, 0.5 * t ** 3 - 0.5 * t ** 2
+    spans = a * p[:-3, None] + b * p[1:-2, None] + c * p[2:-1, None] + d * p[3:, None]  # (n - 1, samples, 2)
+    return np.vstack([spans.reshape(-1, 2), points[-1:]])
+
+
+def bezier_spans(points: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """A Catmull-Rom curve through `points` as cubic Beziers: (control 1, control 2, end) per span."""
+    p = np.vstack([2 * points[:1] - points[1:2], points, 2 * points[-1:] - points[-2:-1]])
+    return [(p[i + 1] + (p[i + 2] - p[i]) / 6, p[i + 2] - (p[i + 3] - p[i + 1]) / 6, p[i + 2])
+            for i in range(len(points) - 1)]
+
+
+def stamp(lines: list[np.ndarray], pen: float, cap: float, shape: tuple[int, int],
+          offset: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+    """Polylines (capital heights) drawn with a round pen onto an alpha map of `shape` at `cap`
+    px per capital height, shifted by `offset` px; anti-aliased by supersampling."""
+    from PIL import Image, ImageDraw
+
+    h, w = shape
+    s = SUPERSAMPLE
+    image = Image.new("L", (w * s, h * s), 0)
+    draw = ImageDraw.Draw(image)
+    r_pen = pen * cap * s / 2
+    for line in lines:
+        xy = np.asarray(line, np.float64) * cap * s + np.asarray(offset) * s
+        pts = [tuple(p) for p in xy]
+        r = r_pen if len(pts) > 1 else max(r_pen, DOT_INK * cap * s)
+        if len(pts) > 1:
+            draw.line(pts, fill=255, width=max(1, round(2 * r)))
+        # The round pen at every point: round caps and joins, and no notches where the short
+        # segments meet (PIL's own round joins cost ten times as much).
+        for x, y in xy:
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+    small = image.resize((w, h), Image.BOX)
+    return np.asarray(small, np.float32) / 255.0
+
+
+# -- from the fit -------------------------------------------------------------------------------
+
+def from_fit(chars: str, fit, pen: float) -> list[StrokeGlyph]:
+    """The fitted strokes (glyph_vae.pen.Fit, decoder pixels) as StrokeGlyphs: scaled so that the
+    ink spans the character's height on the line (layout.metrics), drawn with `pen`."""
+    from . import pen as pens
+
+    out = []
+    points = fit.points.detach().numpy().astype(np.float64)
+    for b, char in enumerate(chars):
+        v = int(fit.construction[b])
+        name, variant = pens.CONSTRUCTIONS[v]
+        mask, dots = pens.STROKE_MASK[v].numpy(), pens.DOT_MASK[v].numpy()
+        strokes = [points[b, s].mean(0, keepdims=True) if dots[s] else points[b, s]
+                   for s in range(pens.STROKES) if mask[s]]
+        is_dot = [bool(d) for d in dots[mask]]
+        strokes = join_ends(strokes, is_dot)
+        body_top, bottom = BODY.get(char, metrics(char))
+        solid = np.vstack([catmull_rom(s) if len(s) > 2 else s for s, d in zip(strokes, is_dot) if not d])
+        lo, hi = solid.min(0), solid.max(0)
+        scale = (body_top - bottom - pen) / max(hi[1] - lo[1], 1.0)
+        placed = [(s - lo) * scale + pen / 2 for s in strokes]  # capital heights below the body's top
+        for k, d in enumerate(is_dot):
+            if d:  # the dot above the stem with paper under it, and not floating off
+                # stem's top (pen / 2 below the box's top) - the stem's half pen - the dot's radius - paper
+                lowest = -max(pen / 2, DOT_INK) - max(DOT_PAPER * pen, 0.04)
+                y = float(np.clip(placed[k][0, 1], -DOT_HIGHEST, lowest))
+                placed[k] = np.array([[placed[k][0, 0], y]])
+        # The box holds the ink: each curve widened by the pen, each dot by its inked radius.
+        dense = [catmull_rom(s) if len(s) > 2 else s for s in placed]
+        radii = [max(pen / 2, DOT_INK) if d else pen / 2 for d in is_dot]
+        lows = np.array([c.min(0) - r for c, r in zip(dense, radii)]).min(0)
+        highs = np.array([c.max(0) + r for c, r in zip(dense, radii)]).max(0)
+        shift = np.array([-lows[0], -min(0.0, lows[1])])
+        placed = [s + shift for s in placed]
+        top = body_top + shift[1]
+        height = top - bottom
+        width = highs[0] - lows[0]
+        out.append(StrokeGlyph(char, placed, pen, float(width), float(height), float(top),
+                               construction=name if variant == 0 else f"{name}.{variant}"))
+    return out
+
+
+JOIN = 3.5  # decoder pixels: a stroke's end this near another stroke meets it
+
+
+def join_ends(strokes: list[np.ndarray], is_dot: list[bool]) -> list[np.ndarray]:
+    """Strokes whose ends stop short of another stroke (a K's arm, an m's arches, a B's bowls)
+    made to meet it: the end control point moved onto the nearest point of the other curve.
+    Catmull-Rom passes through its control points, so the curve then ends there and the ink
+    joins whatever the pen's width; a letter built of joined strokes never comes in pieces."""
+    curves = [catmull_rom(s) if len(s) > 2 else s for s in strokes]
+    out = [s.copy() for s in strokes]
+    for k, stroke in enumerate(strokes):
+        if is_dot[k] or len(stroke) < 2:
+            continue
+        for end in (0, -1):
+            best, where = JOIN, None
+            for j, other in enumerate(curves):
+                if j == k or is_dot[j]:
+                    continue
+                d = np.linalg.norm(other - stroke[end], axis=1)
+                if d.min() < best:
+                    best, where = d.min(), other[d.argmin()]
+            if where is not None:
+                out[k][end] = where
+    return out
+
+
+_NETS: dict[int, object] = {}
+
+
+def stroke_net(latent_dim: int):
+    """The bundled StrokeNet (assets/strokes), loaded once; None when there is none."""
+    from .hub import bundled_path
+    from .pen import STROKE_NET_FILE, load_stroke_net
+
+    if latent_dim not in _NETS:
+        folder = bundled_path("strokes")
+        _NETS[latent_dim] = load_stroke_net(folder, latent_dim) if (folder / STROKE_NET_FILE).exists() else None
+    return _NETS[latent_dim]
+
+
+def fit_glyphs(model, characters: str, z: torch.Tensor, *, method: str = "auto"):
+    """The decoder's glyphs for `characters` at styles `z` (N, latent) and their fitted strokes:
+    "net" (StrokeNet, one pass), "fit" (the per-glyph fit, the reference: seconds a batch), or
+    "auto" (the net when bundled) -> (pen.Fit, the decoder's probabilities (N, 28, 28))."""
+    from . import pen as pens
+    from .style import ink, written_probabilities
+
+    classes = torch.tensor([CHARSET.index(c) for c in characters])
+    probabilities = written_probabilities(model, classes, z)
+    target = torch.from_numpy(ink(probabilities))
+    net = stroke_net(model.config.latent_dim) if method in ("auto", "net") else None
+    if method == "net" and net is None:
+        raise FileNotFoundError("No StrokeNet weights in assets/strokes (python -m train.strokes --export).")
+    fit = pens.amortised_fit(net, target, classes, z) if net is not None else pens.fit_strokes(target, classes)
+    return fit, probabilities
+
+
+def draw_stroke_glyphs(model, characters: str, style, randomness: float = 0.0, seed: int = 0, *,
+                       spread: np.ndarray | None = None, pen: float | None = None,
+                       method: str = "auto") -> list[StrokeGlyph]:
+    """`characters` (each in CHARSET) written in `style` as pen strokes; the same arguments give
+    the same strokes. `pen`: the pen's width in capital heights (default the style's weight)."""
+    from .punctuation import style_pen
+    from .style import check_characters, style_latents
+
+    check_characters(characters)
+    if not characters:
+        return []
+    z = style_latents(style, len(characters), randomness, seed, spread=spread)
+    fit, _ = fit_glyphs(model, characters, z, method=method)
+    return from_fit(characters, fit, pen_width(style_pen(model, style)[0]) if pen is None else pen)
+
+
+# -- plotter lines ---------------------------------------------------------------------------
+
+def plotter_path(glyph: StrokeGlyph, dx: float, dy: float, scale: float) -> str:
+    """SVG path data for a glyph's pen-downs, one subpath each (M then cubic Beziers, or lines
+    for punctuation's polylines), in page units: `scale` per capital height, box at (dx, dy)."""
+    parts = []
+    for stroke in glyph.strokes:
+        p = stroke * scale + np.array([dx, dy])
+        if len(p) == 1:  # a dot: a small circle, two arcs
+            r = max(DOT_RADIUS, 0.3 * glyph.pen) * scale
+            x, y = p[0]
+            parts.append(f"M{x + r:.2f} {y:.2f}A{r:.2f} {r:.2f} 0 1 1 {x - r:.2f} {y:.2f}"
+                         f"A{r:.2f} {r:.2f} 0 1 1 {x + r:.2f} {y:.2f}")
+        elif glyph.smooth and len(p) > 2:
+            spans = bezier_spans(p)
+            parts.append(f"M{p[0][0]:.2f} {p[0][1]:.2f}" + "".join(
+                f"C{a[0]:.2f} {a[1]:.2f} {b[0]:.2f} {b[1]:.2f} {c[0]:.2f} {c[1]:.2f}" for a, b, c in spans))
+        else:
+            parts.append(f"M{p[0][0]:.2f} {p[0][1]:.2f}" + "".join(f"L{x:.2f} {y:.2f}" for x, y in p[1:]))
+    return "".join(parts)
+
+
+# -- outlines (skia-pathops) -------------------------------------------------------------------
+
+def outline_path(glyph: StrokeGlyph, transform=lambda x, y: (x, y)):
+    """The glyph's strokes expanded by its round pen, overlaps removed -> pathops.Path of
+    quadratic curves and lines, through `transform` (capital heights in the box -> out units,
+    a similarity: the pen stays round). Outer contours run clockwise in the output's y-up sense
+    when `transform` flips y (as font units do)."""
+    import pathops
+
+    path, dots = pathops.Path(), pathops.Path()
+    (x0, y0), (x1, _) = transform(0.0, 0.0), transform(1.0, 0.0)
+    unit = abs(x1 - x0)
+    for stroke in glyph.strokes:
+        pts = [transform(float(x), float(y)) for x, y in stroke]
+        if len(pts) == 1:  # a dot: a round cap on a pen-down of no length, at least DOT_INK big
+            dots.moveTo(*pts[0])
+            dots.lineTo(pts[0][0] + 1e-3 * unit, pts[0][1])
+            continue
+        path.moveTo(*pts[0])
+        if glyph.smooth and len(pts) > 2:
+            for a, b, c in bezier_spans(np.asarray(pts)):
+                path.cubicTo(*a, *b, *c)
+        else:
+            for p in pts[1:]:
+                path.lineTo(*p)
+    path.stroke(glyph.pen * unit, pathops.LineCap.ROUND_CAP, pathops.LineJoin.ROUND_JOIN, 4.0)
+    if len(list(dots.contours)):
+        dots.stroke(max(glyph.pen, 2 * DOT_INK) * unit, pathops.LineCap.ROUND_CAP, pathops.LineJoin.ROUND_JOIN, 4.0)
+        dots.convertConicsToQuads()
+        path.convertConicsToQuads()
+        path = pathops.op(path, dots, pathops.PathOp.UNION)
+    path.convertConicsToQuads()
+    path.simplify(fix_winding=True)
+    return path
+
+
+def path_svg_data(path) -> str:
+    from fontTools.pens.svgPathPen import SVGPathPen
+
+    pen = SVGPathPen(None, ntos=lambda v: f"{v:.2f}".rstrip("0").rstrip("."))
+    path.draw(pen)
+    return pen.getCommands()
+
+
+# -- pages ------------------------------------------------------------------------------------
+
+MM_PER_PX = 210 / 1000  # the default 1000 px line as an A4 page's width, 210 mm (the print PNG: 2,480 px at 300 dpi)
+INK_COLOUR = "#161b30"  # the page's ink (layout.INK), dark blue-black
+
+
+def svg_page(page, kind: str, *, title: str = "Written by GlyphVAE") -> str:
+    """The page as SVG in the PNG's layout, one <path data-char> per glyph, a <g> per line,
+    width and height in millimetres (a 1000 px line is 210 mm, A4's width):
+    "outline", the strokes' round-pen outlines filled; "single_line", the strokes themselves,
+    one subpath per pen-down, no fill and no background, for pen plotters."""
+    width, height = page.image.size
+    lines: dict[int, list[str]] = {}
+    for placed, glyph in zip(page.glyphs, page.sources):
+        left, top, _, bottom = placed.box
+        scale = (bottom - top) / glyph.height
+        char = html.escape(placed.char, quote=True)
+        if kind == "single_line":
+            d = plotter_path(glyph, left, top, scale)
+        else:
+            d = path_svg_data(outline_path(glyph, lambda x, y: (left + x * scale, top + y * scale)))
+        lines.setdefault(placed.line, []).append(f'<path data-char="{char}" d="{d}"/>')
+    if kind == "single_line":
+        pen = page.sources[0].pen * (page.glyphs[0].box[3] - page.glyphs[0].box[1]) / page.sources[0].height \
+            if page.sources else 1.0
+        style = (f'fill="none" stroke="{INK_COLOUR}" stroke-width="{pen:.2f}" stroke-linecap="round" '
+                 f'stroke-linejoin="round"')
+    else:
+        style = f'fill="{INK_COLOUR}" fill-rule="nonzero" stroke="none"'
+    groups = "\n".join(f'  <g class="line" data-line="{n}">\n    ' + "\n    ".join(paths) + "\n  </g>"
+                       for n, paths in sorted(lines.items()))
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width * MM_PER_PX:.2f}mm" '
+            f'height="{height * MM_PER_PX:.2f}mm" viewBox="0 0 {width} {height}">\n'
+            f'  <title>{html.escape(title)}</title>\n'
+            f'  <g {style}>\n{groups}\n  </g>\n</svg>\n')
+
+
+def render_page(page, scale: float):
+    """The page drawn from its strokes at `scale` times its size (the print PNG)."""
+    from PIL import Image
+
+    from .layout import INK, PAPER
+
+    width, height = page.image.size
+    W, H = round(width * scale), round(height * scale)
+    alpha = np.zeros((H, W), np.float32)
+    for placed, glyph in zip(page.glyphs, page.sources):
+        left, top, _, bottom = placed.box
+        cap = (bottom - top) / glyph.height * scale
+        x0, y0 = int(np.floor(left * scale)), int(np.floor(top * scale))
+        h, w = int(np.ceil(glyph.height * cap)) + 2, int(np.ceil(glyph.width * cap)) + 2
+        piece = stamp(glyph.polylines(), glyph.pen, cap, (h, w), (left * scale - x0, top * scale - y0))
+        region = alpha[y0:y0 + h, x0:x0 + w]
+        np.maximum(region, piece[:region.shape[0], :region.shape[1]], out=region)
+    pixels = PAPER * (1 - alpha[..., None]) + INK * alpha[..., None]
+    return Image.fromarray(np.uint8(np.round(pixels)))

@@ -1,0 +1,160 @@
+"""The stroke layer: constructions, the fit to the decoder, StrokeNet and its weights, and the
+letters it builds as a page draws them."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from scipy import ndimage
+
+from glyph_vae import GlyphVAE, pen
+from glyph_vae.hub import bundled_path
+from glyph_vae.layout import X_HEIGHT
+from glyph_vae.model import CHARSET
+from glyph_vae.stroke_glyphs import draw_stroke_glyphs, fit_glyphs, stroke_net
+from glyph_vae.style import prior_style, style_latents
+from glyph_vae.writing import style_from_drawings, write
+
+
+@pytest.fixture(scope="module")
+def model():
+    return GlyphVAE.from_pretrained()
+
+
+@pytest.fixture(scope="module", params=["average", "bold", "light"])
+def style(request, model):
+    if request.param == "average":
+        return prior_style(model.config.latent_dim)
+    drawings = sorted(str(p) for p in bundled_path("style_examples", request.param).glob("*.png"))
+    return style_from_drawings(model, drawings)[0]
+
+
+def pieces(mask: np.ndarray) -> list[np.ndarray]:
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
+    return sorted((labels == k for k in range(1, n + 1) if (labels == k).sum() >= 3), key=lambda m: -m.sum())
+
+
+def glyph_ink(page, char: str) -> tuple[np.ndarray, object]:
+    placed = next(g for g in page.glyphs if g.char == char)
+    left, top, right, bottom = placed.box
+    alpha = 255 - np.asarray(page.image.convert("L"), np.int32)[top:bottom, left:right]
+    return alpha > 128, placed
+
+
+def test_every_character_has_a_construction_of_at_most_three_strokes():
+    assert {c for c, _ in pen.CONSTRUCTIONS} == set(CHARSET)
+    assert pen.TEMPLATES.shape[1:] == (pen.STROKES, pen.POINTS, 2)
+    counts = {c: int(pen.STROKE_MASK[v].sum()) for v, (c, k) in enumerate(pen.CONSTRUCTIONS) if k == 0}
+    assert counts["i"] == counts["j"] == 2 and counts["t"] == 2 and counts["o"] == 1
+    assert all(1 <= n <= 3 for n in counts.values())
+    dots = {c for v, (c, _) in enumerate(pen.CONSTRUCTIONS) if pen.DOT_MASK[v].any()}
+    assert dots == {"i", "j"}  # only they have a dot
+    variants = {c for c, k in pen.CONSTRUCTIONS if k > 0}
+    assert {"1", "4", "7", "a", "y"} <= variants
+
+
+def test_the_i_has_its_dot_apart_above_the_stem_and_the_j_too(model, style):
+    page = write(model, "i j", style, 0.0, 0, cap_height=48)
+    for char in "ij":
+        mask, _ = glyph_ink(page, char)
+        found = pieces(mask)
+        assert len(found) == 2, char  # a stem and a dot, not fused into a bar or a triangle
+        dot_rows, stem_rows = np.flatnonzero(found[1].any(1)), np.flatnonzero(found[0].any(1))
+        assert dot_rows[-1] < stem_rows[0], char  # the dot above, with paper between
+
+
+def test_the_t_bar_crosses_its_stem(model, style):
+    page = write(model, "t", style, 0.0, 0, cap_height=48)
+    glyph = page.sources[0]
+    stem, bar = glyph.polylines()[:2]
+    x_stem = np.interp(bar[:, 1].mean(), stem[:, 1], stem[:, 0])
+    assert bar[:, 0].min() < x_stem - glyph.pen / 2 < x_stem + glyph.pen / 2 < bar[:, 0].max()
+    assert stem[:, 1].min() < bar[:, 1].mean() < stem[:, 1].max()
+    mask, _ = glyph_ink(page, "t")
+    assert len(pieces(mask)) == 1
+
+
+def enclosed(mask: np.ndarray) -> int:
+    labels, n = ndimage.label(~np.pad(mask, 1))
+    border = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])))
+    return sum(1 for k in range(1, n + 1) if k not in border and (labels == k).sum() >= 3)
+
+
+@pytest.mark.parametrize("char", ["q", "g"])
+def test_q_and_g_are_one_bowl_and_a_tail_below_the_line(model, style, char):
+    page = write(model, char, style, 0.0, 0, cap_height=48)
+    mask, placed = glyph_ink(page, char)
+    assert len(pieces(mask)) == 1  # in one piece, no stray mark
+    assert enclosed(mask) == 1  # one bowl
+    rows_above = placed.baseline - placed.box[1]
+    assert mask[rows_above + 8:].any()  # a descender well below the baseline
+
+
+def test_no_letter_or_digit_comes_in_pieces(model, style):
+    page = write(model, " ".join(CHARSET), style, 0.0, 0, cap_height=40, line_width=1600)
+    broken = []
+    for char in CHARSET:
+        mask, _ = glyph_ink(page, char)
+        if len(pieces(mask)) != (2 if char in "ij" else 1):
+            broken.append(char)
+    assert broken == []
+
+
+def test_m_stands_at_the_x_height_and_k_has_its_arm_there(model, style):
+    page = write(model, "m k", style, 0.0, 0, cap_height=48)
+    mask, _ = glyph_ink(page, "m")
+    rows = np.flatnonzero(mask.any(1))
+    assert rows[-1] - rows[0] + 1 >= 0.9 * X_HEIGHT * 48
+    k = page.sources[1]
+    arm_top = k.top - k.polylines()[1][:, 1].min()
+    assert abs(arm_top - X_HEIGHT) < 0.2
+
+
+def test_strokes_are_the_same_for_the_same_seed_and_vary_with_it(model):
+    style = prior_style(model.config.latent_dim)
+    a = draw_stroke_glyphs(model, "abc", style, 0.8, 5)
+    b = draw_stroke_glyphs(model, "abc", style, 0.8, 5)
+    c = draw_stroke_glyphs(model, "abc", style, 0.8, 6)
+    for x, y in zip(a, b):
+        assert all(np.array_equal(s, t) for s, t in zip(x.strokes, y.strokes))
+    moved = [np.abs(s - t).max() for x, y in zip(a, c) for s, t in zip(x.strokes, y.strokes)]
+    assert max(moved) > 0.02  # capital heights: another seed, another hand's letters
+
+
+def test_stroke_net_is_near_the_per_glyph_fit_it_stands_for(model):
+    """StrokeNet is the per-glyph fit amortised: on the same glyphs its strokes match the
+    decoder's ink nearly as well as the fit's, and far better than the placed constructions."""
+    chars = "aegkt4"
+    z = style_latents(prior_style(model.config.latent_dim), len(chars), 0.0, 0)
+    torch.manual_seed(0)
+    net_fit, probabilities = fit_glyphs(model, chars, z, method="net")
+    reference, _ = fit_glyphs(model, chars, z, method="fit")
+    from glyph_vae.style import ink
+
+    target = torch.from_numpy(ink(probabilities))
+    construction = net_fit.construction
+    placed = pen.placement(target, construction)
+    placed_error = pen.image_error(placed, pen.initial_width(target), target, construction)
+    net_error = pen.image_error(net_fit.points, net_fit.width, target, construction)
+    fit_error = pen.image_error(reference.points, reference.width, target, reference.construction)
+    assert net_error.mean() < 0.8 * placed_error.mean()
+    assert net_error.mean() < 1.5 * fit_error.mean() + 0.005
+
+
+def test_stroke_net_weights_load_strictly(tmp_path, model):
+    from safetensors.torch import load_file, save_file
+
+    net = stroke_net(model.config.latent_dim)
+    assert net is not None  # bundled
+    source = bundled_path("strokes", pen.STROKE_NET_FILE)
+    tensors = load_file(str(source))
+    meta = {"latent_dim": str(model.config.latent_dim), "constructions": pen.construction_key()}
+    save_file({**tensors, "extra.weight": torch.zeros(1)}, str(tmp_path / pen.STROKE_NET_FILE), meta)
+    with pytest.raises(RuntimeError, match="extra.weight"):
+        pen.load_stroke_net(tmp_path, model.config.latent_dim)
+    save_file(tensors, str(tmp_path / pen.STROKE_NET_FILE), {**meta, "constructions": "abc"})
+    with pytest.raises(ValueError, match="other constructions"):
+        pen.load_stroke_net(tmp_path, model.config.latent_dim)
+    save_file(tensors, str(tmp_path / pen.STROKE_NET_FILE), {**meta, "latent_dim": "8"})
+    with pytest.raises(ValueError, match="8-d latent"):
+        pen.load_stroke_net(tmp_path, model.config.latent_dim)
