@@ -7,7 +7,7 @@ from gradio.data_classes import FileData
 
 from ..errors import NoTextError, check_randomness, check_seed, check_whole_number
 from ..hub import bundled_path
-from ..model import GlyphVAE
+from ..model import CHARSET, GlyphVAE
 from ..render import glyph_image
 from ..serving import OutputFiles
 from ..style import Style, prior_style, slider_offset, slider_positions
@@ -28,7 +28,7 @@ CAP_HEIGHTS = (24, 96)  # px
 EXAMPLE_STYLES = ("narrow", "wide", "light", "bold", "italic")
 EXAMPLE_ORDER = "AGK47"  # the characters of each example style, in the pads' order
 AS_READ = "✓"  # a pad's correction left alone: the character is the one read
-FIX_CHOICES = [AS_READ, *FULL_CHARACTER_SET.replace("\n", "").replace(" ", "")]
+FIX_CHOICES = [AS_READ, *CHARSET]  # the 62 characters a drawing can be
 GAPS = "Left as gaps (not printable ASCII): "
 NO_STYLE_NOTE = ("No drawings yet, so this is the **average style**. Draw a few characters "
                  "(any of 0-9, A-Z, a-z) and the text is rewritten in your hand.")
