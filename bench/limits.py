@@ -85,6 +85,28 @@ def measure_big(url: str, pid: int, pictures: dict[str, Path], repeats: int) -> 
     return out
 
 
+def read_in_process(pictures: dict[str, Path], repeats: int) -> dict[str, dict]:
+    """The read itself, in this process on one thread: `normalize_glyph` of each file's bytes
+    (decode, reduce, normalise), median wall and CPU seconds after one warm-up."""
+    import torch
+
+    from glyph_vae.preprocess import normalize_glyph
+
+    torch.set_num_threads(1)
+    out = {}
+    for name, path in pictures.items():
+        data = path.read_bytes()
+        wall, cpu = [], []
+        for _ in range(repeats + 1):
+            w, c = time.perf_counter(), time.process_time()
+            normalize_glyph(data)
+            wall.append(time.perf_counter() - w)
+            cpu.append(time.process_time() - c)
+        out[name] = {"ms": 1000 * statistics.median(wall[1:]), "cpu_ms": 1000 * statistics.median(cpu[1:])}
+        print(f"{name} in-process: {out[name]}", file=sys.stderr)
+    return out
+
+
 def burst(url: str, pid: int, path: Path, clients: int) -> dict:
     import httpx
 
@@ -142,18 +164,19 @@ def main(argv=None) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="bench_limits_"))
     pictures = big_pictures(folder)
     load_before = load_average()
+    local = read_in_process(pictures, args.repeats)
     with running_app_process(folder / "app.log") as (url, proc):
         big = measure_big(url, proc.pid, pictures, args.repeats)
         bursted = burst(url, proc.pid, pictures["6300x6300 PNG (40 MP)"], 8)
     with running_app_process(folder / "soak.log") as (url, proc):
         series = soak(url, proc.pid, args.calls)
-    result = {"big": big, "burst": bursted, "soak": series}
+    result = {"big": big, "in_process": local, "burst": bursted, "soak": series}
     if args.no_write or args.calls < 5000:
         print(json.dumps(result, indent=1))
         return result
 
-    rows = "\n".join(f"| {name} | {r['wire_kb']:.0f} KB | {r['ms']:.0f} ms | {r['peak_mb']:.0f} MB |"
-                     for name, r in big.items())
+    rows = "\n".join(f"| {name} | {r['wire_kb']:.0f} KB | {r['ms']:.0f} ms | {local[name]['ms']:.0f} ms "
+                     f"({local[name]['cpu_ms']:.0f} ms CPU) | {r['peak_mb']:.0f} MB |" for name, r in big.items())
     soak_rows = " · ".join(f"{n:,}: {mb:.0f}" for n, mb in series)
     after_capacity = [mb for n, mb in series if n >= 2 * SESSIONS_HELD]
     body = f"""## Limits under abuse (`python -m bench.limits`)
@@ -164,8 +187,8 @@ HTTP API (uploads, then `POST /gradio_api/call/<name>` and its event stream).
 Big pictures, each uploaded once and read by `/classify` ({args.repeats} calls after a warm-up, median; the
 server's peak resident memory, so far, above its {next(iter(big.values()))['before_mb']:.0f} MB before the first):
 
-| picture | on the wire | `/classify` | peak memory |
-| --- | --- | --- | --- |
+| picture | on the wire | `/classify` over HTTP | the read alone, in-process, one thread | peak memory |
+| --- | --- | --- | --- | --- |
 {rows}
 
 A burst of {bursted['clients']} clients reading the 6300x6300 PNG at once: {bursted['s']:.1f} s for all,
