@@ -138,8 +138,9 @@ def test_the_chooser_and_the_benchmark_define_good_alike(each, good):
                           [frame], frame, refined=False)
     assert result.good is good and result.summary()["good_muddle"] is good
     # the benchmark's tally of the same reading
-    tally = Tally(["r1", "r2", "r3"])
-    assert tally.add(np.zeros((28, 28)), each, 3, 5, each.mean(0)) is good
+    tally = Tally()
+    assert tally.add(np.zeros((28, 28)), each, 3, 5, path_each=[each]) is good
+    assert tally.figures(real_grey=1.0)["good"] == tally.figures(real_grey=1.0)["path"] == float(good)
 
 
 def test_every_reader_must_see_the_pair():
