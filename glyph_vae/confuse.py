@@ -627,6 +627,11 @@ def chooser_probabilities(model, member: int) -> DigitPredictor:
     return lambda x: (model.members[CHOOSER_MEMBERS[member]](x) / model.temperatures[member]).softmax(1)
 
 
+# The chooser's members as the verdict names them, in plain words.
+CHOOSER_READERS = {"all_conv": "the all-convolutional reader", "separable": "the lightweight CNN",
+                   "row_gru": "the row-by-row reader"}
+
+
 def make_confuser(pool_images: np.ndarray, pool_labels: np.ndarray, *, glyph_vae=None, muddle=None,
                   digits=None, chooser=None, with_chooser: bool = True) -> Confuser:
     """The app's confuser: the muddle autoencoder, scored by an ensemble of the app's own:
@@ -644,7 +649,7 @@ def make_confuser(pool_images: np.ndarray, pool_labels: np.ndarray, *, glyph_vae
     if with_chooser:
         chooser = (chooser or ChooserEnsemble.from_pretrained()).eval()
         predictors += [chooser_probabilities(chooser, i) for i in range(len(CHOOSER_MEMBERS))]
-        names += [f"the chooser's {n.replace('_', ' ')}" for n in CHOOSER_MEMBERS]
+        names += [CHOOSER_READERS[n] for n in CHOOSER_MEMBERS]
     confuser = Confuser(muddle, predictors, pool_images, pool_labels, scorer_names=names, glyph_vae=glyph_vae)
     confuser.models = [glyph_vae, digits] + ([chooser] if with_chooser else [])
     return confuser

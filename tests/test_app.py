@@ -255,7 +255,7 @@ def test_page_a_muddle_on_arrival_and_on_every_choice(read_page, tmp_path):
     page.locator("#confuse-maker label", has_text="muddle autoencoder").click()
     _verdict_has(page, "muddle autoencoder drew it")
     verdict = page.locator("#confuse-verdict").inner_text()
-    assert all(name in verdict for name in ("GlyphVAE's digit head", "the digit CNN", "the chooser's row gru"))
+    assert all(name in verdict for name in ("GlyphVAE's digit head", "the digit CNN", "the row-by-row reader"))
     page.wait_for_selector("#confuse-map img", timeout=30_000)
     _shot(page, tmp_path, "confuse_choices")
     assert page.locator(".toast-body.error").count() == 0
