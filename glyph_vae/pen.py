@@ -304,6 +304,16 @@ def _optimise(points, width, target, construction, steps: int, lr: float) -> tup
     return points.detach(), log_width.detach().exp().clamp(*WIDTH_RANGE)
 
 
+def _best_variant(rows, error, points, width, construction, glyphs: int) -> Fit:
+    """Per glyph, the fitted variant (a row of `rows`: (glyph, construction)) of least error."""
+    best = torch.full((glyphs,), -1, dtype=torch.long)
+    best_error = torch.full((glyphs,), float("inf"))
+    for r, (b, _) in enumerate(rows):
+        if error[r] < best_error[b]:
+            best_error[b], best[b] = error[r], r
+    return Fit(points[best], width[best], construction[best], best_error)
+
+
 def fit_strokes(target: torch.Tensor, classes: torch.Tensor, steps: int = 120, lr: float = 0.15) -> Fit:
     """The per-glyph fit: every construction of each class placed over the target ink (B, 28, 28)
     and fitted by gradient descent; the one with the least image error kept."""
@@ -315,12 +325,7 @@ def fit_strokes(target: torch.Tensor, classes: torch.Tensor, steps: int = 120, l
     points, width = _optimise(placed, initial_width(t), t, construction, steps, lr)
     with torch.no_grad():
         _, error = stroke_loss(points, width, t, construction, placed)
-    best = torch.full((len(classes),), -1, dtype=torch.long)
-    best_error = torch.full((len(classes),), float("inf"))
-    for r, (b, _) in enumerate(rows):
-        if error[r] < best_error[b]:
-            best_error[b], best[b] = error[r], r
-    return Fit(points[best], width[best], construction[best], best_error)
+    return _best_variant(rows, error, points, width, construction, len(classes))
 
 
 # -- the amortised fit -------------------------------------------------------------------------
@@ -377,12 +382,7 @@ def amortised_fit(net: StrokeNet, target: torch.Tensor, classes: torch.Tensor, z
     several = torch.tensor([len(CLASS_CONSTRUCTIONS[c]) > 1 for c in classes.tolist()])[index]
     if several.any():
         error[several] = image_error(points[several], width[several], t[several], construction[several])
-    best = torch.full((len(classes),), -1, dtype=torch.long)
-    best_error = torch.full((len(classes),), float("inf"))
-    for r, (b, _) in enumerate(rows):
-        if error[r] < best_error[b]:
-            best_error[b], best[b] = error[r], r
-    return Fit(points[best], width[best], construction[best], best_error)
+    return _best_variant(rows, error, points, width, construction, len(classes))
 
 
 # -- StrokeNet's weights ------------------------------------------------------------------------
