@@ -29,6 +29,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from glyph_vae.chooser import fit_temperature  # the app's chooser is calibrated the same way
+from glyph_vae.ruled import expected_calibration_error as ruled_ece
 from glyph_vae.confuse import frame_glyphs
 
 from .report import machine, write_section
@@ -176,16 +177,8 @@ def logits_of(member: Member, images: torch.Tensor, batch_size: int = 1000) -> t
 
 
 def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int = ECE_BINS) -> float:
-    """ECE: the confidence-weighted gap between confidence and accuracy over equal-width bins."""
-    confidence, predicted = probs.max(1), probs.argmax(1)
-    correct = predicted == labels
-    edges = np.linspace(0, 1, bins + 1)
-    total = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        inside = (confidence > lo) & (confidence <= hi)
-        if inside.any():
-            total += inside.mean() * abs(confidence[inside].mean() - correct[inside].mean())
-    return float(total)
+    """ECE over `bins` equal-width bins, as the app measures its ruled reader."""
+    return ruled_ece(probs, labels, bins)
 
 
 def calibrate(member: Member, images: torch.Tensor, labels: torch.Tensor) -> dict:
