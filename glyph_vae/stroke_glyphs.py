@@ -23,6 +23,7 @@ import torch
 
 from .layout import DESCENDER, X_HEIGHT, metrics
 from .model import CHARSET
+from .vector import INK_COLOUR, svg_document
 
 SUPERSAMPLE = 3
 CURVE_SAMPLES = 8  # polyline points per span of a smooth stroke, for rasterising
@@ -295,7 +296,6 @@ def path_svg_data(path) -> str:
 # -- pages ------------------------------------------------------------------------------------
 
 MM_PER_PX = 210 / 1000  # the default 1000 px line as an A4 page's width, 210 mm (the print PNG: 2,480 px at 300 dpi)
-INK_COLOUR = "#161b30"  # the page's ink (layout.INK), dark blue-black
 
 
 def svg_page(page, kind: str, *, title: str = "Written by GlyphVAE") -> str:
@@ -321,13 +321,8 @@ def svg_page(page, kind: str, *, title: str = "Written by GlyphVAE") -> str:
                  f'stroke-linejoin="round"')
     else:
         style = f'fill="{INK_COLOUR}" fill-rule="nonzero" stroke="none"'
-    groups = "\n".join(f'  <g class="line" data-line="{n}">\n    ' + "\n    ".join(paths) + "\n  </g>"
-                       for n, paths in sorted(lines.items()))
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width * MM_PER_PX:.2f}mm" '
-            f'height="{height * MM_PER_PX:.2f}mm" viewBox="0 0 {width} {height}">\n'
-            f'  <title>{html.escape(title)}</title>\n'
-            f'  <g {style}>\n{groups}\n  </g>\n</svg>\n')
+    return svg_document(lines, style, width, height, title,
+                        size=(f"{width * MM_PER_PX:.2f}mm", f"{height * MM_PER_PX:.2f}mm"))
 
 
 def render_page(page, scale: float):

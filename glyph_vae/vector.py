@@ -325,13 +325,21 @@ def svg_page(page, shapes: list, *, title: str = "Written by GlyphVAE") -> str:
     filled = not shapes or isinstance(shapes[0], Outline)
     style = (f'fill="{INK_COLOUR}" fill-rule="nonzero" stroke="none"' if filled else
              f'fill="none" stroke="{INK_COLOUR}" stroke-linecap="round" stroke-linejoin="round"')
+    return svg_document(lines, style, width, height, title, size=(str(width), str(height)),
+                        background="#ffffff")
+
+
+def svg_document(lines: dict[int, list[str]], style: str, width: int, height: int, title: str, *,
+                 size: tuple[str, str], background: str | None = None) -> str:
+    """An SVG page of `width` x `height` user units shown at `size` (e.g. "210.00mm"): each
+    line's <path>s in a <g class="line">, all under one <g> of `style`, on `background` if given."""
     groups = "\n".join(f'  <g class="line" data-line="{n}">\n    ' + "\n    ".join(paths) + "\n  </g>"
                        for n, paths in sorted(lines.items()))
+    rect = f'  <rect width="100%" height="100%" fill="{background}"/>\n' if background else ""
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{size[0]}" height="{size[1]}" '
             f'viewBox="0 0 {width} {height}">\n  <title>{html.escape(title)}</title>\n'
-            f'  <rect width="100%" height="100%" fill="#ffffff"/>\n'
-            f'  <g {style}>\n{groups}\n  </g>\n</svg>\n')
+            f'{rect}  <g {style}>\n{groups}\n  </g>\n</svg>\n')
 
 
 def render_page(page, shapes: list[Outline], scale: float) -> "Image.Image":
