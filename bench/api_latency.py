@@ -241,11 +241,16 @@ def batching(clients: int, per_client: int, folder: Path) -> dict:
     return out
 
 
-def rss_kib(pid: int) -> int:
+def status_kib(pid: int, field: str) -> int:
+    """A memory figure of a process from /proc/<pid>/status (VmRSS, VmHWM...), in KiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+    raise RuntimeError(f"no {field}")
+
+
+def rss_kib(pid: int) -> int:
+    return status_kib(pid, "VmRSS")
 
 
 def session_kib(folder: Path, calls: int = 1000) -> float:

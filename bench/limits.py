@@ -29,15 +29,8 @@ from glyph_vae.hub import bundled_path
 from glyph_vae.ui import MAX_REQUEST_BODY, SESSIONS_HELD
 from harness.app import running_app_process
 
-from .api_latency import load_average, plain_call, rss_kib, upload
+from .api_latency import load_average, plain_call, rss_kib, status_kib, upload
 from .report import machine, write_section
-
-
-def status_kib(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no {field}")
 
 
 def reset_peak(pid: int) -> None:

@@ -17,19 +17,13 @@ from pathlib import Path
 import pytest
 from gradio_client import Client, handle_file
 
+from bench.api_latency import rss_kib
 from harness.app import running_app_process
 from harness.drawings import drawing_files
 
 REQUESTS = int(os.environ.get("SOAK_REQUESTS", "2000"))
 CLIENTS = 8
 BASELINE_AT = 200
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
 
 
 def digest(endpoint: str, result) -> str:
