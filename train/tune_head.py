@@ -30,11 +30,12 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from glyph_vae.model import GlyphVAE
+from glyph_vae.model import CHARSET, GlyphVAE
 
 from . import fine_tune
 from .data import train_tensors
@@ -54,6 +55,22 @@ def with_reader(model: GlyphVAE, channels: int, hidden: int = 0) -> GlyphVAE:
     new.files = dict(model.files)
     new.style_axes = model.style_axes
     return new
+
+
+def drawn_glyphs(per_char: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """`per_char` mouse-style drawings of each character as /classify sees them: (N, 28, 28)
+    uint8 glyphs and (N,) labels. EMNIST's writers wrote with a pen on forms; the app's users
+    draw with a mouse or a finger, with even strokes, any width and a hand's wobble, and a
+    drawn O is a wider ring than a drawn 0. The reader learns their look from these."""
+    from glyph_vae.preprocess import normalize_glyph
+    from glyph_vae.strokes import TEST_SEED, drawing_set
+
+    if seed == TEST_SEED:
+        raise SystemExit(f"--drawn-seed {seed} is the mouse-drawn test set's seed: take another")
+    drawings = drawing_set(per_char=per_char, seed=seed)
+    glyphs = np.stack([np.round(normalize_glyph(image) * 255).astype(np.uint8) for _, image in drawings])
+    labels = [CHARSET.index(char) for char, _ in drawings]
+    return torch.from_numpy(glyphs), torch.tensor(labels, dtype=torch.long)
 
 
 @torch.no_grad()
@@ -81,6 +98,11 @@ def main(argv: list[str] | None = None) -> Path:
                    help="reframed: training's augmentation, each glyph framed again; moved: the reader's "
                         "(train.augment.augment_reader: rotation, scale, aspect, shear and shift kept, soft "
                         "dilation and erosion), on --augment of the glyphs")
+    p.add_argument("--drawn", type=int, default=0,
+                   help="add this many mouse-style drawings of each character (glyph_vae.strokes, seed "
+                        "--drawn-seed, never the test set's), normalised as /classify reads a drawing")
+    p.add_argument("--drawn-seed", type=int, default=7,
+                   help="seed of the added drawings (the mouse-drawn test set's seed is refused)")
     p.add_argument("--val-fraction", type=float, default=0.03, help="share of the training data held out")
     p.add_argument("--checkpoint", default=None, help="per-epoch checkpoint (default: MODEL/../tune_head.pt)")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint")
@@ -94,6 +116,9 @@ def main(argv: list[str] | None = None) -> Path:
     checkpoint = Path(args.checkpoint or Path(args.model).resolve().parent / "tune_head.pt")
 
     images, labels = train_tensors(args.data)
+    if args.drawn:
+        drawn_images, drawn_labels = drawn_glyphs(args.drawn, args.drawn_seed)
+        images, labels = torch.cat([images, drawn_images]), torch.cat([labels, drawn_labels])
     held_out = torch.randperm(len(labels), generator=torch.Generator().manual_seed(args.seed + 1))
     n_val = int(round(args.val_fraction * len(labels)))
     val_images, val_labels = images[held_out[:n_val]], labels[held_out[:n_val]]
@@ -154,7 +179,8 @@ def main(argv: list[str] | None = None) -> Path:
     return fine_tune.save_step(model, Path(args.model), {
         "step": "tune_head", "command": this_command("python -m train.tune_head", argv), "epochs": args.epochs,
         "reader_channels": model.config.reader_channels, "reader_hidden": model.config.reader_hidden,
-        "optimizer": args.optimizer, "augment_recipe": args.augment_recipe, "history": history})
+        "optimizer": args.optimizer, "augment_recipe": args.augment_recipe, "drawn_per_char": args.drawn,
+        "history": history})
 
 
 if __name__ == "__main__":
