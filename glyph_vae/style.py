@@ -8,13 +8,14 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
 from .errors import MAX_SEED, UnsupportedCharactersError, check_randomness, check_seed
 from .model import CHARSET, GlyphVAE
+from .proportions import Proportions, blend
 from .reading import glyph_tensor
 
 __all__ = ["MAX_SEED", "Style", "StyleAxis", "UnsupportedCharactersError", "check_characters", "check_randomness",
@@ -37,6 +38,8 @@ class Style:
     # What the drawings were read as, in order ("AK7"; "" for the prior): what a style file
     # says it was read from, so that a user sees what a loaded style is made of.
     characters: str = ""
+    # The writer's vertical proportions, measured on the ruled pads (None: a typical hand's).
+    proportions: Proportions | None = None
 
     @property
     def hand_variation(self) -> np.ndarray:
@@ -44,7 +47,7 @@ class Style:
 
     def shifted(self, offset: np.ndarray) -> "Style":
         """The same belief moved by `offset` (the latent sliders), its spread kept."""
-        return Style(np.float32(self.mean + offset), self.std, self.count, self.variation, self.characters)
+        return replace(self, mean=np.float32(self.mean + offset))
 
 
 def prior_style(latent_dim: int) -> Style:
@@ -104,7 +107,8 @@ def mix_styles(a: Style, b: Style, weight: float) -> Style:
     arrays back exactly and weight 1 `b`'s (float64 carries the 2 x log and exp of a float32
     value back to within 1e-16 of it, far inside float32's rounding). `count` (how many
     drawings' worth of evidence) is interpolated the same way and rounded, `variation` (one
-    drawing's spread) like the spread; the mix is read from both styles' characters.
+    drawing's spread) like the spread; the mix is read from both styles' characters, and its
+    proportions lie the same fraction of the way between theirs.
     """
     from .errors import check_fraction
 
@@ -124,7 +128,8 @@ def mix_styles(a: Style, b: Style, weight: float) -> Style:
         variation = spread(a.hand_variation, b.hand_variation)
     count = int(np.floor((1.0 - weight) * a.count + weight * b.count + 0.5))
     characters = a.characters if weight == 0 else b.characters if weight == 1 else a.characters + b.characters
-    return Style(np.float32(between(a.mean, b.mean)), spread(a.std, b.std), count, variation, characters)
+    return Style(np.float32(between(a.mean, b.mean)), spread(a.std, b.std), count, variation, characters,
+                 blend(a.proportions, b.proportions, weight))
 
 
 def check_characters(characters: str) -> None:

@@ -176,6 +176,19 @@ def test_update_style_reads_each_pad_and_keeps_slider_moves(write_tab, tmp_path)
     assert sliders[0] == pytest.approx(start[0], abs=0.011)
 
 
+def test_pads_with_small_letters_give_the_writers_proportions_and_the_note_says_them(write_tab, tmp_path):
+    pads = [lined("A", 2, tmp_path), lined("a", 3, tmp_path), lined("g", 4, tmp_path)] + [""] * (STYLE_PADS - 3)
+    before = write_tab.prior()
+    style, note, *_ = write_tab.update_style(None, *pads, *AS_READ_ALL, before, *write_tab.start_positions(before))
+    assert style.proportions is not None and "Your proportions, from your lines: small letters" in note
+    # written to the guides: small letters about half the capitals, descenders a third or more below
+    assert 0.4 < style.proportions.x_height < 0.6 and style.proportions.descender < -0.3
+    capitals_only = [lined("A", 2, tmp_path)] + [""] * (STYLE_PADS - 1)
+    style, note, *_ = write_tab.update_style(None, *capitals_only, *AS_READ_ALL, before,
+                                             *write_tab.start_positions(before))
+    assert style.proportions is None and "proportions" not in note
+
+
 def test_an_example_replaces_the_drawings_and_keeps_the_moves(write_tab):
     before = write_tab.prior()
     moved = [p + 0.5 for p in write_tab.start_positions(before)]

@@ -59,7 +59,7 @@ def png(model, style, text="Hello world", randomness=0.4, seed=5) -> bytes:
 
 def same_style(a, b) -> bool:
     return (np.array_equal(a.mean, b.mean) and np.array_equal(a.std, b.std) and a.count == b.count
-            and np.array_equal(a.hand_variation, b.hand_variation))
+            and np.array_equal(a.hand_variation, b.hand_variation) and a.proportions == b.proportions)
 
 
 # -- the round trip ---------------------------------------------------------------------------
@@ -75,7 +75,7 @@ def test_a_saved_style_loads_back_exactly_and_writes_the_same_png(model, styles)
     assert loaded.info.name == "My italic" and loaded.warnings == []
     assert png(model, loaded.style) == png(model, style)
     document = json.loads(data)
-    assert document["format"] == "glyphvae-style" and document["version"] == 1
+    assert document["format"] == "glyphvae-style" and document["version"] == 2
     assert document["model"] == model.identity() and document["posterior"]["count"] == 5
     assert len(document["posterior"]["mean"]) == len(document["posterior"]["logvar"]) == 64
 
@@ -199,7 +199,7 @@ MALFORMED = {
     "a list": (lambda d: b"[1, 2, 3]", "must hold a JSON object"),
     "empty": (lambda d: b"", "not valid JSON"),
     "another format": (lambda d: edited(d, set_in(["format"], "font")), "not a GlyphVAE style file"),
-    "a wrong version": (lambda d: edited(d, set_in(["version"], 2)), "version 2 \\(made by a newer GlyphVAE\\)"),
+    "a wrong version": (lambda d: edited(d, set_in(["version"], 3)), "version 3 \\(made by a newer GlyphVAE\\)"),
     "a version as text": (lambda d: edited(d, set_in(["version"], "1")), "format version '1'"),
     "a missing key": (lambda d: edited(d, lambda x: x.pop("posterior")), "lacks 'posterior'"),
     "an unknown key": (lambda d: edited(d, set_in(["extra"], 1)), "unknown keys: 'extra'"),
