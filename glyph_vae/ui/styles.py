@@ -126,7 +126,7 @@ class StyleFiles:
         style = mix_styles(a.style, b.style, weight)
         weight = float(weight)
         offsets = {axis.name: (1.0 - weight) * a.offsets.get(axis.name, 0.0) + weight * b.offsets.get(axis.name, 0.0)
-                   for axis in self.axes}
+                   for axis in self.sliders.axes}
         name = a.info.name if weight == 0 else b.info.name if weight == 1 else \
             f"{a.info.name} + {b.info.name} ({weight:.0%})"
         if len(name) > MAX_NAME_LENGTH:
