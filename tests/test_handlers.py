@@ -422,3 +422,21 @@ def test_a_pad_corrected_by_the_user_enters_the_style_as_that_character(write_ta
     assert set(data) == c.drawing_inputs
     out = event_fn(demo, c.pads[0], "input")(data)
     assert out[c.fixes[0]] == AS_READ and out[c.style].characters == "gK"
+
+
+def test_the_app_modules_import_one_way():
+    """The tab modules and their parts form layers: no module of glyph_vae.ui imports (at its
+    top or inside a function) one that imports it back, directly or through others."""
+    import ast
+    import graphlib
+
+    folder = Path(__file__).resolve().parent.parent / "glyph_vae" / "ui"
+    graph = {}
+    for path in folder.glob("*.py"):
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:  # from .x import y / from . import x
+                imported |= {node.module} if node.module else {alias.name for alias in node.names}
+        graph[path.stem] = {m for m in imported if (folder / f"{m}.py").is_file()}
+    order = list(graphlib.TopologicalSorter(graph).static_order())  # raises CycleError on a cycle
+    assert order.index("downloads") < order.index("styles") < order.index("write_tab") < order.index("__init__")
