@@ -21,10 +21,10 @@ from .model import CHARSET, GlyphVAE
 from .proportions import Proportions, blend
 from .reading import glyph_tensor
 
-__all__ = ["MAX_SEED", "SliderSetting", "Sliders", "Style", "StyleAxis", "UnsupportedCharactersError", "check_characters", "check_randomness",
-           "check_seed", "combine_posteriors", "draw_glyphs", "full_strength", "infer_style", "ink", "mix_styles",
-           "prior_style", "read_style_axes", "slider_offset", "slider_positions", "style_latents",
-           "written_probabilities"]
+__all__ = ["MAX_SEED", "SliderSetting", "Sliders", "Style", "StyleAxis", "UnsupportedCharactersError",
+           "check_characters", "check_randomness", "check_seed", "combine_posteriors", "draw_glyphs", "full_strength",
+           "infer_style", "ink", "mix_styles", "prior_style", "read_style_axes", "slider_offset", "slider_positions",
+           "style_latents", "written_probabilities"]
 
 @dataclass(frozen=True)
 class Style:

@@ -361,7 +361,7 @@ class WriteTab:
                 with gr.Accordion("Fine-tune the style", open=bool(self.sliders.axes)):
                     if not self.sliders.axes:
                         gr.Markdown("This model has no style axes (style_axes.json), so there are no sliders.")
-                    sliders = [gr.Slider(setting.low, setting.high, value=setting.value, step=0.05,
+                    sliders = [gr.Slider(setting.low, setting.high, value=setting.value, step=1 / Sliders.STEPS,
                                          label=axis.label, elem_id=f"style-axis-{k}")
                                for k, (axis, setting) in enumerate(zip(self.sliders.axes,
                                                                        self.sliders.settings(self.prior())))]
