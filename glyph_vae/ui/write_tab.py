@@ -396,7 +396,8 @@ class WriteTab:
             return c.put(self.clear_drawings(old, sliders), drawings=[""] * STYLE_PADS, fixes=True)
 
         def taken(new: NewStyle) -> dict:
-            return c.put(self.taken(new), drawings=[""] * STYLE_PADS)
+            # The pads are emptied, so their corrections go back to "as read" too.
+            return c.put(self.taken(new), drawings=[""] * STYLE_PADS, fixes=True)
 
         restyling = c.put_targets()
         for number, (pad, fix) in enumerate(zip(c.pads, c.fixes)):
@@ -426,7 +427,7 @@ class WriteTab:
         c.reset.click(self.reset_sliders, c.style, c.sliders, queue=False, **quiet).then(
             *rewrite, **quiet)
         demo.load(*rewrite, **quiet)
-        self.style_files.wire(c.style_files, c.style, c.sliders, c.put_targets(drawings=True), taken,
+        self.style_files.wire(c.style_files, c.style, c.sliders, c.put_targets(drawings=True, fixes=True), taken,
                               lambda event: event.then(*rewrite, **quiet))
         gr.api(self.glyphs, api_name="glyphs")
         gr.api(self.write, api_name="write")
