@@ -7,7 +7,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from harness.browser import draw_character, output_src, wait_for_new_output
+from harness.browser import draw_on_lines, draw_character, output_src, wait_for_new_output
 from harness.drawings import drawing_files
 
 
@@ -77,6 +77,20 @@ def test_page_draw_two_characters_type_a_word_get_an_image(write_page):
     page.click("#write-go")
     wait_for_new_output(page, before)
     assert page.locator(".toast-body.error").count() == 0
+
+
+def test_page_letters_written_on_the_lines_give_the_page_the_writers_proportions(write_page):
+    page = write_page
+    for number, (char, size) in enumerate((("H", 1.0), ("a", 0.8), ("g", 0.8)), 1):
+        draw_on_lines(page, char, seed=number, pad=f"#style-pad-{number}", size=size)
+        page.wait_for_function(f"() => document.querySelector('#style-read-{number}').innerText.includes('read as')",
+                               timeout=20_000)
+    page.wait_for_function("() => document.querySelector('#style-note').innerText.includes('Your proportions')",
+                           timeout=20_000)
+    note = page.locator("#style-note").inner_text()
+    # small letters written at 0.8 of the guides: about 0.4 of the capitals (the guides' own 0.5, times 0.8)
+    shown = int(note.split("small letters ")[1].split("%")[0])
+    assert 35 <= shown <= 48, note
 
 
 def test_page_the_written_page_and_the_examples_are_in_view_while_drawing(write_page):
