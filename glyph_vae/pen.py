@@ -146,17 +146,27 @@ _GRID = torch.stack(torch.meshgrid(torch.arange(SIZE, dtype=torch.float32) + 0.5
                                    torch.arange(SIZE, dtype=torch.float32) + 0.5, indexing="xy"), -1).reshape(-1, 2)
 
 
+def _segment_distances2(points: torch.Tensor, mask: torch.Tensor, grid: torch.Tensor = _GRID) -> torch.Tensor:
+    """Squared distance from each grid point to every segment of the strokes (B, G, S * (P-1)),
+    masked strokes 1e6 away: points (B, S, P, 2). x and y apart and in place: the same numbers
+    as with a trailing axis of 2, ten times faster (torch reduces a last axis of 2 slowly)."""
+    B, S, P, _ = points.shape
+    a, b = points[:, :, :-1], points[:, :, 1:]
+    ax, ay = a[..., 0].reshape(B, 1, -1), a[..., 1].reshape(B, 1, -1)
+    abx, aby = (b[..., 0] - a[..., 0]).reshape(B, 1, -1), (b[..., 1] - a[..., 1]).reshape(B, 1, -1)
+    inverse = 1.0 / (abx * abx + aby * aby).clamp_min(1e-6)
+    apx, apy = grid[:, 0].view(1, -1, 1) - ax, grid[:, 1].view(1, -1, 1) - ay
+    t = ((apx * abx + apy * aby) * inverse).clamp_(0, 1)
+    dx, dy = apx.sub_(t * abx), apy.sub_(t * aby)
+    far = torch.where(mask, 0.0, 1e6).repeat_interleave(P - 1, 1)[:, None, :]
+    return dx.mul_(dx).add_(dy.mul_(dy)).add_(far)
+
+
 def nearest_segments(points: torch.Tensor, mask: torch.Tensor, grid: torch.Tensor = _GRID) -> torch.Tensor:
     """For each grid point, the index of the nearest segment among all strokes' (B, G): found
     without gradients, the costly part (every point against every segment)."""
     with torch.no_grad():
-        a, b = points[:, :, :-1], points[:, :, 1:]
-        ab = b - a
-        ap = grid[None, :, None, None, :] - a[:, None]  # (B, G, S, P-1, 2)
-        t = ((ap * ab[:, None]).sum(-1) / (ab[:, None] ** 2).sum(-1).clamp_min(1e-6)).clamp(0, 1)
-        d = (ap - t[..., None] * ab[:, None]).pow(2).sum(-1)  # (B, G, S, P-1)
-        d = torch.where(mask[:, None, :, None], d, torch.full_like(d, 1e6))
-        return d.flatten(2).argmin(-1)
+        return _segment_distances2(points, mask, grid).argmin(-1)
 
 
 def distances(points: torch.Tensor, mask: torch.Tensor, nearest: torch.Tensor | None = None,
@@ -358,13 +368,7 @@ def image_error(points: torch.Tensor, width: torch.Tensor, target: torch.Tensor,
                 softness: float = 0.5) -> torch.Tensor:
     """Without gradients: the mean squared error per pixel of the drawn strokes against the target (B,)."""
     with torch.no_grad():
-        a, b = curve(points)[:, :, :-1], curve(points)[:, :, 1:]
-        ab = b - a
-        ap = _GRID[None, :, None, None, :] - a[:, None]
-        t = ((ap * ab[:, None]).sum(-1) / (ab[:, None] ** 2).sum(-1).clamp_min(1e-6)).clamp(0, 1)
-        d = (ap - t[..., None] * ab[:, None]).pow(2).sum(-1)
-        d = torch.where(STROKE_MASK[construction][:, None, :, None], d, torch.full_like(d, 1e6))
-        d = d.flatten(2).min(-1).values.sqrt().reshape(-1, SIZE, SIZE)
+        d = _segment_distances2(curve(points), STROKE_MASK[construction]).min(-1).values.sqrt().reshape(-1, SIZE, SIZE)
         drawn = torch.sigmoid((width[:, None, None] / 2 - d) / softness)
         return (drawn - target).pow(2).mean((1, 2))
 
