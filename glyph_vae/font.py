@@ -50,7 +50,13 @@ DEFAULT_NAME = "GlyphVAE Hand"
 MAX_NAME_LENGTH = 40
 # A fixed date in the head table (1 January 2026), so the same inputs give the same bytes.
 FONT_DATE = 3849984000  # seconds since 1904-01-01, the head table's epoch
-ASCENT, DESCENT, LINE_GAP = 800, 300, 125  # units: the page's 1.75 capitals from line to line
+# Units: the page's 1.75 capitals from line to line. The gap between lines is part of the
+# ascent (hhea's and OS/2's line gaps 0, as font validators ask: applications differ in
+# where they put a line gap, but all of them keep the ascent above the line).
+ASCENT, DESCENT, LINE_GAP = 800, 300, 125
+# TrueType instructions for fonts without hints: smart dropout control on at every size, so a
+# hairline of a light hand is never dropped by the rasteriser (SCANCTRL 511, SCANTYPE 4).
+DROPOUT_PROGRAM = ["PUSHW[ ]", "511", "SCANCTRL[ ]", "PUSHB[ ]", "4", "SCANTYPE[ ]"]
 
 
 @dataclass(frozen=True)
@@ -195,6 +201,8 @@ def build_font(model: GlyphVAE, style: Style, *, name: str = DEFAULT_NAME, alter
     """The style as a font: TrueType and WOFF2 bytes (see the module's note)."""
     from fontTools.fontBuilder import FontBuilder
     from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+    from fontTools.ttLib.tables import ttProgram
 
     from . import punctuation
 
@@ -228,6 +236,7 @@ def build_font(model: GlyphVAE, style: Style, *, name: str = DEFAULT_NAME, alter
             if k == 0:
                 cmap[ord(char)] = gname
 
+    cmap[0xA0] = "space"  # the no-break space is a space
     for char in PUNCTUATION:
         gname = glyph_name(char)
         glyphs[gname], advances[gname] = stroke_ttglyph(punctuation.stroke_glyph(char, weight=pen, slant=slant), gap)
@@ -247,20 +256,33 @@ def build_font(model: GlyphVAE, style: Style, *, name: str = DEFAULT_NAME, alter
         glyph.recalcBounds(fb.font["glyf"])
         metrics_table[gname] = (advances[gname], getattr(glyph, "xMin", 0))
     fb.setupHorizontalMetrics(metrics_table)
-    fb.setupHorizontalHeader(ascent=ASCENT, descent=-DESCENT, lineGap=LINE_GAP)
+    fb.setupHorizontalHeader(ascent=ASCENT + LINE_GAP, descent=-DESCENT, lineGap=0)
     version = "Version 1.000"
     fb.setupNameTable({"familyName": family, "styleName": "Regular", "uniqueFontIdentifier": f"{ps_name};{seed}",
                        "fullName": f"{family} Regular", "psName": ps_name, "version": version,
                        "manufacturer": "GlyphVAE", "description": "Handwriting drawn by GlyphVAE in the style of a "
-                                                                  "few drawn characters."})
+                                                                  "few drawn characters."},
+                      mac=False)  # Windows names only: every current system reads them
     y_max = max((getattr(fb.font["glyf"][g], "yMax", 0) for g in order), default=ASCENT)
     y_min = min((getattr(fb.font["glyf"][g], "yMin", 0) for g in order), default=-DESCENT)
-    fb.setupOS2(sTypoAscender=ASCENT, sTypoDescender=-DESCENT, sTypoLineGap=LINE_GAP,
-                usWinAscent=max(ASCENT, y_max), usWinDescent=max(DESCENT, -y_min),
+    fb.setupOS2(sTypoAscender=ASCENT + LINE_GAP, sTypoDescender=-DESCENT, sTypoLineGap=0,
+                usWinAscent=max(ASCENT + LINE_GAP, y_max), usWinDescent=max(DESCENT, -y_min),
                 sxHeight=round(metrics("x")[0] * CAP_UNITS), sCapHeight=CAP_UNITS,
                 fsSelection=0x40 | 0x80,  # REGULAR, USE_TYPO_METRICS
                 achVendID="GVAE", usWeightClass=400, fsType=0, version=4)  # fsType 0: installable
+    os2 = fb.font["OS/2"]
+    os2.recalcUnicodeRanges(fb.font)
+    os2.recalcCodePageRanges(fb.font)  # Latin 1: the code page applications pick the font for
     fb.setupPost()
+    prep = newTable("prep")
+    prep.program = ttProgram.Program()
+    prep.program.fromAssembly(DROPOUT_PROGRAM)
+    fb.font["prep"] = prep
+    fb.font["maxp"].maxStackElements = max(fb.font["maxp"].maxStackElements, 1)
+    gasp = newTable("gasp")
+    gasp.version = 1
+    gasp.gaspRange = {0xFFFF: 0x000F}  # grid-fit (no-ops here) and smooth at every size
+    fb.font["gasp"] = gasp
     fea = calt_feature(base_names, alternates)
     if fea:
         fb.addOpenTypeFeatures(fea)
