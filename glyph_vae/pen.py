@@ -149,8 +149,8 @@ _GRID = torch.stack(torch.meshgrid(torch.arange(SIZE, dtype=torch.float32) + 0.5
 def _segment_distances2(points: torch.Tensor, mask: torch.Tensor, grid: torch.Tensor = _GRID) -> torch.Tensor:
     """Squared distance from each grid point to every segment of the strokes (B, G, S * (P-1)),
     masked strokes 1e6 away: points (B, S, P, 2). x and y apart and in place: the same numbers
-    as with a trailing axis of 2, ten times faster (torch reduces a last axis of 2 slowly)."""
-    B, S, P, _ = points.shape
+    as with a trailing axis of 2, many times faster (torch reduces a last axis of 2 slowly)."""
+    B, _, P, _ = points.shape
     a, b = points[:, :, :-1], points[:, :, 1:]
     ax, ay = a[..., 0].reshape(B, 1, -1), a[..., 1].reshape(B, 1, -1)
     abx, aby = (b[..., 0] - a[..., 0]).reshape(B, 1, -1), (b[..., 1] - a[..., 1]).reshape(B, 1, -1)

@@ -94,7 +94,7 @@ def pen_measures(glyphs: np.ndarray, chars: str) -> tuple[float, float]:
 PEN_CHARACTERS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-_PENS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_PENS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _PENS_KEPT = 64  # styles per model
 _PENS_LOCK = threading.Lock()
 

@@ -229,7 +229,7 @@ def stroke_net(latent_dim: int):
 
 
 FIT_CACHE = 4096  # fitted glyphs kept per model: every character of a few styles and alternates
-_FITS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_FITS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _FITS_LOCK = threading.Lock()
 
 
