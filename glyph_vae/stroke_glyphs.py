@@ -158,7 +158,8 @@ def from_fit(chars: str, fit, pen: float) -> list[StrokeGlyph]:
         v = int(fit.construction[b])
         name, variant = pens.CONSTRUCTIONS[v]
         mask, dots = pens.STROKE_MASK[v].numpy(), pens.DOT_MASK[v].numpy()
-        strokes = [points[b, s].mean(0, keepdims=True) if dots[s] else points[b, s]
+        held = pens.keep_construction(points[b], v)
+        strokes = [held[s].mean(0, keepdims=True) if dots[s] else held[s]
                    for s in range(pens.STROKES) if mask[s]]
         is_dot = [bool(d) for d in dots[mask]]
         strokes = join_ends(strokes, is_dot)

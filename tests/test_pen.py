@@ -2,6 +2,8 @@
 letters it builds as a page draws them."""
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 import torch
@@ -265,3 +267,38 @@ def test_the_style_pen_is_measured_once_per_style(model, monkeypatch):
     monkeypatch.setattr(punctuation, "pen_measures", lambda *a: (0.0, 0.0))
     assert punctuation.style_pen(model, style) == first  # remembered
     assert punctuation.style_pen(model, style.shifted(np.full(len(style.mean), 0.5, np.float32))) == (0.0, 0.0)
+
+
+# -- the construction held where the decoder's blur bends it --------------------------------
+
+def test_the_i_stem_is_straight_not_a_hook(model, style):
+    """The decoder draws an i as one blob; the fit followed it into a hook (a stem bent at its
+    foot). The stem under the dot is held straight, in the decoder's slant."""
+    page = write(model, "i", style, 0.0, 0, cap_height=48)
+    stem = page.sources[0].polylines()[0]
+    direction = stem[-1] - stem[0]
+    normal = np.array([-direction[1], direction[0]]) / np.linalg.norm(direction)
+    assert np.abs((stem - stem[0]) @ normal).max() < 1e-6  # every point on one line
+    assert abs(direction[0] / direction[1]) < 0.6  # a stem, not a stroke across
+
+
+def test_closed_letters_close_and_the_rest_keep_their_fit():
+    held = pen.TEMPLATES.numpy().astype(np.float64) * 20 + np.random.default_rng(0).normal(0, 0.5, (1, 3, 8, 2))
+    for char in "0o8":
+        v = pen.CLASS_CONSTRUCTIONS[CHARSET.index(char)][0]
+        out = pen.keep_construction(held[v], v)
+        assert np.allclose(out[0, 0], out[0, -1])  # the loop meets itself
+        assert np.allclose(out[0, 1:-1], held[v, 0, 1:-1])  # and is otherwise the fit's
+    v = pen.CLASS_CONSTRUCTIONS[CHARSET.index("D")][0]
+    assert np.array_equal(pen.keep_construction(held[v], v), held[v])  # nothing to hold
+
+
+def test_the_font_zero_and_o_have_their_counter(model):
+    """fontbakery counts a 0 of one contour as a glyph without its counter: the loop is closed."""
+    from fontTools.ttLib import TTFont
+
+    from glyph_vae.font import build_font
+
+    tt = TTFont(io.BytesIO(build_font(model, prior_style(model.config.latent_dim), alternates=1).ttf))
+    for name in ("zero", "o", "O"):
+        assert tt["glyf"][name].numberOfContours == 2, name
