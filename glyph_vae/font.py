@@ -51,7 +51,13 @@ DEFAULT_NAME = "GlyphVAE Hand"
 MAX_NAME_LENGTH = 40
 # A fixed date in the head table (1 January 2026), so the same inputs give the same bytes.
 FONT_DATE = 3849984000  # seconds since 1904-01-01, the head table's epoch
-ASCENT, DESCENT, LINE_GAP = 800, 300, 125  # units: the page's 1.75 capitals from line to line
+# Units: the page's 1.75 capitals from line to line. The gap between lines is part of the
+# ascent (hhea's and OS/2's line gaps 0, as font validators ask: applications differ in
+# where they put a line gap, but all of them keep the ascent above the line).
+ASCENT, DESCENT, LINE_GAP = 800, 300, 125
+# TrueType instructions for fonts without hints: smart dropout control on at every size, so a
+# hairline of a light hand is never dropped by the rasteriser (SCANCTRL 511, SCANTYPE 4).
+DROPOUT_PROGRAM = ["PUSHW[ ]", "511", "SCANCTRL[ ]", "PUSHB[ ]", "4", "SCANTYPE[ ]"]
 
 
 @dataclass(frozen=True)
@@ -196,6 +202,8 @@ def build_font(model: GlyphVAE, style: Style, *, name: str = DEFAULT_NAME, alter
     """The style as a font: TrueType and WOFF2 bytes (see the module's note)."""
     from fontTools.fontBuilder import FontBuilder
     from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+    from fontTools.ttLib.tables import ttProgram
 
     from . import punctuation
 
@@ -229,6 +237,7 @@ def build_font(model: GlyphVAE, style: Style, *, name: str = DEFAULT_NAME, alter
             if k == 0:
                 cmap[ord(char)] = gname
 
+    cmap[0xA0] = "space"  # the no-break space is a space
     for char in PUNCTUATION:
         gname = glyph_name(char)
         glyphs[gname], advances[gname] = stroke_ttglyph(punctuation.stroke_glyph(char, weight=pen, slant=slant), gap)
@@ -248,24 +257,38 @@ def build_font(model: GlyphVAE, style: Style, *, name: str = DEFAULT_NAME, alter
         glyph.recalcBounds(fb.font["glyf"])
         metrics_table[gname] = (advances[gname], getattr(glyph, "xMin", 0))
     fb.setupHorizontalMetrics(metrics_table)
-    # A hand with tall ascenders or deep descenders (its proportions) gets lines that hold them.
+    # A hand with tall ascenders or deep descenders (its proportions) gets lines that hold them;
+    # the line gap rides in the ascent (lineGap 0), so lines stay 1.75 capitals apart.
     hand = style.proportions or TYPICAL
-    ascent = max(ASCENT, round(hand.highest * CAP_UNITS) + 60)
-    descent = max(DESCENT, round(-hand.descender * CAP_UNITS) + 50)
-    fb.setupHorizontalHeader(ascent=ascent, descent=-descent, lineGap=LINE_GAP)
+    ascent = max(ASCENT, round(hand.highest * CAP_UNITS) + 60) + LINE_GAP
+    descent = max(DESCENT, round(-hand.descender * CAP_UNITS) + 45)
+    fb.setupHorizontalHeader(ascent=ascent, descent=-descent, lineGap=0)
     version = "Version 1.000"
     fb.setupNameTable({"familyName": family, "styleName": "Regular", "uniqueFontIdentifier": f"{ps_name};{seed}",
                        "fullName": f"{family} Regular", "psName": ps_name, "version": version,
                        "manufacturer": "GlyphVAE", "description": "Handwriting drawn by GlyphVAE in the style of a "
-                                                                  "few drawn characters."})
+                                                                  "few drawn characters."},
+                      mac=False)  # Windows names only: every current system reads them
     y_max = max((getattr(fb.font["glyf"][g], "yMax", 0) for g in order), default=ascent)
     y_min = min((getattr(fb.font["glyf"][g], "yMin", 0) for g in order), default=-descent)
-    fb.setupOS2(sTypoAscender=ascent, sTypoDescender=-descent, sTypoLineGap=LINE_GAP,
+    fb.setupOS2(sTypoAscender=ascent, sTypoDescender=-descent, sTypoLineGap=0,
                 usWinAscent=max(ascent, y_max), usWinDescent=max(descent, -y_min),
                 sxHeight=round(metrics("x", style.proportions)[0] * CAP_UNITS), sCapHeight=CAP_UNITS,
                 fsSelection=0x40 | 0x80,  # REGULAR, USE_TYPO_METRICS
                 achVendID="GVAE", usWeightClass=400, fsType=0, version=4)  # fsType 0: installable
+    os2 = fb.font["OS/2"]
+    os2.recalcUnicodeRanges(fb.font)
+    os2.recalcCodePageRanges(fb.font)  # Latin 1: the code page applications pick the font for
     fb.setupPost()
+    prep = newTable("prep")
+    prep.program = ttProgram.Program()
+    prep.program.fromAssembly(DROPOUT_PROGRAM)
+    fb.font["prep"] = prep
+    fb.font["maxp"].maxStackElements = max(fb.font["maxp"].maxStackElements, 1)
+    gasp = newTable("gasp")
+    gasp.version = 1
+    gasp.gaspRange = {0xFFFF: 0x000F}  # grid-fit (no-ops here) and smooth at every size
+    fb.font["gasp"] = gasp
     fea = calt_feature(base_names, alternates)
     if fea:
         fb.addOpenTypeFeatures(fea)

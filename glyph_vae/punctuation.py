@@ -9,6 +9,8 @@ map that is traced like any generated glyph.
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 
 import numpy as np
 
@@ -92,11 +94,30 @@ def pen_measures(glyphs: np.ndarray, chars: str) -> tuple[float, float]:
 PEN_CHARACTERS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
+_PENS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PENS_KEPT = 64  # styles per model
+_PENS_LOCK = threading.Lock()
+
+
 def style_pen(model, style) -> tuple[float, float]:
-    """The pen of a style (its capitals and digits drawn at its mean): (weight, slant) for `draw`."""
+    """The pen of a style (its capitals and digits drawn at its mean): (weight, slant) for `draw`.
+    It depends only on the style's mean, and a page, its font and its downloads ask for the same
+    one: measured once per mean (the last _PENS_KEPT kept; never for a model in training)."""
     from .style import draw_glyphs
 
-    return pen_measures(draw_glyphs(model, PEN_CHARACTERS, style), PEN_CHARACTERS)
+    key = np.asarray(style.mean, np.float32).tobytes()
+    with _PENS_LOCK:
+        known = None if model.training else _PENS.get(model, {}).get(key)
+    if known is not None:
+        return known
+    measured = pen_measures(draw_glyphs(model, PEN_CHARACTERS, style), PEN_CHARACTERS)
+    if not model.training:
+        with _PENS_LOCK:
+            kept = _PENS.setdefault(model, {})
+            if len(kept) >= _PENS_KEPT:
+                kept.pop(next(iter(kept)))
+            kept[key] = measured
+    return measured
 
 
 def placed_strokes(char: str, *, weight: float, slant: float) -> tuple[list[np.ndarray], float, float, float, float]:

@@ -15,7 +15,11 @@ from `glyph_vae.pen` (constructions fitted to the decoder), punctuation from
 """
 from __future__ import annotations
 
+import functools
 import html
+import threading
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,19 +73,49 @@ class StrokeGlyph:
         return [catmull_rom(s, samples) if self.smooth and len(s) > 2 else s for s in self.strokes]
 
     def sprite(self, cap: float) -> np.ndarray:
-        """The glyph inked at `cap` pixels per capital height -> alpha (h, w) in [0, 1]."""
+        """The glyph inked at `cap` pixels per capital height -> alpha (h, w) in [0, 1], read-only:
+        the same strokes at the same size are inked once (SPRITE_CACHE kept)."""
         h, w = max(2, round(self.height * cap)), max(2, round(self.width * cap))
-        return stamp(self.polylines(), self.pen, cap, (h, w))
+        key = (b"".join(np.ascontiguousarray(s, np.float64).tobytes() + b"|" for s in self.strokes),
+               self.pen, self.smooth, float(cap), h, w)
+        with _SPRITES_LOCK:
+            found = _SPRITES.get(key)
+            if found is not None:
+                _SPRITES.move_to_end(key)
+                return found
+        drawn = stamp(self.polylines(), self.pen, cap, (h, w))
+        drawn.setflags(write=False)
+        with _SPRITES_LOCK:
+            _SPRITES[key] = drawn
+            while len(_SPRITES) > SPRITE_CACHE:
+                _SPRITES.popitem(last=False)
+        return drawn
+
+
+SPRITE_CACHE = 1024  # inked glyphs kept: a page's letters, punctuation and a few styles'
+_SPRITES: OrderedDict = OrderedDict()
+_SPRITES_LOCK = threading.Lock()
 
 
 def catmull_rom(points: np.ndarray, samples: int = CURVE_SAMPLES) -> np.ndarray:
     """The curve through control points (n, 2), `samples` points a span, both ends included."""
-    p = np.vstack([2 * points[:1] - points[1:2], points, 2 * points[-1:] - points[-2:-1]])
+    points = np.asarray(points, np.float64)
+    return _catmull_rom_basis(len(points), samples) @ points
+
+
+@functools.lru_cache(maxsize=64)
+def _catmull_rom_basis(n: int, samples: int) -> np.ndarray:
+    """The Catmull-Rom curve through n control points (ends extended by reflection) as one
+    matrix ((n - 1) * samples + 1, n): a curve is then one product, not a loop of small arrays."""
+    eye = np.eye(n)
+    p = np.vstack([2 * eye[:1] - eye[1:2], eye, 2 * eye[-1:] - eye[-2:-1]])
     t = np.linspace(0, 1, samples, endpoint=False)[None, :, None]
     a, b = -0.5 * t ** 3 + t ** 2 - 0.5 * t, 1.5 * t ** 3 - 2.5 * t ** 2 + 1
     c, d = -1.5 * t ** 3 + 2 * t ** 2 + 0.5 * t, 0.5 * t ** 3 - 0.5 * t ** 2
-    spans = a * p[:-3, None] + b * p[1:-2, None] + c * p[2:-1, None] + d * p[3:, None]  # (n - 1, samples, 2)
-    return np.vstack([spans.reshape(-1, 2), points[-1:]])
+    spans = a * p[:-3, None] + b * p[1:-2, None] + c * p[2:-1, None] + d * p[3:, None]  # (n - 1, samples, n)
+    basis = np.vstack([spans.reshape(-1, n), eye[-1:]])
+    basis.setflags(write=False)
+    return basis
 
 
 def bezier_spans(points: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -130,7 +164,8 @@ def from_fit(chars: str, fit, pen: float, proportions=None) -> list[StrokeGlyph]
         v = int(fit.construction[b])
         name, variant = pens.CONSTRUCTIONS[v]
         mask, dots = pens.STROKE_MASK[v].numpy(), pens.DOT_MASK[v].numpy()
-        strokes = [points[b, s].mean(0, keepdims=True) if dots[s] else points[b, s]
+        held = pens.keep_construction(points[b], v)
+        strokes = [held[s].mean(0, keepdims=True) if dots[s] else held[s]
                    for s in range(pens.STROKES) if mask[s]]
         is_dot = [bool(d) for d in dots[mask]]
         strokes = join_ends(strokes, is_dot)
@@ -200,21 +235,80 @@ def stroke_net(latent_dim: int):
     return _NETS[latent_dim]
 
 
+FIT_CACHE = 4096  # fitted glyphs kept per model: every character of a few styles and alternates
+_FITS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_FITS_LOCK = threading.Lock()
+
+
+def clear_fit_cache() -> None:
+    """Forget every fitted glyph, inked sprite and measured pen (the benchmarks time a first drawing)."""
+    from . import punctuation
+
+    with _FITS_LOCK:
+        _FITS.clear()
+    with _SPRITES_LOCK:
+        _SPRITES.clear()
+    with punctuation._PENS_LOCK:
+        punctuation._PENS.clear()
+
+
 def fit_glyphs(model, characters: str, z: torch.Tensor, *, method: str = "auto"):
     """The decoder's glyphs for `characters` at styles `z` (N, latent) and their fitted strokes:
     "net" (StrokeNet, one pass), "fit" (the per-glyph fit, the reference: seconds a batch), or
-    "auto" (the net when bundled) -> (pen.Fit, the decoder's probabilities (N, 28, 28))."""
+    "auto" (the net when bundled) -> (pen.Fit, the decoder's probabilities (N, 28, 28)).
+
+    A glyph depends only on its (character, z), so each is decoded and fitted once: repeated
+    letters of a page at randomness 0 share one fit, and a page rewritten as the writer types
+    (the latents of a seed do not change with the text's length), the font after the page, or
+    a download after the preview reuse what was drawn (FIT_CACHE glyphs, least recently used
+    dropped). A model in training mode is never cached."""
     from . import pen as pens
     from .style import ink, written_probabilities
 
-    classes = torch.tensor([CHARSET.index(c) for c in characters])
-    probabilities = written_probabilities(model, classes, z)
-    target = torch.from_numpy(ink(probabilities))
-    net = stroke_net(model.config.latent_dim) if method in ("auto", "net") else None
-    if method == "net" and net is None:
-        raise FileNotFoundError("No StrokeNet weights in assets/strokes (python -m train.strokes --export).")
-    fit = pens.amortised_fit(net, target, classes, z) if net is not None else pens.fit_strokes(target, classes)
-    return fit, probabilities
+    classes = [CHARSET.index(c) for c in characters]
+    if not classes:
+        empty = torch.zeros(0)
+        return pens.Fit(torch.zeros(0, pens.STROKES, pens.POINTS, 2), empty, empty.long(), empty), \
+            np.zeros((0, pens.SIZE, pens.SIZE), np.float32)
+    z = z.detach().float().contiguous()
+    rows = z.numpy()
+    keys = [(method, c, rows[i].tobytes()) for i, c in enumerate(classes)]
+    use_cache = not model.training
+    found: dict = {}
+    if use_cache:
+        with _FITS_LOCK:
+            cache = _FITS.setdefault(model, OrderedDict())
+            for k in keys:
+                if k in cache:
+                    cache.move_to_end(k)
+                    found[k] = cache[k]
+    first = {}
+    for i, k in enumerate(keys):
+        if k not in found:
+            first.setdefault(k, i)
+    if first:
+        todo = list(first.values())
+        todo_classes = torch.tensor([classes[i] for i in todo])
+        probabilities = written_probabilities(model, todo_classes, z[todo])
+        target = torch.from_numpy(ink(probabilities))
+        net = stroke_net(model.config.latent_dim) if method in ("auto", "net") else None
+        if method == "net" and net is None:
+            raise FileNotFoundError("No StrokeNet weights in assets/strokes (python -m train.strokes --export).")
+        fit = (pens.amortised_fit(net, target, todo_classes, z[todo]) if net is not None
+               else pens.fit_strokes(target, todo_classes))
+        made = {keys[i]: (fit.points[j].clone(), fit.width[j].clone(), fit.construction[j].clone(),
+                          fit.error[j].clone(), probabilities[j].copy()) for j, i in enumerate(todo)}
+        found.update(made)
+        if use_cache:
+            with _FITS_LOCK:
+                cache = _FITS.setdefault(model, OrderedDict())
+                cache.update(made)
+                while len(cache) > FIT_CACHE:
+                    cache.popitem(last=False)
+    parts = [found[k] for k in keys]
+    fit = pens.Fit(torch.stack([p[0] for p in parts]), torch.stack([p[1] for p in parts]),
+                   torch.stack([p[2] for p in parts]), torch.stack([p[3] for p in parts]))
+    return fit, np.stack([p[4] for p in parts])
 
 
 def draw_stroke_glyphs(model, characters: str, style, randomness: float = 0.0, seed: int = 0, *,
@@ -259,18 +353,27 @@ def plotter_path(glyph: StrokeGlyph, dx: float, dy: float, scale: float) -> str:
 
 # -- outlines (skia-pathops) -------------------------------------------------------------------
 
+STROKE_UNITS = 140  # units per capital height in which outlines are stroked (see outline_path)
+
+
 def outline_path(glyph: StrokeGlyph, transform=lambda x, y: (x, y)):
     """The glyph's strokes expanded by its round pen, overlaps removed -> pathops.Path of
     quadratic curves and lines, through `transform` (capital heights in the box -> out units,
     a similarity: the pen stays round). Outer contours run clockwise in the output's y-up sense
-    when `transform` flips y (as font units do)."""
+    when `transform` flips y (as font units do).
+
+    Skia's stroker flattens to a fixed tolerance in its own units, so a font's 700 units a
+    capital would get points every few units; the strokes are expanded at no more than
+    STROKE_UNITS a capital (a tolerance of 1/500 of a capital height) and scaled up after."""
     import pathops
 
     path, dots = pathops.Path(), pathops.Path()
     (x0, y0), (x1, _) = transform(0.0, 0.0), transform(1.0, 0.0)
     unit = abs(x1 - x0)
+    coarse = max(1.0, unit / STROKE_UNITS)
+    unit /= coarse
     for stroke in glyph.strokes:
-        pts = [transform(float(x), float(y)) for x, y in stroke]
+        pts = [tuple(v / coarse for v in transform(float(x), float(y))) for x, y in stroke]
         if len(pts) == 1:  # a dot: a round cap on a pen-down of no length, at least DOT_INK big
             dots.moveTo(*pts[0])
             dots.lineTo(pts[0][0] + 1e-3 * unit, pts[0][1])
@@ -290,7 +393,7 @@ def outline_path(glyph: StrokeGlyph, transform=lambda x, y: (x, y)):
         path = pathops.op(path, dots, pathops.PathOp.UNION)
     path.convertConicsToQuads()
     path.simplify(fix_winding=True)
-    return path
+    return path.transform(coarse, 0, 0, coarse, 0, 0) if coarse > 1 else path
 
 
 def path_svg_data(path) -> str:

@@ -78,6 +78,27 @@ def test_the_font_is_named_for_font_menus(font):
     assert name.getDebugName(4) == "Test Hand Regular" and name.getDebugName(6) == "TestHand-Regular"
 
 
+def test_the_font_meets_what_font_validators_fail_it_for(font):
+    """fontbakery's universal profile (bench/fontbakery.py runs it) fails a font with Mac name
+    records, no code page, no dropout control for unhinted outlines or no no-break space."""
+    from glyph_vae.font import ASCENT, DESCENT, LINE_GAP
+
+    tt = TTFont(io.BytesIO(font.ttf))
+    assert {r.platformID for r in tt["name"].names} == {3}  # Windows names only
+    assert tt["OS/2"].ulCodePageRange1 & 1  # Latin 1
+    assert tt["OS/2"].ulUnicodeRange1 & 1  # Basic Latin
+    program = tt["prep"].program.getBytecode()
+    assert bytes([0xB8, 0x01, 0xFF, 0x85, 0xB0, 0x04, 0x8D]) in bytes(program)  # SCANCTRL 511, SCANTYPE 4
+    assert tt["gasp"].gaspRange == {0xFFFF: 0x000F}
+    cmap = tt.getBestCmap()
+    assert cmap[0xA0] == cmap[0x20] == "space"
+    # no line gap, the same 1.75 capitals from line to line in hhea and OS/2
+    assert tt["hhea"].lineGap == tt["OS/2"].sTypoLineGap == 0
+    for ascent, descent in ((tt["hhea"].ascent, tt["hhea"].descent),
+                            (tt["OS/2"].sTypoAscender, tt["OS/2"].sTypoDescender)):
+        assert ascent - descent == ASCENT + DESCENT + LINE_GAP
+
+
 def test_the_opentype_sanitizer_passes_the_ttf_and_the_woff2(font, tmp_path):
     import ots
 

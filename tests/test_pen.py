@@ -2,6 +2,8 @@
 letters it builds as a page draws them."""
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 import torch
@@ -11,7 +13,7 @@ from glyph_vae import GlyphVAE, pen
 from glyph_vae.hub import bundled_path
 from glyph_vae.layout import X_HEIGHT
 from glyph_vae.model import CHARSET
-from glyph_vae.stroke_glyphs import draw_stroke_glyphs, fit_glyphs, stroke_net
+from glyph_vae.stroke_glyphs import clear_fit_cache, draw_stroke_glyphs, fit_glyphs, stroke_net
 from glyph_vae.style import prior_style, style_latents
 from glyph_vae.writing import style_from_drawings, write
 
@@ -113,6 +115,7 @@ def test_m_stands_at_the_x_height_and_k_has_its_arm_there(model, style):
 def test_strokes_are_the_same_for_the_same_seed_and_vary_with_it(model):
     style = prior_style(model.config.latent_dim)
     a = draw_stroke_glyphs(model, "abc", style, 0.8, 5)
+    clear_fit_cache()  # drawn anew, not remembered
     b = draw_stroke_glyphs(model, "abc", style, 0.8, 5)
     c = draw_stroke_glyphs(model, "abc", style, 0.8, 6)
     for x, y in zip(a, b):
@@ -158,3 +161,144 @@ def test_stroke_net_weights_load_strictly(tmp_path, model):
     save_file(tensors, str(tmp_path / pen.STROKE_NET_FILE), {**meta, "latent_dim": "8"})
     with pytest.raises(ValueError, match="8-d latent"):
         pen.load_stroke_net(tmp_path, model.config.latent_dim)
+
+
+# -- what makes it fast: the same numbers, drawn less often ----------------------------------
+
+def test_segment_distances_are_the_plain_formula(model):
+    torch.manual_seed(1)
+    points = torch.rand(4, pen.STROKES, 7, 2) * 28
+    mask = torch.tensor([[True, True, False], [True, False, False], [True, True, True], [False, True, False]])
+    a, b = points[:, :, :-1], points[:, :, 1:]
+    g = pen._GRID[None, :, None, None, :]
+    t = (((g - a[:, None]) * (b - a)[:, None]).sum(-1) / ((b - a) ** 2).sum(-1)[:, None]).clamp(0, 1)
+    plain = (g - a[:, None] - t[..., None] * (b - a)[:, None]).pow(2).sum(-1)  # (B, G, S, 6)
+    plain = torch.where(mask[:, None, :, None], plain, torch.inf).flatten(2)
+    fast = pen._segment_distances2(points, mask)
+    assert torch.allclose(fast.min(-1).values, plain.min(-1).values, atol=1e-4)
+    assert torch.equal(pen.nearest_segments(points, mask), plain.argmin(-1))
+
+
+def test_catmull_rom_is_the_curve_the_fit_draws():
+    from glyph_vae.stroke_glyphs import catmull_rom
+
+    points = np.random.default_rng(0).random((pen.POINTS, 2)) * 20
+    for samples in (3, 8):
+        drawn = pen.curve(torch.from_numpy(points).float(), samples).numpy()
+        assert np.allclose(catmull_rom(points, samples), drawn, atol=1e-4)
+    assert np.allclose(catmull_rom(points)[::8], points)  # through its control points
+
+
+def round_pen(lines, pen_width, cap, shape, fine=8):
+    """The reference ink: the share of each pixel within the pen's radius of a polyline
+    (a dot: DOT_INK at least), sampled on a fine grid."""
+    from glyph_vae.stroke_glyphs import DOT_INK
+
+    h, w = shape
+    ys, xs = np.mgrid[0:h * fine, 0:w * fine]
+    p = np.stack([(xs + 0.5) / fine, (ys + 0.5) / fine], -1).reshape(-1, 2)
+    inked = np.zeros(len(p), bool)
+    for line in lines:
+        xy = np.asarray(line, float) * cap
+        r = pen_width * cap / 2 if len(xy) > 1 else max(pen_width / 2, DOT_INK) * cap
+        if len(xy) == 1:
+            inked |= np.linalg.norm(p - xy[0], axis=1) <= r
+            continue
+        for a, b in zip(xy[:-1], xy[1:]):
+            t = np.clip(((p - a) @ (b - a)) / max((b - a) @ (b - a), 1e-12), 0, 1)
+            inked |= np.linalg.norm(p - a - t[:, None] * (b - a), axis=1) <= r
+    return inked.reshape(h * fine, w * fine).reshape(h, fine, w, fine).mean((1, 3))
+
+
+@pytest.mark.parametrize("pen_width", [0.03, 0.09, 0.17])
+def test_the_stamped_pen_is_a_round_pen(pen_width):
+    """The page's rasteriser inks what a round pen inks: a hairpin tighter than the pen, a loop
+    crossing itself, a sharp corner, a dot."""
+    from glyph_vae.stroke_glyphs import catmull_rom, stamp
+
+    t = np.linspace(0, 2 * np.pi, 9)
+    loop = catmull_rom(np.stack([0.4 + 0.25 * np.sin(t), 0.5 - 0.3 * np.sin(2 * t) / 2 + 0.1 * t / 6], 1))
+    hairpin = catmull_rom(np.array([[0.2, 0.9], [0.25, 0.3], [0.3, 0.12], [0.33, 0.3], [0.36, 0.9]]))
+    corner = np.array([[0.1, 0.1], [0.5, 0.8], [0.9, 0.1], [0.5, 0.3]])
+    lines = [loop, hairpin, corner, np.array([[0.7, 0.7]])]
+    cap, shape = 60, (62, 62)
+    drawn = stamp(lines, pen_width, cap, shape)
+    reference = round_pen(lines, pen_width, cap, shape)
+    assert np.abs(drawn - reference).max() < 0.5  # no hole, no blot: only edges differ
+    assert np.abs(drawn - reference).sum() < 0.15 * reference.sum()  # edges of a 2 px line included
+
+
+def test_a_fitted_glyph_is_remembered_and_is_what_a_fresh_fit_gives(model, monkeypatch):
+    import glyph_vae.stroke_glyphs as sg
+
+    style = prior_style(model.config.latent_dim)
+    z = style_latents(style, 5, 0.7, 3)
+    clear_fit_cache()
+    fresh, probabilities = fit_glyphs(model, "abcab", z)
+    calls = []
+    real = pen.amortised_fit
+    monkeypatch.setattr(pen, "amortised_fit", lambda net, t, c, zz: calls.append(len(c)) or real(net, t, c, zz))
+    again, again_probabilities = fit_glyphs(model, "abcab", z)
+    assert calls == []  # all remembered
+    assert torch.equal(again.points, fresh.points) and torch.equal(again.construction, fresh.construction)
+    assert np.array_equal(again_probabilities, probabilities)
+    # one more glyph: only it is fitted; at randomness 0 a repeated letter is fitted once
+    fit_glyphs(model, "abcabd", style_latents(style, 6, 0.7, 3))
+    fit_glyphs(model, "xxxx", style_latents(style, 4, 0.0, 0))
+    assert calls == [1, 1]
+    # the cache is bounded, and a model in training is never served from it
+    monkeypatch.setattr(sg, "FIT_CACHE", 3)
+    fit_glyphs(model, "pqrst", style_latents(style, 5, 0.7, 9))
+    assert len(sg._FITS[model]) == 3
+    model.train()
+    try:
+        fit_glyphs(model, "xxxx", style_latents(style, 4, 0.0, 0))
+    finally:
+        model.eval()
+    assert calls[-1] == 1 and len(calls) == 4
+
+
+def test_the_style_pen_is_measured_once_per_style(model, monkeypatch):
+    from glyph_vae import punctuation
+
+    clear_fit_cache()
+    style = prior_style(model.config.latent_dim)
+    first = punctuation.style_pen(model, style)
+    monkeypatch.setattr(punctuation, "pen_measures", lambda *a: (0.0, 0.0))
+    assert punctuation.style_pen(model, style) == first  # remembered
+    assert punctuation.style_pen(model, style.shifted(np.full(len(style.mean), 0.5, np.float32))) == (0.0, 0.0)
+
+
+# -- the construction held where the decoder's blur bends it --------------------------------
+
+def test_the_i_stem_is_straight_not_a_hook(model, style):
+    """The decoder draws an i as one blob; the fit followed it into a hook (a stem bent at its
+    foot). The stem under the dot is held straight, in the decoder's slant."""
+    page = write(model, "i", style, 0.0, 0, cap_height=48)
+    stem = page.sources[0].polylines()[0]
+    direction = stem[-1] - stem[0]
+    normal = np.array([-direction[1], direction[0]]) / np.linalg.norm(direction)
+    assert np.abs((stem - stem[0]) @ normal).max() < 1e-6  # every point on one line
+    assert abs(direction[0] / direction[1]) < 0.6  # a stem, not a stroke across
+
+
+def test_closed_letters_close_and_the_rest_keep_their_fit():
+    held = pen.TEMPLATES.numpy().astype(np.float64) * 20 + np.random.default_rng(0).normal(0, 0.5, (1, 3, 8, 2))
+    for char in "0o8":
+        v = pen.CLASS_CONSTRUCTIONS[CHARSET.index(char)][0]
+        out = pen.keep_construction(held[v], v)
+        assert np.allclose(out[0, 0], out[0, -1])  # the loop meets itself
+        assert np.allclose(out[0, 1:-1], held[v, 0, 1:-1])  # and is otherwise the fit's
+    v = pen.CLASS_CONSTRUCTIONS[CHARSET.index("D")][0]
+    assert np.array_equal(pen.keep_construction(held[v], v), held[v])  # nothing to hold
+
+
+def test_the_font_zero_and_o_have_their_counter(model):
+    """fontbakery counts a 0 of one contour as a glyph without its counter: the loop is closed."""
+    from fontTools.ttLib import TTFont
+
+    from glyph_vae.font import build_font
+
+    tt = TTFont(io.BytesIO(build_font(model, prior_style(model.config.latent_dim), alternates=1).ttf))
+    for name in ("zero", "o", "O"):
+        assert tt["glyf"][name].numberOfContours == 2, name
