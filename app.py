@@ -10,12 +10,13 @@ import logging
 import os
 
 from glyph_vae.loading import load_models
-from glyph_vae.serving import stop_on_sigterm, tune_malloc
+from glyph_vae.serving import set_torch_threads, stop_on_sigterm, tune_malloc
 from glyph_vae.ui import build_demo, launch_options
 
 logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 logging.getLogger("glyph_vae").setLevel(logging.INFO)  # one line per user error or warning
 tune_malloc()  # before the server's worker threads start
+set_torch_threads()  # one per request unless GLYPHVAE_TORCH_THREADS says otherwise
 demo = build_demo(load_models())
 
 if __name__ == "__main__":

@@ -201,6 +201,30 @@ class RequestLimits:
         await send({"type": "http.response.body", "body": body})
 
 
+TORCH_THREADS_VARIABLE = "GLYPHVAE_TORCH_THREADS"
+
+
+def set_torch_threads(environ=None) -> int:
+    """Torch's intra-op threads for serving: GLYPHVAE_TORCH_THREADS, default 1.
+
+    A request's tensors are small (one glyph, a page's few dozen strokes): split over threads
+    they cost more in hand-offs than they save, and requests served at once then fight for the
+    same cores (bench/strokes measures a page both ways). Requests run side by side on Gradio's
+    worker threads instead. Returns the number set."""
+    import torch
+
+    environ = os.environ if environ is None else environ
+    raw = environ.get(TORCH_THREADS_VARIABLE, "1")
+    try:
+        threads = int(raw)
+    except ValueError:
+        raise ValueError(f"{TORCH_THREADS_VARIABLE} must be a whole number of threads, not {raw!r}.") from None
+    if threads < 1:
+        raise ValueError(f"{TORCH_THREADS_VARIABLE} must be at least 1, not {threads}.")
+    torch.set_num_threads(threads)
+    return threads
+
+
 def tune_malloc(arenas: int = 2, trim_every_s: float = 5.0) -> bool:
     """Keep the server's resident memory flat under a long run of requests (glibc only).
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from glyph_vae.loading import load_models
 from glyph_vae.serving import OutputFiles, tune_malloc
 
@@ -179,3 +181,19 @@ def test_stale_output_folders_of_live_processes_are_kept(tmp_path):
         folder.mkdir()
     assert remove_stale_output_folders(tmp_path) == [dead]
     assert live.exists() and other.exists() and not dead.exists()
+
+
+def test_the_app_serves_with_one_torch_thread_unless_told_otherwise():
+    import torch
+
+    from glyph_vae.serving import set_torch_threads
+
+    before = torch.get_num_threads()
+    try:
+        assert set_torch_threads({}) == 1 and torch.get_num_threads() == 1
+        assert set_torch_threads({"GLYPHVAE_TORCH_THREADS": "2"}) == 2 and torch.get_num_threads() == 2
+        for bad, says in (("two", "whole number of threads, not 'two'"), ("0", "at least 1, not 0")):
+            with pytest.raises(ValueError, match=f"GLYPHVAE_TORCH_THREADS must be {says}"):
+                set_torch_threads({"GLYPHVAE_TORCH_THREADS": bad})
+    finally:
+        torch.set_num_threads(before)
