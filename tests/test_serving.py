@@ -192,7 +192,7 @@ def test_the_app_serves_with_one_torch_thread_unless_told_otherwise():
     try:
         assert set_torch_threads({}) == 1 and torch.get_num_threads() == 1
         assert set_torch_threads({"GLYPHVAE_TORCH_THREADS": "2"}) == 2 and torch.get_num_threads() == 2
-        for bad, says in (("two", "whole number of threads, not 'two'"), ("0", "at least 1, not 0")):
+        for bad, says in (("two", "a whole number of threads, not 'two'"), ("0", "at least 1, not 0")):
             with pytest.raises(ValueError, match=f"GLYPHVAE_TORCH_THREADS must be {says}"):
                 set_torch_threads({"GLYPHVAE_TORCH_THREADS": bad})
     finally:
