@@ -133,6 +133,7 @@ def test_acai_is_off_by_default_and_only_for_the_muddle_model(tiny, tmp_path):
                   "--threads", "1", "--acai", "0.5"])
 
 
+@pytest.mark.slow
 def test_acai_trains_under_torchrun_with_two_processes_and_resumes(tiny, tmp_path):
     """Data-parallel (two CPU processes, gloo): the autoencoder and the critic each have one
     forward and one backward through their own DDP wrapper a step; both ranks finish, rank 0

@@ -83,6 +83,7 @@ def test_every_imported_package_is_declared_where_it_is_installed(requirements):
     assert not missing, f"imported but not declared in {requirements} (or a file it includes): {missing}"
 
 
+@pytest.mark.slow
 def test_the_package_installs_with_its_weights_and_works_from_another_folder(tmp_path):
     """`pip install .` gives a glyph_vae that reads with its bundled weights anywhere."""
     source = tmp_path / "source"  # a copy, so that the build leaves nothing in the checkout

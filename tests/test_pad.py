@@ -247,6 +247,7 @@ def slow_read_app(tmp_path, models):
         read_tab.read_ruled = real_read
 
 
+@pytest.mark.server
 def test_strokes_faster_than_answers_do_not_pile_up_and_the_last_answer_shows(browser, slow_read_app):
     url, stats = slow_read_app
     page = browser.new_page(viewport={"width": 1280, "height": 900})

@@ -103,6 +103,7 @@ def test_no_token_stops_before_reading_any_data(npz, tmp_path, no_token, monkeyp
         push.main([str(ASSETS / "muddle"), "someone/muddle"])
 
 
+@pytest.mark.slow
 def test_push_command_evaluates_on_test_data_for_the_card(npz, tmp_path, hub):
     out = tmp_path / "run"
     run(npz, out, "--epochs", "1")
