@@ -61,6 +61,10 @@ class ModelLoadError(RuntimeError):
     """A model that could not be loaded; the message names the model and why."""
 
 
+class MissingTokenError(RuntimeError):
+    """An upload asked for with no Hugging Face token to make it; the message says how to get one."""
+
+
 REGISTRY: dict[str, type["HubModel"]] = {}
 
 
@@ -158,15 +162,13 @@ class HubModel(PyTorchModelHubMixin):
     def _save_pretrained(self, save_directory: Path) -> None:
         """config.json (with model_type), model.safetensors and the sidecar files the model
         holds; each written atomically, so a reader never sees half a file."""
-        from safetensors.torch import save_file
+        from safetensors.torch import save
 
         folder = Path(save_directory)
         config = {"model_type": self.model_type, **dataclasses.asdict(self.config)}
         atomic_write_bytes(folder / CONFIG_NAME, (json.dumps(config, indent=2, sort_keys=True) + "\n").encode())
         state = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}
-        tmp = folder / f".{WEIGHTS_NAME}.tmp"
-        save_file(state, str(tmp), metadata={"format": "pt"})
-        os.replace(tmp, folder / WEIGHTS_NAME)
+        atomic_write_bytes(folder / WEIGHTS_NAME, save(state, metadata={"format": "pt"}))
         for name, data in getattr(self, "files", {}).items():
             atomic_write_bytes(folder / name, data)
 
@@ -320,7 +322,7 @@ def check_state_dict(model: torch.nn.Module, state: dict[str, torch.Tensor], con
 
 
 def hub_token(flag: str) -> str:
-    """The Hugging Face token (HF_TOKEN or a saved login), or a SystemExit saying how to get one.
+    """The Hugging Face token (HF_TOKEN or a saved login), or a MissingTokenError saying how to get one.
 
     Called before any data is read or any step is taken, so a missing login stops a
     run at once rather than after hours of training.
@@ -329,7 +331,7 @@ def hub_token(flag: str) -> str:
 
     token = get_token()
     if not token:
-        raise SystemExit(f"{flag} needs a Hugging Face token with write access, and none was found: "
+        raise MissingTokenError(f"{flag} needs a Hugging Face token with write access, and none was found: "
                          "run `hf auth login`, or set HF_TOKEN (a token from "
                          "https://huggingface.co/settings/tokens). Stopped before training or uploading anything.")
     return token

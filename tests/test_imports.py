@@ -83,6 +83,19 @@ def test_every_imported_package_is_declared_where_it_is_installed(requirements):
     assert not missing, f"imported but not declared in {requirements} (or a file it includes): {missing}"
 
 
+def project_version() -> str:
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+
+
+def test_the_version_is_pyprojects_wherever_it_is_named():
+    import glyph_vae
+    from glyph_vae.serving import APP_VERSION
+
+    assert glyph_vae.__version__ == APP_VERSION == project_version()
+
+
 @pytest.mark.slow
 def test_the_package_installs_with_its_weights_and_works_from_another_folder(tmp_path):
     """`pip install .` gives a glyph_vae that reads with its bundled weights anywhere."""
@@ -101,13 +114,14 @@ def test_the_package_installs_with_its_weights_and_works_from_another_folder(tmp
                               str(tmp_path / "site"), str(wheel)], capture_output=True, text=True, timeout=300)
     assert install.returncode == 0, install.stderr[-2000:]
     code = ("import glyph_vae; from glyph_vae import GlyphVAE, read, bundled_path;"
-            "m = GlyphVAE.from_pretrained(); print(glyph_vae.__file__);"
+            "m = GlyphVAE.from_pretrained(); print(glyph_vae.__file__); print(glyph_vae.__version__);"
             "print(read(m, bundled_path('examples', 'drawn_7.png')).character, len(m.style_axes));"
             "from glyph_vae.style_file import style_from_file;"
             "print(style_from_file(bundled_path('style_examples', 'bold.json'), m).info.name)")
     run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300,
                          env={"PYTHONPATH": str(tmp_path / "site"), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
     assert run.returncode == 0, run.stderr[-2000:]
-    where, reading, example_style = run.stdout.splitlines()
+    where, version, reading, example_style = run.stdout.splitlines()
     assert where.startswith(str(tmp_path / "site")) and reading == "7 4"
+    assert version == project_version()  # from the installed metadata: no pyproject.toml beside it
     assert example_style == "Bold"  # the example style files are installed beside their drawings

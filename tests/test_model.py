@@ -96,6 +96,25 @@ def test_save_and_load_round_trip(model, tmp_path):
     assert not loaded.training
 
 
+def test_weights_and_config_reach_the_disk_before_their_names_appear(model, tmp_path, monkeypatch):
+    """Each file is written to a temp file, fsynced, then renamed: a power cut leaves the old
+    file or the whole new one, never a name pointing at lost data."""
+    import os
+
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+                        or real_fsync(fd))
+    monkeypatch.setattr(os, "replace", lambda a, b: events.append(("replace", str(a), str(b))) or real_replace(a, b))
+    model.save_pretrained(tmp_path)
+    for name in ("config.json", "model.safetensors"):
+        renamed = [e for e in events if e[0] == "replace" and e[2] == str(tmp_path / name)]
+        assert len(renamed) == 1, (name, events)
+        temp = renamed[0][1]
+        assert ("fsync", temp) in events[:events.index(renamed[0])], (name, events)
+    assert GlyphVAE.from_pretrained(tmp_path).state_dict().keys() == model.state_dict().keys()
+
+
 def test_no_source_loads_the_bundled_weights_which_read_the_bundled_examples():
     bundled = GlyphVAE.from_pretrained()
     assert (bundled.config.channels, bundled.config.hidden, bundled.config.encoder_sees_class) == (64, 512, 1)

@@ -103,6 +103,14 @@ def test_no_token_stops_before_reading_any_data(npz, tmp_path, no_token, monkeyp
         push.main([str(ASSETS / "muddle"), "someone/muddle"])
 
 
+def test_the_library_says_a_token_is_missing_with_its_own_exception(no_token):
+    """Only the commands turn it into an exit; a program that calls hub_token can catch it."""
+    from glyph_vae.hub import MissingTokenError, hub_token
+
+    with pytest.raises(MissingTokenError, match="upload needs a Hugging Face token.*hf auth login"):
+        hub_token("upload")
+
+
 @pytest.mark.slow
 def test_push_command_evaluates_on_test_data_for_the_card(npz, tmp_path, hub):
     out = tmp_path / "run"
