@@ -495,7 +495,7 @@ class Confuser:
             if flips:
                 i = min(flips, key=lambda k: abs(margin[k]) + abs(margin[k + 1]))
                 lo, hi = path[i].weight, path[i + 1].weight
-                for rounds_taken in range(1, rounds + 1):
+                for rounds_taken in range(1, rounds + 1):  # noqa: B007 - returned: how many rounds it took
                     batch = frames_at(np.linspace(lo, hi, splits + 2)[1:-1])
                     extra.extend(batch)
                     if any(_balanced(f, d, e) for f in batch):

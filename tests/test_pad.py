@@ -57,9 +57,10 @@ def test_the_read_pad_is_ruled_and_reads_case_and_descenders_from_the_lines(read
             page.wait_for_function("(chars) => { const top = document.querySelector('#read-label h2, #read-label "
                                    ".output-class'); return top && chars.includes(top.innerText.trim()); }",
                                    arg=sorted(expected), timeout=20_000)
-        except Exception:
+        except Exception as exc:
             page.screenshot(path=str(tmp_path / f"ruled_{char}.png"))
-            raise AssertionError((char, shown_reading(page), read_ruled(GlyphVAE.from_pretrained(), png).top(3)))
+            raise AssertionError((char, shown_reading(page),
+                                  read_ruled(GlyphVAE.from_pretrained(), png).top(3))) from exc
         assert np.asarray(png)[..., 3].mean() < 40  # only the ink in the PNG: no guides
         page.click("#read-pad .pad-clear")
         page.wait_for_function("() => document.querySelector('#read-hint').innerText.includes('Draw a character')")
