@@ -15,8 +15,8 @@ does not do by default:
 - no source means the bundled weights in `assets/`;
 - every failure is a `ModelLoadError` whose message names the model and the reason.
 
-`model_type` in config.json says which class a folder holds (`model_class_for`), so
-training, evaluation and pushing dispatch from one registry.
+The mixin imports no model: `model_type` in config.json says which class a folder holds,
+and `glyph_vae.registry`, above the models, maps it to the class.
 """
 from __future__ import annotations
 
@@ -65,35 +65,6 @@ class MissingTokenError(RuntimeError):
     """An upload asked for with no Hugging Face token to make it; the message says how to get one."""
 
 
-REGISTRY: dict[str, type["HubModel"]] = {}
-
-
-def model_class(model_type: str) -> type["HubModel"]:
-    """The class registered for a config's `model_type` ("glyph_vae", "muddle", "digits")."""
-    _import_model_modules()
-    try:
-        return REGISTRY[model_type]
-    except KeyError:
-        raise ModelLoadError(f"unknown model_type {model_type!r}; known: {sorted(REGISTRY)}") from None
-
-
-def model_class_for(folder: str | os.PathLike) -> type["HubModel"]:
-    """The class of the model saved in `folder`, from its config.json's model_type."""
-    path = Path(folder) / CONFIG_NAME
-    try:
-        model_type = json.loads(path.read_text()).get("model_type")
-    except (OSError, ValueError, AttributeError) as exc:
-        raise ModelLoadError(f"{path} is not a readable model config: {exc}") from None
-    if not model_type:
-        raise ModelLoadError(f"{path} has no model_type, so it does not say which model it holds")
-    return model_class(model_type)
-
-
-def _import_model_modules() -> None:
-    # The classes register themselves when their modules are imported.
-    from . import chooser, digits, model, muddle  # noqa: F401
-
-
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write via a temp file in the same folder and rename, so a reader (or a
     crash) never sees half a file."""
@@ -129,7 +100,8 @@ def is_repo_id(source: str) -> bool:
 class HubModel(PyTorchModelHubMixin):
     """save_pretrained / from_pretrained / push_to_hub for a torch module with a dataclass config.
 
-    A subclass sets `config_class`, `model_type` (the registry key written to config.json),
+    A subclass sets `config_class`, `model_type` (written to config.json; glyph_vae.registry
+    maps it back to the class),
     `bundled_folder` (its weights under assets/), `sidecars` (other files that travel with
     the weights) and its card (`card_template`, a Jinja file in glyph_vae/cards/, and
     `card_data`)."""
@@ -152,11 +124,6 @@ class HubModel(PyTorchModelHubMixin):
         """Which weights these are, as /health and style files name them: the first 16 hex digits
         of model.safetensors' sha256 ("" if it was not loaded from one) and the config."""
         return {"sha256": (self.weights_sha256 or "")[:16], "config": dataclasses.asdict(self.config)}
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if "model_type" in cls.__dict__:
-            REGISTRY[cls.model_type] = cls
 
     # -- saving ------------------------------------------------------------------------
     def _save_pretrained(self, save_directory: Path) -> None:

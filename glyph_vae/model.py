@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .hub import EVAL_RECORD, TRAINING_RECORD, HubModel, ModelLoadError
+from .style_axes import read_style_axes
 
 CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # EMNIST ByClass order
 
@@ -213,7 +214,6 @@ class GlyphVAE(HubModel, nn.Module):
         """The style sliders' axes and the reader of ruled drawings: a broken file is an error, a
         missing one a warning (no sliders; no reading on the lines)."""
         from .ruled import load_ruled_reader
-        from .style import read_style_axes
 
         path = folder / STYLE_AXES_NAME
         if not path.is_file():

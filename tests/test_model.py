@@ -182,7 +182,7 @@ def test_another_models_folder_is_refused_by_name(tmp_path):
 
 def test_model_type_dispatches_from_one_registry(tmp_path):
     from glyph_vae.digits import DigitClassifier
-    from glyph_vae.hub import model_class, model_class_for
+    from glyph_vae.registry import model_class, model_class_for
     from glyph_vae.muddle import MuddleAutoencoder
 
     assert model_class("glyph_vae") is GlyphVAE and model_class("muddle") is MuddleAutoencoder

@@ -14,7 +14,7 @@ import torch
 from safetensors.torch import load_file
 
 from glyph_vae import GlyphVAE
-from glyph_vae.hub import model_class_for
+from glyph_vae.registry import model_class_for
 from glyph_vae.muddle import MuddleAutoencoder
 from tiny_data import glyphs, run
 from train import fit, push

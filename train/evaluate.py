@@ -22,7 +22,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from glyph_vae.hub import ASSETS_DIR, EVAL_RECORD, HubModel, atomic_write_bytes, model_class_for
+from glyph_vae.hub import ASSETS_DIR, EVAL_RECORD, HubModel, atomic_write_bytes
+from glyph_vae.registry import model_class_for
 from glyph_vae.model import CHARSET, GlyphVAE, glyph_vae_loss
 from glyph_vae.preprocess import normalize_glyph
 from glyph_vae.reading import case_fold, glyph_tensor

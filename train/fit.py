@@ -34,15 +34,14 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from glyph_vae.hub import TRAINING_RECORD, HubModel, atomic_write_bytes, model_class
+from glyph_vae.hub import TRAINING_RECORD, HubModel, atomic_write_bytes
+from glyph_vae.registry import MODEL_TYPES, model_class
 
 from .augment import augment
 from .data import GlyphSet, concat, load_source, parse_label_map, split_validation
 from .distributed import (World, all_sum, barrier, gather, launch_command, setup, shard, teardown,
                           usable_length, world_from_env, wrap)
 from .records import CHECKPOINT, COMMAND, METRICS
-
-MODEL_TYPES = ("glyph_vae", "muddle", "digits", "chooser")  # --model: a model_type of glyph_vae.hub's registry
 
 
 @dataclass
