@@ -133,6 +133,18 @@ def test_digit_outside_0_9_is_refused(confuser):
         confuser.confuse(12, seed=0)
 
 
+def test_the_confuser_checks_its_seed_where_it_is_entered(confuser):
+    """The library refuses a bad seed itself (the app's handlers no longer check it first), and
+    the result says the seed it was made with, as taken: "7" and 7.0 are 7."""
+    for bad in (-1, 1.5, "abc", None):
+        with pytest.raises(UserInputError, match="The seed must be a whole number from 0 to 2\\^63-1"):
+            confuser.confuse(3, seed=bad, maker="autoencoder")
+    with pytest.raises(UserInputError, match="The seed must be a whole number"):
+        confuser.midpoint(3, seed=-1)
+    given = confuser.confuse(3, seed="7", maker="autoencoder")
+    assert given.seed == 7 and np.array_equal(given.muddle.image, confuser.confuse(3, 7.0, maker="autoencoder").muddle.image)
+
+
 def test_bundled_digit_classifier_reads_the_pool():
     from glyph_vae.digits import DigitClassifier
 
