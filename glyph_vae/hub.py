@@ -113,6 +113,7 @@ class HubModel(PyTorchModelHubMixin):
     sidecars: ClassVar[tuple[str, ...]] = (TRAINING_RECORD, EVAL_RECORD)
     card_template: ClassVar[str] = ""
     card_data: ClassVar[dict[str, Any]] = {}
+    digits_only: ClassVar[bool] = False  # trains on digits alone (labels 0-9)
 
     # Set by from_pretrained: where the model came from and the files that came with it.
     source: str | None = None
@@ -124,6 +125,13 @@ class HubModel(PyTorchModelHubMixin):
         """Which weights these are, as /health and style files name them: the first 16 hex digits
         of model.safetensors' sha256 ("" if it was not loaded from one) and the config."""
         return {"sha256": (self.weights_sha256 or "")[:16], "config": dataclasses.asdict(self.config)}
+
+    def on_epoch_end(self, train: tuple[torch.Tensor, torch.Tensor], val: tuple[torch.Tensor, torch.Tensor]) -> None:
+        """The trainer's one hook, after each complete epoch: what a model keeps beside its
+        weights that is computed from data (the muddle autoencoder's centroids, the chooser's
+        temperatures). `train` and `val` are (uint8 images (N, 28, 28), labels) on the CPU.
+        Called on every rank, with the same weights and data, so the replicas stay identical.
+        Nothing by default."""
 
     # -- saving ------------------------------------------------------------------------
     def _save_pretrained(self, save_directory: Path) -> None:

@@ -39,8 +39,10 @@ def test_mixtures_pair_each_code_with_the_previous_one():
     model = MuddleAutoencoder(MuddleConfig(channels=4))
     x = torch.rand(4, 1, 28, 28)
     alpha = torch.tensor([0.0, 0.5, 0.25, 0.1])
-    recon, mixed = model(x, mix=alpha)
-    assert torch.allclose(recon, model(x))  # the reconstruction is the plain forward pass
+    out = model(x, mix=alpha)
+    recon, mixed = out.recon_logits, out.mixed_logits
+    assert torch.allclose(recon, model(x).recon_logits)  # the reconstruction is the plain forward pass
+    assert model(x).mixed_logits is None
     z = model.encode(x)
     expected = model.decode_logits(alpha[:, None] * z + (1 - alpha[:, None]) * z.roll(1, 0))
     assert torch.allclose(mixed, expected, atol=1e-6)
@@ -53,7 +55,8 @@ def test_each_term_trains_only_its_own_side():
     x = torch.rand(6, 1, 28, 28)
     alpha = mixing_weights(6, torch.Generator().manual_seed(0), "cpu")
     assert ((alpha >= 0) & (alpha <= 0.5)).all()
-    recon, mixed = model(x, mix=alpha)
+    out = model(x, mix=alpha)
+    recon, mixed = out.recon_logits, out.mixed_logits
     autoencoder_term(critic, mixed).backward(retain_graph=True)
     assert all(p.grad is None for p in critic.parameters())  # the critic does not learn from it
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.decoder.parameters())

@@ -25,7 +25,7 @@ def test_three_members_of_different_designs_with_independent_gradients():
     model = ChooserEnsemble(ChooserConfig(width=4))
     x, y = torch.rand(5, 1, 28, 28), torch.arange(5)
     out = model(x)
-    assert out.shape == (5, len(MEMBERS), 10)
+    assert out.member_logits.shape == (5, len(MEMBERS), 10)
     kinds = [{type(m).__name__ for m in model.members[n].modules()} for n in MEMBERS]
     assert "GRU" in kinds[2] and "GRU" not in kinds[0] | kinds[1] and kinds[0] != kinds[1]
     terms = model.loss(out, x, y)
@@ -55,7 +55,7 @@ def test_training_calibrates_every_member_on_the_held_out_split(tiny, tmp_path):
     _, val = split_validation(load_npz(tiny, "train"), 0.25, 1)
     x, y = torch.from_numpy(val.images).float().div(255).unsqueeze(1), torch.from_numpy(val.labels)
     with torch.no_grad():
-        logits = model.eval()(x)
+        logits = model.eval()(x).member_logits
     for i in range(len(MEMBERS)):
         nll = lambda t: F.cross_entropy(logits[:, i] / t, y).item()  # noqa: E731
         best = nll(model.temperatures[i])

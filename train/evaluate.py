@@ -47,9 +47,9 @@ def score(model: GlyphVAE, images: np.ndarray, labels: np.ndarray, batch_size: i
         terms = glyph_vae_loss(out, x, y)
         recon += terms["recon"].item() * len(y)
         kl += terms["kl"].item() * len(y)
-        preds.append(out["class_logits"].argmax(1).numpy())
-        digit_preds.append(out["class_logits"][:, :10].argmax(1).numpy())
-        mus.append(out["mu"].numpy())
+        preds.append(out.class_logits.argmax(1).numpy())
+        digit_preds.append(out.class_logits[:, :10].argmax(1).numpy())
+        mus.append(out.mu.numpy())
     pred = np.concatenate(preds)
     n = len(labels)
     return {
@@ -151,7 +151,7 @@ def evaluate_muddle(model, data_dir: Path) -> dict:
     recon_nats, readback = 0.0, 0
     for i in range(0, len(y), 2000):
         xb, yb = x[i:i + 2000], y[i:i + 2000]
-        logits = model(xb)  # one forward pass serves both measures
+        logits = model(xb).recon_logits  # one forward pass serves both measures
         recon_nats += F.binary_cross_entropy_with_logits(logits, xb, reduction="sum").item()
         readback += (reader.encode(torch.sigmoid(logits))[0][:, :10].argmax(1) == yb).sum().item()
     return {"recon_nats_per_image": recon_nats / len(y), "readback_accuracy": readback / len(y)}
@@ -160,7 +160,7 @@ def evaluate_muddle(model, data_dir: Path) -> dict:
 @torch.no_grad()
 def evaluate_digits(model, data_dir: Path) -> dict:
     test = load_npz(data_dir / "mnist.npz", "test")
-    pred = model(torch.from_numpy(test.images).float().div(255).unsqueeze(1)).argmax(1).numpy()
+    pred = model(torch.from_numpy(test.images).float().div(255).unsqueeze(1)).logits.argmax(1).numpy()
     return {"mnist_test_accuracy": float((pred == test.labels).mean())}
 
 
