@@ -393,7 +393,6 @@ class Confuser:
         self.glyph_vae = glyph_vae.eval() if glyph_vae is not None else None
         self.predictors = predictors if isinstance(predictors, list) else [predictors]
         self.scorer_names = scorer_names or [f"scorer {i + 1}" for i in range(len(self.predictors))]
-        self.models: list = []  # the scorers' models, when known (for serving preparation)
         self.pool_images = pool_images.astype(np.float32) / (255.0 if pool_images.dtype == np.uint8 else 1.0)
         self.pool_labels = np.asarray(pool_labels)
         self.steps = steps
@@ -642,24 +641,16 @@ CHOOSER_READERS = {"all_conv": "the all-convolutional reader", "separable": "the
                    "row_gru": "the row-by-row reader"}
 
 
-def make_confuser(pool_images: np.ndarray, pool_labels: np.ndarray, *, glyph_vae=None, muddle=None,
-                  digits=None, chooser=None, with_chooser: bool = True) -> Confuser:
-    """The app's confuser: the muddle autoencoder, scored by an ensemble of the app's own:
-    GlyphVAE's digit head, the dedicated digit classifier and the chooser ensemble's three
-    members (bundled weights for any model not given; with_chooser=False: the first two only)."""
-    from .chooser import ChooserEnsemble
-    from .digits import DigitClassifier
-    from .model import GlyphVAE
-
-    glyph_vae = glyph_vae or GlyphVAE.from_pretrained()
-    muddle = muddle or MuddleAutoencoder.from_pretrained()
-    digits = digits or DigitClassifier.from_pretrained()
+def make_confuser(pool_images: np.ndarray, pool_labels: np.ndarray, *, glyph_vae, muddle: MuddleAutoencoder,
+                  digits, chooser=None, off_line: int = OFF_LINE_CANDIDATES) -> Confuser:
+    """A confuser of these models: the muddle autoencoder (and GlyphVAE) making muddles, scored
+    by GlyphVAE's digit head, the digit classifier and, given a chooser ensemble, its three
+    members. The app's, with its models and the bundled pool, is `glyph_vae.loading.app_confuser`."""
     predictors = [glyph_vae_digit_probabilities(glyph_vae), digit_classifier_probabilities(digits)]
     names = ["GlyphVAE's digit head", "the digit CNN"]
-    if with_chooser:
-        chooser = (chooser or ChooserEnsemble.from_pretrained()).eval()
+    if chooser is not None:
+        chooser = chooser.eval()
         predictors += [chooser_probabilities(chooser, i) for i in range(len(CHOOSER_MEMBERS))]
         names += [CHOOSER_READERS[n] for n in CHOOSER_MEMBERS]
-    confuser = Confuser(muddle, predictors, pool_images, pool_labels, scorer_names=names, glyph_vae=glyph_vae)
-    confuser.models = [glyph_vae, digits] + ([chooser] if with_chooser else [])
-    return confuser
+    return Confuser(muddle, predictors, pool_images, pool_labels, scorer_names=names, off_line=off_line,
+                    glyph_vae=glyph_vae)

@@ -49,6 +49,14 @@ def models():
     return load_models({})
 
 
+@pytest.fixture(scope="session")
+def confuser(models):
+    """The Confuse tab's confuser as the app makes it (its models, five scorers, the bundled pool)."""
+    from glyph_vae.loading import app_confuser
+
+    return app_confuser(models)
+
+
 @pytest.fixture
 def files(tmp_path):
     from glyph_vae.serving import OutputFiles

@@ -67,11 +67,10 @@ def test_training_calibrates_every_member_on_the_held_out_split(tiny, tmp_path):
     assert recipe["epochs"] == 4
 
 
-def test_the_app_chooses_with_five_scorers_of_its_own():
+def test_the_app_chooses_with_five_scorers_of_its_own(models, confuser):
     from glyph_vae.confuse import make_confuser
 
     pool = np.load(ASSETS_DIR / "muddle" / "test_digits.npz")
-    confuser = make_confuser(pool["images"], pool["labels"])
     assert len(confuser.predictors) == 5 and len(set(confuser.scorer_names)) == 5
     bundled = ChooserEnsemble.from_pretrained()
     x = torch.from_numpy(pool["images"]).float().div(255).unsqueeze(1)
@@ -80,5 +79,6 @@ def test_the_app_chooses_with_five_scorers_of_its_own():
         assert (probs[:, i].argmax(1) == pool["labels"]).mean() > 0.96, name
     result = confuser.confuse(2, seed=4)
     assert result.muddle.each.shape == (5, 10)
-    two = make_confuser(pool["images"], pool["labels"], with_chooser=False)
+    two = make_confuser(pool["images"], pool["labels"], glyph_vae=models.glyph_vae.model, muddle=models.muddle.model,
+                        digits=models.digits.model)  # no chooser: its two scorers only
     assert len(two.predictors) == 2

@@ -210,7 +210,7 @@ def test_after_clear_or_undo_an_example_or_an_upload_shows_its_reading(read_page
 
 
 @pytest.fixture
-def slow_read_app(tmp_path, models):
+def slow_read_app(tmp_path, models, confuser):
     """The app in-process with a reader that takes 1.5 s a drawing (slower than strokes come),
     counting its calls and the most that ran at once."""
     import threading
@@ -237,7 +237,7 @@ def slow_read_app(tmp_path, models):
                 stats["running"] -= 1
 
     read_tab.read_ruled = slow_read
-    demo = build_demo(models, OutputFiles(tmp_path / "outputs"))
+    demo = build_demo(models, OutputFiles(tmp_path / "outputs"), confuser=confuser)
     options = launch_options()
     options.pop("mcp_server")
     _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **options)
