@@ -123,8 +123,11 @@ class HubModel(PyTorchModelHubMixin):
 
     def identity(self) -> dict:
         """Which weights these are, as /health and style files name them: the first 16 hex digits
-        of model.safetensors' sha256 ("" if it was not loaded from one) and the config."""
-        return {"sha256": (self.weights_sha256 or "")[:16], "config": dataclasses.asdict(self.config)}
+        of model.safetensors' sha256 ("" if it was not loaded from one) and the config, its
+        switches as 1 or 0 (as these records have always named them, so that a style file
+        written today is byte for byte one written before the switches were typed bool)."""
+        config = {k: int(v) if isinstance(v, bool) else v for k, v in dataclasses.asdict(self.config).items()}
+        return {"sha256": (self.weights_sha256 or "")[:16], "config": config}
 
     def on_epoch_end(self, train: tuple[torch.Tensor, torch.Tensor], val: tuple[torch.Tensor, torch.Tensor]) -> None:
         """The trainer's one hook, after each complete epoch: what a model keeps beside its

@@ -116,7 +116,10 @@ def test_switches_are_bools_and_configs_saved_with_0_or_1_load(tmp_path):
             GlyphVAEConfig(encoder_sees_class=bad)
     shipped = json.loads((bundled_path("glyph_vae") / "config.json").read_text())
     assert shipped["encoder_sees_class"] == 1  # the bundled config as it was written, 1 not true
-    assert GlyphVAE.from_pretrained().config.encoder_sees_class is True
+    bundled = GlyphVAE.from_pretrained()
+    assert bundled.config.encoder_sees_class is True
+    # /health and style files name the weights by an identity whose switches stay 1 or 0
+    assert type(bundled.identity()["config"]["encoder_sees_class"]) is int
     GlyphVAE(GlyphVAEConfig(channels=4, hidden=8, latent_dim=4, encoder_sees_class=True)).save_pretrained(tmp_path)
     assert json.loads((tmp_path / "config.json").read_text())["encoder_sees_class"] is True
     config = json.loads((tmp_path / "config.json").read_text())
