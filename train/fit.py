@@ -124,9 +124,12 @@ def parse_args(argv: list[str] | None = None):
             p.add_argument(flag, type=kind, default=f.default, **extra)
     model_fields = dataclasses.fields(model_cls.config_class)
     for f in model_fields:
-        kind = switch if f.type in (bool, "bool") else int
-        p.add_argument(f"--{f.name.replace('_', '-')}", type=kind, default=f.default,
-                       help=f"model config (default {f.default})")
+        if f.type in (bool, "bool"):
+            p.add_argument(f"--{f.name.replace('_', '-')}", type=switch, default=f.default, metavar="1|0",
+                           help=f"model config switch (default {int(f.default)})")
+        else:
+            p.add_argument(f"--{f.name.replace('_', '-')}", type=int, default=f.default,
+                           help=f"model config (default {f.default})")
     args = vars(p.parse_args(argv))
     config = TrainConfig(**{f.name: args[f.name] for f in dataclasses.fields(TrainConfig)})
     return config, model_cls.config_class(**{f.name: args[f.name] for f in model_fields})
