@@ -36,6 +36,7 @@ import numpy as np
 
 from .errors import SettingError, check_randomness, check_seed, check_whole_number
 from .layout import LETTER_GAP, WORD_GAP, metrics
+from .proportions import TYPICAL
 from .model import CHARSET, GlyphVAE
 from .punctuation import PUNCTUATION, pen_measures
 from .style import Style, draw_glyphs, ink, style_latents
@@ -170,7 +171,7 @@ def alternate_stroke_glyphs(model: GlyphVAE, style: Style, alternates: int, rand
     for k in range(1, alternates):
         z.append(style_latents(style, len(CHARSET), strength, (seed + k) % (2**63), spread=style.hand_variation))
     fit, _ = fit_glyphs(model, CHARSET * alternates, torch.cat(z))
-    glyphs = from_fit(CHARSET * alternates, fit, pen)
+    glyphs = from_fit(CHARSET * alternates, fit, pen, style.proportions)
     return [glyphs[k * len(CHARSET):(k + 1) * len(CHARSET)] for k in range(alternates)]
 
 
@@ -247,17 +248,21 @@ def build_font(model: GlyphVAE, style: Style, *, name: str = DEFAULT_NAME, alter
         glyph.recalcBounds(fb.font["glyf"])
         metrics_table[gname] = (advances[gname], getattr(glyph, "xMin", 0))
     fb.setupHorizontalMetrics(metrics_table)
-    fb.setupHorizontalHeader(ascent=ASCENT, descent=-DESCENT, lineGap=LINE_GAP)
+    # A hand with tall ascenders or deep descenders (its proportions) gets lines that hold them.
+    hand = style.proportions or TYPICAL
+    ascent = max(ASCENT, round(hand.highest * CAP_UNITS) + 60)
+    descent = max(DESCENT, round(-hand.descender * CAP_UNITS) + 50)
+    fb.setupHorizontalHeader(ascent=ascent, descent=-descent, lineGap=LINE_GAP)
     version = "Version 1.000"
     fb.setupNameTable({"familyName": family, "styleName": "Regular", "uniqueFontIdentifier": f"{ps_name};{seed}",
                        "fullName": f"{family} Regular", "psName": ps_name, "version": version,
                        "manufacturer": "GlyphVAE", "description": "Handwriting drawn by GlyphVAE in the style of a "
                                                                   "few drawn characters."})
-    y_max = max((getattr(fb.font["glyf"][g], "yMax", 0) for g in order), default=ASCENT)
-    y_min = min((getattr(fb.font["glyf"][g], "yMin", 0) for g in order), default=-DESCENT)
-    fb.setupOS2(sTypoAscender=ASCENT, sTypoDescender=-DESCENT, sTypoLineGap=LINE_GAP,
-                usWinAscent=max(ASCENT, y_max), usWinDescent=max(DESCENT, -y_min),
-                sxHeight=round(metrics("x")[0] * CAP_UNITS), sCapHeight=CAP_UNITS,
+    y_max = max((getattr(fb.font["glyf"][g], "yMax", 0) for g in order), default=ascent)
+    y_min = min((getattr(fb.font["glyf"][g], "yMin", 0) for g in order), default=-descent)
+    fb.setupOS2(sTypoAscender=ascent, sTypoDescender=-descent, sTypoLineGap=LINE_GAP,
+                usWinAscent=max(ascent, y_max), usWinDescent=max(descent, -y_min),
+                sxHeight=round(metrics("x", style.proportions)[0] * CAP_UNITS), sCapHeight=CAP_UNITS,
                 fsSelection=0x40 | 0x80,  # REGULAR, USE_TYPO_METRICS
                 achVendID="GVAE", usWeightClass=400, fsType=0, version=4)  # fsType 0: installable
     fb.setupPost()

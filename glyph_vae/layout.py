@@ -16,18 +16,13 @@ from PIL import Image
 
 from .errors import SettingError
 from .model import CHARSET
+from .proportions import TYPICAL, Proportions
 from .style import ink
 
-# Vertical extent of each character's ink in units of the capital height,
-# measured up from the baseline: (top, bottom).
-X_HEIGHT = 0.62
-DESCENDER = -0.36
-_METRICS: dict[str, tuple[float, float]] = {c: (1.0, 0.0) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
-_METRICS.update({c: (X_HEIGHT, 0.0) for c in "acemnorsuvwxz"})
-_METRICS.update({c: (1.02, 0.0) for c in "bdhkl"})
-_METRICS.update({"f": (1.02, 0.0), "t": (0.86, 0.0), "i": (0.9, 0.0)})
-_METRICS.update({c: (X_HEIGHT, DESCENDER) for c in "gpqy"})
-_METRICS["j"] = (0.9, DESCENDER)
+# Vertical extent of the ink in units of the capital height, above the baseline: a typical
+# hand's (a style drawn on the ruled pads brings its own, glyph_vae.proportions).
+X_HEIGHT = TYPICAL.x_height
+DESCENDER = TYPICAL.descender
 
 INK_THRESHOLD = 0.2  # a glyph pixel above this counts as ink when finding its extent
 LETTER_GAP = 0.14  # between two letters' ink, in capital heights
@@ -43,9 +38,10 @@ INK = np.array([22, 27, 48], np.float32)  # dark blue-black, like a fountain pen
 PAPER = np.array([255, 255, 255], np.float32)
 
 
-def metrics(char: str) -> tuple[float, float]:
-    """(top, bottom) of a character's ink in capital heights above the baseline."""
-    return _METRICS[char]
+def metrics(char: str, proportions: Proportions | None = None) -> tuple[float, float]:
+    """(top, bottom) of a character's ink in capital heights above the baseline, in a hand of
+    these proportions (default a typical hand's)."""
+    return (proportions or TYPICAL).metrics(char)
 
 
 @dataclass
@@ -76,12 +72,12 @@ def ink_extent(glyph: np.ndarray, threshold: float = INK_THRESHOLD) -> tuple[int
 
 
 def scaled_probabilities(glyph: np.ndarray, char: str, cap_height: int,
-                         threshold: float = INK_THRESHOLD) -> np.ndarray:
+                         threshold: float = INK_THRESHOLD, proportions: Proportions | None = None) -> np.ndarray:
     """The decoder's glyph (pixel probabilities) cropped to its ink (what is above `threshold`)
     and scaled to its height on the line -> float (h, w), smoothly (bicubic), not yet inked."""
     top, bottom, left, right = ink_extent(glyph, threshold)
     crop = glyph[top:bottom, left:right]
-    char_top, char_bottom = metrics(char)
+    char_top, char_bottom = metrics(char, proportions)
     height = max(2, round((char_top - char_bottom) * cap_height))
     scale = height / crop.shape[0]
     width = max(2, round(crop.shape[1] * scale))
@@ -89,11 +85,11 @@ def scaled_probabilities(glyph: np.ndarray, char: str, cap_height: int,
     return np.asarray(big, np.float32)
 
 
-def glyph_sprite(glyph: np.ndarray, char: str, cap_height: int) -> np.ndarray:
+def glyph_sprite(glyph: np.ndarray, char: str, cap_height: int, proportions: Proportions | None = None) -> np.ndarray:
     """The glyph at its height on the line, inked -> float alpha (h, w). Upscaling the
     probabilities smoothly and then inking them (style.ink) gives crisp strokes with edges
     smoother than 28x28 allows."""
-    return ink(scaled_probabilities(glyph, char, cap_height))
+    return ink(scaled_probabilities(glyph, char, cap_height, proportions=proportions))
 
 
 def _tokens(text: str) -> list[list[str]]:
@@ -150,7 +146,8 @@ class _Profile:
 
 
 def layout_text(text: str, glyphs: list, *, cap_height: int = 48, line_width: int = 1000,
-                pen: tuple[float, float] | None = None, strokes: bool | None = None) -> Page:
+                pen: tuple[float, float] | None = None, strokes: bool | None = None,
+                proportions: Proportions | None = None) -> Page:
     """Place `glyphs` (one per character of `text` that is in CHARSET, in order) on a page.
 
     A glyph is the decoder's 28x28 probabilities (inked after scaling) or a StrokeGlyph (drawn
@@ -159,7 +156,10 @@ def layout_text(text: str, glyphs: list, *, cap_height: int = 48, line_width: in
     heights, slant dx/dy: `punctuation.pen_of`), punctuation and symbols are drawn by rule
     in that pen; without it, and for characters outside printable ASCII, they are left as
     gaps. Lines wrap at word boundaries to fit `line_width` pixels (the page's width,
-    margins included); a word longer than a line is broken between letters.
+    margins included); a word longer than a line is broken between letters. `proportions`:
+    the hand's (glyph_vae.proportions; default a typical hand's), for the decoder's glyphs'
+    heights and the room each line leaves above and below its baseline (StrokeGlyphs come
+    with their heights).
     """
     from . import punctuation
 
@@ -174,7 +174,8 @@ def layout_text(text: str, glyphs: list, *, cap_height: int = 48, line_width: in
         raise SettingError(f"A line width of {line_width} px is too narrow for capitals {cap_height} px high.")
     letter_gap, word_gap = LETTER_GAP * cap_height, WORD_GAP * cap_height
     unknown_gap = round(GAP_FOR_UNKNOWN * cap_height)
-    ascent, descent = round(1.05 * cap_height), round(-DESCENDER * cap_height) + 2
+    hand = proportions or TYPICAL
+    ascent, descent = round((hand.highest + 0.03) * cap_height), round(-hand.descender * cap_height) + 2
     rows, reach = ascent + descent + 2, max(1, round(0.12 * cap_height))
     word_reach = max(reach, round(WORD_REACH * cap_height))
     ruled = set(punctuation.PUNCTUATION) if pen is not None else set()
@@ -196,7 +197,8 @@ def layout_text(text: str, glyphs: list, *, cap_height: int = 48, line_width: in
         if c in CHARSET:
             glyph = next(sources)
             if isinstance(glyph, np.ndarray):
-                return c, glyph_sprite(glyph, c, cap_height), -round(metrics(c)[0] * cap_height), glyph
+                return (c, glyph_sprite(glyph, c, cap_height, hand), -round(metrics(c, hand)[0] * cap_height),
+                        glyph)
         elif c in ruled:
             if not strokes:
                 drawn, top, _ = punctuation.draw(c, weight=pen[0], slant=pen[1], cap=cap_height)
@@ -258,7 +260,8 @@ def layout_text(text: str, glyphs: list, *, cap_height: int = 48, line_width: in
             profile = trial
             lines[-1].extend(placed)
 
-    line_pitch = round(LINE_HEIGHT * cap_height)
+    # Tall ascenders over deep descenders need more than the usual pitch to stay apart.
+    line_pitch = round(max(LINE_HEIGHT, hand.highest - hand.descender + 0.35) * cap_height)
     placed_glyphs: list[PlacedGlyph] = []
     placed_sources: list[np.ndarray | None] = []
     ink_layer = np.zeros((margin * 2 + line_pitch * (len(lines) - 1) + ascent + descent, line_width), np.float32)

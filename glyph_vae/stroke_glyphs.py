@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .layout import DESCENDER, X_HEIGHT, metrics
+from .layout import metrics
 from .model import CHARSET
 from .vector import INK_COLOUR, svg_document
 
@@ -34,7 +34,12 @@ DOT_PAPER = 0.6  # pens of paper (at least 0.04 cap) between an i's or j's dot a
 DOT_HIGHEST = 0.45  # capital heights: the highest a dot sits above its stem
 # The extent (top, bottom) of the strokes other than dots, where it differs from the character's
 # (layout.metrics): an i's and a j's stems start at the x-height, their dots above it.
-BODY = {"i": (X_HEIGHT, 0.0), "j": (X_HEIGHT, DESCENDER)}
+def body(char: str, proportions=None) -> tuple[float, float]:
+    """(top, bottom) of the strokes other than dots, in capital heights above the baseline."""
+    top, bottom = metrics(char, proportions)
+    if char in "ij":
+        return metrics("x", proportions)[0], bottom
+    return top, bottom
 
 
 def pen_width(weight: float) -> float:
@@ -113,9 +118,10 @@ def stamp(lines: list[np.ndarray], pen: float, cap: float, shape: tuple[int, int
 
 # -- from the fit -------------------------------------------------------------------------------
 
-def from_fit(chars: str, fit, pen: float) -> list[StrokeGlyph]:
+def from_fit(chars: str, fit, pen: float, proportions=None) -> list[StrokeGlyph]:
     """The fitted strokes (glyph_vae.pen.Fit, decoder pixels) as StrokeGlyphs: scaled so that the
-    ink spans the character's height on the line (layout.metrics), drawn with `pen`."""
+    ink spans the character's height on the line (layout.metrics, in a hand of these
+    `proportions`; default a typical hand's), drawn with `pen`."""
     from . import pen as pens
 
     out = []
@@ -128,7 +134,7 @@ def from_fit(chars: str, fit, pen: float) -> list[StrokeGlyph]:
                    for s in range(pens.STROKES) if mask[s]]
         is_dot = [bool(d) for d in dots[mask]]
         strokes = join_ends(strokes, is_dot)
-        body_top, bottom = BODY.get(char, metrics(char))
+        body_top, bottom = body(char, proportions)
         solid = np.vstack([catmull_rom(s) if len(s) > 2 else s for s, d in zip(strokes, is_dot) if not d])
         lo, hi = solid.min(0), solid.max(0)
         scale = (body_top - bottom - pen) / max(hi[1] - lo[1], 1.0)
@@ -215,7 +221,8 @@ def draw_stroke_glyphs(model, characters: str, style, randomness: float = 0.0, s
                        spread: np.ndarray | None = None, pen: float | None = None,
                        method: str = "auto") -> list[StrokeGlyph]:
     """`characters` (each in CHARSET) written in `style` as pen strokes; the same arguments give
-    the same strokes. `pen`: the pen's width in capital heights (default the style's weight)."""
+    the same strokes. `pen`: the pen's width in capital heights (default the style's weight);
+    heights on the line in the style's proportions."""
     from .punctuation import style_pen
     from .style import check_characters, style_latents
 
@@ -224,7 +231,8 @@ def draw_stroke_glyphs(model, characters: str, style, randomness: float = 0.0, s
         return []
     z = style_latents(style, len(characters), randomness, seed, spread=spread)
     fit, _ = fit_glyphs(model, characters, z, method=method)
-    return from_fit(characters, fit, pen_width(style_pen(model, style)[0]) if pen is None else pen)
+    return from_fit(characters, fit, pen_width(style_pen(model, style)[0]) if pen is None else pen,
+                    style.proportions)
 
 
 # -- plotter lines ---------------------------------------------------------------------------

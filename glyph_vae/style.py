@@ -8,20 +8,24 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 import torch
 
 from .errors import MAX_SEED, UnsupportedCharactersError, check_randomness, check_seed
 from .model import CHARSET, GlyphVAE
+from .proportions import Proportions, blend
 from .reading import glyph_tensor
 from .style_axes import StyleAxis, read_style_axes
 
-__all__ = ["MAX_SEED", "Style", "StyleAxis", "UnsupportedCharactersError", "check_characters", "check_randomness",
-           "check_seed", "combine_posteriors", "draw_glyphs", "full_strength", "infer_style", "ink", "mix_styles",
-           "prior_style", "read_style_axes", "slider_offset", "slider_positions", "style_latents",
-           "written_probabilities"]
+__all__ = ["MAX_SEED", "SliderSetting", "Sliders", "Style", "StyleAxis", "UnsupportedCharactersError",
+           "check_characters", "check_randomness", "check_seed", "combine_posteriors", "draw_glyphs", "full_strength",
+           "infer_style", "ink", "mix_styles", "prior_style", "read_style_axes", "slider_offset", "slider_positions",
+           "style_latents", "written_probabilities"]
 
 @dataclass(frozen=True)
 class Style:
@@ -38,6 +42,8 @@ class Style:
     # What the drawings were read as, in order ("AK7"; "" for the prior): what a style file
     # says it was read from, so that a user sees what a loaded style is made of.
     characters: str = ""
+    # The writer's vertical proportions, measured on the ruled pads (None: a typical hand's).
+    proportions: Proportions | None = None
 
     @property
     def hand_variation(self) -> np.ndarray:
@@ -45,7 +51,7 @@ class Style:
 
     def shifted(self, offset: np.ndarray) -> "Style":
         """The same belief moved by `offset` (the latent sliders), its spread kept."""
-        return Style(np.float32(self.mean + offset), self.std, self.count, self.variation, self.characters)
+        return replace(self, mean=np.float32(self.mean + offset))
 
 
 def prior_style(latent_dim: int) -> Style:
@@ -105,7 +111,8 @@ def mix_styles(a: Style, b: Style, weight: float) -> Style:
     arrays back exactly and weight 1 `b`'s (float64 carries the 2 x log and exp of a float32
     value back to within 1e-16 of it, far inside float32's rounding). `count` (how many
     drawings' worth of evidence) is interpolated the same way and rounded, `variation` (one
-    drawing's spread) like the spread; the mix is read from both styles' characters.
+    drawing's spread) like the spread; the mix is read from both styles' characters, and its
+    proportions lie the same fraction of the way between theirs.
     """
     from .errors import check_fraction
 
@@ -125,7 +132,8 @@ def mix_styles(a: Style, b: Style, weight: float) -> Style:
         variation = spread(a.hand_variation, b.hand_variation)
     count = int(np.floor((1.0 - weight) * a.count + weight * b.count + 0.5))
     characters = a.characters if weight == 0 else b.characters if weight == 1 else a.characters + b.characters
-    return Style(np.float32(between(a.mean, b.mean)), spread(a.std, b.std), count, variation, characters)
+    return Style(np.float32(between(a.mean, b.mean)), spread(a.std, b.std), count, variation, characters,
+                 blend(a.proportions, b.proportions, weight))
 
 
 def check_characters(characters: str) -> None:
@@ -233,3 +241,80 @@ def slider_offset(axes: list[StyleAxis], start: list[float], wanted: list[float]
     for axis, a, b in zip(axes, start, wanted):
         offset += (float(b) - float(a)) * axis.scale * axis.direction
     return offset
+
+
+class SliderSetting(NamedTuple):
+    """One style slider as it stands: its value and its range, in standard deviations."""
+
+    value: float
+    low: float
+    high: float
+
+
+class Sliders:
+    """The arithmetic of the style sliders, one per style axis (what an app shows them with is its own).
+
+    A slider stands at a style's own place on its axis (`positions`), rounded to hundredths as
+    the sliders stand (their step is 0.05). A move of a slider is an offset from that place, and
+    the style drawn is the style moved by the offsets (`moved`); a style file keeps the offsets
+    by axis name (`offsets`, `moved_by`). A slider's range is its axis's own, stretched to the
+    next step beyond a style whose own place lies outside it, so that the slider can show the
+    style as it is; a value is clipped into the range and rounded (`settings`). A style that
+    changes under the sliders keeps their moves (`carried`).
+    """
+
+    DECIMALS = 2  # the sliders stand on hundredths
+    STEPS = 20  # slider steps per standard deviation (a step of 0.05): a stretched range ends on one
+
+    def __init__(self, axes: Sequence[StyleAxis]):
+        self.axes = tuple(axes)
+
+    def __len__(self) -> int:
+        return len(self.axes)
+
+    def positions(self, style: Style) -> list[float]:
+        """Where a style sits on each axis, as the sliders stand."""
+        return [round(p, self.DECIMALS) for p in slider_positions(style, list(self.axes))]
+
+    def offsets(self, style: Style, values: Sequence[float]) -> dict[str, float]:
+        """Sliders at `values` as moves from the style's own place, by axis name (a style file's offsets)."""
+        return {axis.name: float(v) - p for axis, v, p in zip(self.axes, values, self.positions(style))}
+
+    def moved(self, style: Style, values: Sequence[float]) -> Style:
+        """The style as sliders at `values` draw it: moved as far as they were moved from its own place."""
+        if not self.axes:
+            return style
+        return style.shifted(slider_offset(list(self.axes), self.positions(style), list(values)))
+
+    def moved_by(self, style: Style, offsets: Mapping[str, float]) -> Style:
+        """The style moved by `offsets` (by axis name; an axis not named is not moved): the move
+        sliders standing that far from the style's own place make."""
+        if not self.axes:
+            return style
+        return style.shifted(slider_offset(list(self.axes), [0.0] * len(self.axes),
+                                           [offsets.get(axis.name, 0.0) for axis in self.axes]))
+
+    def settings(self, style: Style, values: Sequence[float] | None = None) -> list[SliderSetting]:
+        """The sliders for `style` standing at `values` (None: at the style's own place), each
+        range stretched to the style's place where that lies beyond the axis's own."""
+        positions = self.positions(style)
+        return self._at(positions if values is None else values, positions)
+
+    def with_offsets(self, style: Style, offsets: Mapping[str, float]) -> list[SliderSetting]:
+        """The sliders for `style` moved by `offsets` (by axis name, as a style file keeps them)."""
+        positions = self.positions(style)
+        return self._at([p + offsets.get(axis.name, 0.0) for axis, p in zip(self.axes, positions)], positions)
+
+    def carried(self, old: Style, new: Style, values: Sequence[float | None]) -> list[SliderSetting]:
+        """The sliders for `new` that keep the moves made on `old` (sliders at `values`; None: not moved)."""
+        before, after = self.positions(old), self.positions(new)
+        moves = [float(v) - b if v is not None else 0.0 for v, b in zip(values, before)]
+        return self._at([a + m for a, m in zip(after, moves)], after)
+
+    def _at(self, values: Sequence[float], positions: Sequence[float]) -> list[SliderSetting]:
+        settings = []
+        for axis, value, place in zip(self.axes, values, positions):
+            low = min(axis.low, math.floor(place * self.STEPS) / self.STEPS)
+            high = max(axis.high, math.ceil(place * self.STEPS) / self.STEPS)
+            settings.append(SliderSetting(round(float(np.clip(value, low, high)), self.DECIMALS), low, high))
+        return settings

@@ -8,12 +8,16 @@ The file holds the style's posterior over the latent (its mean and log-variance 
 dimension, the number of drawings, and one drawing's spread), the slider offsets (how far
 the user moved each slider from the style's own place, by axis name), the model it belongs
 to (the first 16 hex digits of its weights' sha256, as /health shows them, and its config),
-the characters it was read from, a name and the format version:
+the characters it was read from, the writer's proportions where the drawings were made on
+the ruled pads (glyph_vae.proportions; null otherwise), a name and the format version:
 
-    {"format": "glyphvae-style", "version": 1, "name": "My hand", "characters": "AK7",
+    {"format": "glyphvae-style", "version": 2, "name": "My hand", "characters": "AK7",
      "model": {"sha256": "d0dec0840da11410", "config": {"latent_dim": 64, ...}},
      "posterior": {"mean": [...], "logvar": [...], "count": 3, "hand_logvar": [...]},
-     "offsets": {"width": 0.0, "stroke_thickness": 0.0, "slant": 0.5, "height": 0.0}}
+     "offsets": {"width": 0.0, "stroke_thickness": 0.0, "slant": 0.5, "height": 0.0},
+     "proportions": {"x_height": 0.55, "ascender": 1.05, "descender": -0.42}}
+
+A version 1 file (before proportions) loads as a typical hand's proportions.
 
 Loading gives back exactly the float32 values that were saved, so a loaded style writes the
 same PNG, byte for byte: the mean is written as the float64 value of each float32 (whose
@@ -38,10 +42,12 @@ import numpy as np
 
 from .errors import StyleFileError, StyleModelError, shown
 from .model import CHARSET
+from .proportions import ASCENDER_RANGE, DESCENDER_RANGE, X_HEIGHT_RANGE, Proportions
 from .style import Style
 
 FORMAT = "glyphvae-style"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2 added the writer's proportions; version 1 files (without them) still load
+READABLE_VERSIONS = (1, 2)
 MAX_STYLE_FILE_BYTES = 256 * 1024  # a 64-d style is about 6 KB; 1,024 dimensions fit with room to spare
 MAX_LATENT_LENGTH = 1024  # numbers per array: checked before any is converted
 MAX_NAME_LENGTH = 60
@@ -54,7 +60,9 @@ MAX_OFFSET = 12.0  # a move from the style's own place spans at most a slider's 
 MAX_AXES = 32
 MAX_CONFIG_KEYS = 64
 
-KEYS = {"format", "version", "name", "characters", "model", "posterior", "offsets"}
+KEYS = {"format", "version", "name", "characters", "model", "posterior", "offsets", "proportions"}
+KEYS_OF_VERSION = {1: KEYS - {"proportions"}, 2: KEYS}
+PROPORTION_KEYS = {"x_height", "ascender", "descender"}
 MODEL_KEYS = {"sha256", "config"}
 POSTERIOR_KEYS = {"mean", "logvar", "count", "hand_logvar"}
 
@@ -128,6 +136,7 @@ def style_document(style: Style, model, *, offsets: Mapping[str, float] | None =
             "hand_logvar": None if style.variation is None else _logvar(style.variation),
         },
         "offsets": {axis: float(offsets.get(axis, 0.0)) for axis in axes},
+        "proportions": None if style.proportions is None else style.proportions.as_dict(),
     }
 
 
@@ -214,15 +223,15 @@ def check_document(document: Any) -> None:
     if not isinstance(document, dict):
         raise StyleFileError(f"The style file must hold a JSON object (a GlyphVAE style), "
                              f"not {_json_kind(document)}.")
-    _exact_keys(document, KEYS, "The style file")
+    version = document.get("version")
+    _exact_keys(document, KEYS_OF_VERSION.get(version, KEYS) if _is_int(version) else KEYS, "The style file")
     if document["format"] != FORMAT:
         raise StyleFileError(f"This is not a GlyphVAE style file: its format is {shown(document['format'])}, "
                              f"not {FORMAT!r}.")
-    version = document["version"]
-    if not _is_int(version) or version != FORMAT_VERSION:
+    if not _is_int(version) or version not in READABLE_VERSIONS:
         newer = " (made by a newer GlyphVAE)" if _is_int(version) and version > FORMAT_VERSION else ""
         raise StyleFileError(f"The style file is format version {shown(version)}{newer}; "
-                             f"this app reads version {FORMAT_VERSION}.")
+                             f"this app reads versions {READABLE_VERSIONS[0]} to {READABLE_VERSIONS[-1]}.")
     name = document["name"]
     if not isinstance(name, str) or len(name) > MAX_NAME_LENGTH or not name.isprintable():
         raise StyleFileError(f"The style file's name must be printable text of at most {MAX_NAME_LENGTH} "
@@ -272,6 +281,19 @@ def check_document(document: Any) -> None:
         if len(axis) > 64 or not _is_finite(value) or abs(value) > MAX_OFFSET:
             raise StyleFileError(f"The style file's offset of the slider {shown(axis[:64])} must be a number "
                                  f"from -{MAX_OFFSET:g} to {MAX_OFFSET:g}, not {shown(value)}.")
+
+    proportions = document.get("proportions")
+    if proportions is not None:
+        if not isinstance(proportions, dict):
+            raise StyleFileError(f"The style file's proportions must be an object or null, not "
+                                 f"{_json_kind(proportions)}.")
+        _exact_keys(proportions, PROPORTION_KEYS, "The style file's proportions")
+        for key, bounds in (("x_height", X_HEIGHT_RANGE), ("ascender", ASCENDER_RANGE),
+                            ("descender", DESCENDER_RANGE)):
+            value = proportions[key]
+            if not _is_finite(value) or not bounds[0] <= value <= bounds[1]:
+                raise StyleFileError(f"The style file's proportions give {key} {shown(value)}: it must be a number "
+                                     f"from {bounds[0]:g} to {bounds[1]:g} (capital heights).")
 
 
 def _check_array(values: Any, what: str, length: int, bounds: tuple[float, float]) -> None:
@@ -366,8 +388,10 @@ def style_from_document(document: dict, model) -> LoadedStyle:
         return np.float32(np.exp(0.5 * np.asarray(logvar, np.float64)))
 
     hand = posterior["hand_logvar"]
+    proportions = document.get("proportions")
     style = Style(np.asarray(posterior["mean"], np.float64).astype(np.float32), std(posterior["logvar"]),
-                  int(posterior["count"]), None if hand is None else std(hand), document["characters"])
+                  int(posterior["count"]), None if hand is None else std(hand), document["characters"],
+                  None if proportions is None else Proportions(**{k: float(v) for k, v in proportions.items()}))
     axes = [axis.name for axis in model.style_axes]
     offsets = {axis: float(document["offsets"].get(axis, 0.0)) for axis in axes}
     ignored = [axis for axis, value in document["offsets"].items() if axis not in axes and value != 0]

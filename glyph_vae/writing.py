@@ -23,6 +23,7 @@ from .model import CHARSET, GlyphVAE
 from .errors import (BlankDrawingError, GlyphError, NoTextError, SettingError, TextTooLongError,
                      TooManyDrawingsError, UnsupportedCharactersError, check_whole_number, shown)
 from .preprocess import normalize_glyph
+from .proportions import measured_proportions
 from .punctuation import PUNCTUATION, style_pen
 from .stroke_glyphs import draw_stroke_glyphs, pen_width
 from .ruled import glyph_on_lines, ruled_probabilities
@@ -42,7 +43,9 @@ def style_from_drawings(model: GlyphVAE, drawings: Sequence[Any], *, ruled: Sequ
     `ruled[i]`: drawing i was made on a ruled pad and is read with its place on the lines
     (glyph_vae.ruled); `characters[i]`: the character drawing i is, as the writer says (a
     misreading corrected; None or "" = as read). The style's posteriors are conditioned on
-    these characters, and the style's `characters` are them."""
+    these characters, and the style's `characters` are them. Drawings on ruled pads also give
+    the style its writer's proportions (glyph_vae.proportions): how tall the small letters
+    are against the capitals, how far ascenders and descenders reach."""
     drawings = list(drawings or [])
     if len(drawings) > MAX_STYLE_DRAWINGS:
         raise TooManyDrawingsError(f"At most {MAX_STYLE_DRAWINGS} style drawings, got {len(drawings)}.")
@@ -84,7 +87,11 @@ def style_from_drawings(model: GlyphVAE, drawings: Sequence[Any], *, ruled: Sequ
     for k, i in enumerate(filled):
         readings[i] = Reading(glyph=glyphs[i], reconstruction=recons[k], probabilities=probs[k])
     style = combine_posteriors(mu, logvar)
-    return replace(style, characters="".join(CHARSET[int(c)] for c in classes)), readings
+    read_as = "".join(CHARSET[int(c)] for c in classes)
+    # The writer's proportions, from where the drawings on the lines reach.
+    proportions = measured_proportions((read_as[k], geometries[i].top, geometries[i].bottom)
+                                       for k, i in enumerate(filled) if i in geometries)
+    return replace(style, characters=read_as, proportions=proportions), readings
 
 
 def check_text(text: str | None) -> str:
@@ -108,7 +115,8 @@ def write(model: GlyphVAE, text: str, style: Style, randomness: float = 0.0, see
     weight, slant = style_pen(model, style)
     pen = (pen_width(weight), slant)  # letters, digits and punctuation in one pen
     glyphs = draw_stroke_glyphs(model, characters, style, randomness, seed, pen=pen[0])
-    return layout_text(text, glyphs, cap_height=cap_height, line_width=line_width, pen=pen, strokes=True)
+    return layout_text(text, glyphs, cap_height=cap_height, line_width=line_width, pen=pen, strokes=True,
+                       proportions=style.proportions)
 
 
 def glyphs_for(model: GlyphVAE, characters: str, style: Style, randomness: float = 0.0,

@@ -43,15 +43,33 @@ def write_tab(models, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def write_blocks(write_tab):
+    """The Write tab built in Blocks of its own, its events wired (no server) -> (demo, its WriteControls)."""
+    with gr.Blocks() as demo:
+        controls = write_tab.render(demo)
+    return demo, controls
+
+
+@pytest.fixture(scope="module")
+def write_controls(write_blocks):
+    return write_blocks[1]
+
+
+def event_fn(demo: gr.Blocks, component, trigger: str):
+    """The function an event of a component runs (the first, not what it chains with `then`)."""
+    return next(f.fn for f in demo.fns.values() if (component._id, trigger) in f.targets)
+
+
+@pytest.fixture(scope="module")
 def confuse_tab(models, confuser, tmp_path_factory):
     from glyph_vae.serving import OutputFiles
 
     return ConfuseTab(confuser, models.glyph_vae.model, OutputFiles(tmp_path_factory.mktemp("confuse")))
 
 
-def values(updates) -> list[float]:
-    """The slider positions of the sliders' updates."""
-    return [update["value"] for update in updates]
+def values(sliders) -> list[float]:
+    """Where the sliders stand: of their updates (dicts) or their settings (SliderSetting)."""
+    return [s["value"] if isinstance(s, dict) else s.value for s in sliders]
 
 
 def drawing(char: str, seed: int = 1, tmp_path=None, **kw) -> str:
@@ -162,72 +180,109 @@ def test_classify_endpoint_returns_the_label_format(read_tab):
 def test_update_style_reads_each_pad_and_keeps_slider_moves(write_tab, tmp_path):
     pads = [lined("A", 2, tmp_path), ""] + [""] * (STYLE_PADS - 2)
     before = write_tab.prior()
-    moved = [p + (1.0 if k == 2 else 0.0) for k, p in enumerate(write_tab.start_positions(before))]  # slant +1
-    style, note, *rest = write_tab.update_style(None, *pads, *AS_READ_ALL, before, *moved)
-    reads, sliders = rest[:STYLE_PADS], values(rest[STYLE_PADS:])
+    moved = [p + (1.0 if k == 2 else 0.0) for k, p in enumerate(write_tab.sliders.positions(before))]  # slant +1
+    shown = write_tab.update_style(None, pads, AS_READ_ALL, before, moved)
+    style, note, reads, sliders = shown.style, shown.note, shown.reads, values(shown.sliders)
     assert style.count == 1 and "Style from **1** drawing" in note
-    assert reads[0].startswith("read as **A**") and reads[1] == "*empty*"
-    start = write_tab.start_positions(style)
+    assert len(reads) == STYLE_PADS and reads[0].startswith("read as **A**") and reads[1] == "*empty*"
+    start = write_tab.sliders.positions(style)
     assert sliders[2] == pytest.approx(min(3.0, start[2] + 1.0), abs=0.011)  # the move is kept
     assert sliders[0] == pytest.approx(start[0], abs=0.011)
 
 
-def test_an_example_replaces_the_drawings_and_keeps_the_moves(write_tab):
+def test_pads_with_small_letters_give_the_writers_proportions_and_the_note_says_them(write_tab, tmp_path):
+    pads = [lined("A", 2, tmp_path), lined("a", 3, tmp_path), lined("g", 4, tmp_path)] + [""] * (STYLE_PADS - 3)
     before = write_tab.prior()
-    moved = [p + 0.5 for p in write_tab.start_positions(before)]
-    pads_and_rest = write_tab.load_example("italic", before, *moved)
-    pads, fixes = pads_and_rest[:STYLE_PADS], pads_and_rest[STYLE_PADS:2 * STYLE_PADS]
-    assert fixes == tuple(AS_READ_ALL)  # the corrections were for the drawings before
-    pads_and_rest = pads + pads_and_rest[2 * STYLE_PADS:]
-    (uploads, style, note) = pads_and_rest[STYLE_PADS:STYLE_PADS + 3]
-    reads = pads_and_rest[STYLE_PADS + 3:2 * STYLE_PADS + 3]
+    shown = write_tab.update_style(None, pads, AS_READ_ALL, before, write_tab.sliders.positions(before))
+    style, note = shown.style, shown.note
+    assert style.proportions is not None and "Your proportions, from your lines: small letters" in note
+    # written to the guides: small letters about half the capitals, descenders a third or more below
+    assert 0.4 < style.proportions.x_height < 0.6 and style.proportions.descender < -0.3
+    capitals_only = [lined("A", 2, tmp_path)] + [""] * (STYLE_PADS - 1)
+    shown = write_tab.update_style(None, capitals_only, AS_READ_ALL, before, write_tab.sliders.positions(before))
+    assert shown.style.proportions is None and "proportions" not in shown.note
+
+
+def test_an_example_replaces_the_drawings_and_keeps_the_moves(write_tab, write_controls):
+    before = write_tab.prior()
+    moved = [p + 0.5 for p in write_tab.sliders.positions(before)]
+    pads, shown = write_tab.load_example("italic", before, moved)
     assert all(p.startswith("data:image/png;base64,") for p in pads[:len(EXAMPLE_ORDER)])
-    assert pads[len(EXAMPLE_ORDER):] == ("",) * (STYLE_PADS - len(EXAMPLE_ORDER))
-    assert uploads is None and style.count == len(EXAMPLE_ORDER)
+    assert pads[len(EXAMPLE_ORDER):] == [""] * (STYLE_PADS - len(EXAMPLE_ORDER))
+    style, note, reads = shown.style, shown.note, shown.reads
+    assert style.count == len(EXAMPLE_ORDER)
     assert "italic" in note and reads[0].startswith("read as **A**")
-    sliders = values(pads_and_rest[2 * STYLE_PADS + 3:])
-    start = write_tab.start_positions(style)
+    start = write_tab.sliders.positions(style)
     assert start[2] > 0.5  # the italic drawings put the slant well to the right
-    assert sliders == pytest.approx([min(3.0, s + 0.5) for s in start], abs=0.011)
+    assert values(shown.sliders) == pytest.approx([min(3.0, s + 0.5) for s in start], abs=0.011)
+    # in the tab: the pads hold the drawings, the corrections (for the drawings before) and the uploads go
+    c = write_controls
+    out = c.put(shown, drawings=pads, fixes=True)
+    assert [out[p] for p in c.pads] == pads and [out[f] for f in c.fixes] == AS_READ_ALL
+    assert out[c.uploads] is None and out[c.style] is style and out[c.note] == note
+    assert [out[r] for r in c.reads] == reads and values(out[s] for s in c.sliders) == values(shown.sliders)
 
 
 def test_clearing_clears_pads_and_uploads_and_says_so(write_tab):
-    style = write_tab.load_example("bold", write_tab.prior(), *write_tab.start_positions(None))[2 * STYLE_PADS + 1]
-    moved = [p - 0.4 for p in write_tab.start_positions(style)]
-    out = write_tab.clear_drawings(style, *moved)
-    assert out[STYLE_PADS:2 * STYLE_PADS] == tuple(AS_READ_ALL)
-    out = out[:STYLE_PADS] + out[2 * STYLE_PADS:]
-    assert out[:STYLE_PADS] == tuple([""] * STYLE_PADS) and out[STYLE_PADS] is None
-    assert out[STYLE_PADS + 1].count == 0 and out[STYLE_PADS + 2] == NO_STYLE_NOTE
-    assert out[STYLE_PADS + 3:2 * STYLE_PADS + 3] == tuple(["*empty*"] * STYLE_PADS)
-    prior = write_tab.start_positions(None)
-    assert values(out[2 * STYLE_PADS + 3:]) == pytest.approx([p - 0.4 for p in prior], abs=0.011)
+    style = write_tab.load_example("bold", write_tab.prior(), write_tab.sliders.positions(write_tab.prior()))[1].style
+    moved = [p - 0.4 for p in write_tab.sliders.positions(style)]
+    shown = write_tab.clear_drawings(style, moved)
+    assert shown.style.count == 0 and shown.note == NO_STYLE_NOTE
+    assert shown.reads == ["*empty*"] * STYLE_PADS
+    prior = write_tab.sliders.positions(write_tab.prior())
+    assert values(shown.sliders) == pytest.approx([p - 0.4 for p in prior], abs=0.011)
+
+
+def test_the_tab_puts_a_style_in_exactly_the_components_its_events_set(write_tab, write_controls):
+    """`WriteControls.put` is the one way a style goes into the tab: what it sets is what each
+    event declares as its outputs (a value for a component the event does not set is an error
+    in Gradio; one it leaves out would keep a stale value)."""
+    c = write_controls
+    shown = write_tab.clear_drawings(None, write_tab.sliders.positions(write_tab.prior()))
+    for drawings, fixes in ((None, False), ([""] * STYLE_PADS, False), ([""] * STYLE_PADS, True)):
+        out = c.put(shown, drawings=drawings, fixes=fixes)
+        assert list(out) == c.put_targets(drawings=drawings is not None, fixes=fixes)
+    emptied = c.put(shown, drawings=[""] * STYLE_PADS)  # a style file's style: the pads and uploads emptied
+    assert [emptied[p] for p in c.pads] == [""] * STYLE_PADS and emptied[c.uploads] is None
+    assert not set(c.fixes) & set(emptied)  # the corrections stay as they are
+
+
+def test_a_style_file_is_shown_with_no_drawing_and_its_offsets_on_the_sliders(write_tab):
+    from glyph_vae.ui.styles import NewStyle
+
+    style = write_tab.prior()
+    shown = write_tab.taken(NewStyle(style, {"slant": 0.5}, "Loaded"))
+    assert shown.reads == ["*empty*"] * STYLE_PADS and shown.note == "Loaded"
+    start = write_tab.sliders.positions(style)
+    assert values(shown.sliders) == [round(p + (0.5 if a.name == "slant" else 0.0), 2)
+                                     for a, p in zip(write_tab.sliders.axes, start)]
 
 
 def test_a_slider_range_follows_a_style_beyond_it_and_the_page_is_that_style(write_tab, tmp_path):
     """A hand far out on an axis (here a style pushed 2 units past the slant range): the slider
     stands at the style's own place, its range stretched to it, and writing with the slider
     there writes the style itself; a move stays in the range; the range comes back after."""
-    base = write_tab.load_example("bold", write_tab.prior(), *write_tab.start_positions(None))[2 * STYLE_PADS + 1]
-    axis = write_tab.axes[2]
-    far = base.shifted((axis.high + 2 - write_tab.start_positions(base)[2]) * axis.scale * axis.direction)
-    start = write_tab.start_positions(far)
+    sliders = write_tab.sliders
+    base = write_tab.load_example("bold", write_tab.prior(), sliders.positions(write_tab.prior()))[1].style
+    axis = sliders.axes[2]
+    far = base.shifted((axis.high + 2 - sliders.positions(base)[2]) * axis.scale * axis.direction)
+    start = sliders.positions(far)
     assert start[2] == pytest.approx(axis.high + 2, abs=0.011)
     updates = write_tab.reset_sliders(far)
     assert updates[2]["value"] == start[2] and updates[2]["maximum"] >= start[2] and updates[2]["minimum"] == axis.low
-    assert (updates[0]["minimum"], updates[0]["maximum"]) == (write_tab.axes[0].low, write_tab.axes[0].high)
-    assert np.allclose(write_tab.styled(far, values(updates)).mean, far.mean, atol=1e-4)  # the true style
+    assert (updates[0]["minimum"], updates[0]["maximum"]) == (sliders.axes[0].low, sliders.axes[0].high)
+    assert np.allclose(sliders.moved(far, values(updates)).mean, far.mean, atol=1e-4)  # the true style
     assert open(write_tab.write_ui(far, "Slant", 0.0, 1, 1000, 48, *values(updates)), "rb").read() == \
         open(write_tab.write_ui(far, "Slant", 0.0, 1, 1000, 48, *start), "rb").read()
-    moved = write_tab.carried_sliders(far, far, [*start[:2], start[2] + 5, start[3]])
-    assert moved[2]["value"] == updates[2]["maximum"]  # a move past the stretched end stops there
-    back = write_tab.carried_sliders(far, base, values(updates))  # a style inside the range again
-    assert (back[2]["minimum"], back[2]["maximum"]) == (axis.low, axis.high)
+    moved = write_tab.carried(far, far, [*start[:2], start[2] + 5, start[3]])
+    assert moved[2].value == updates[2]["maximum"]  # a move past the stretched end stops there
+    back = write_tab.carried(far, base, values(updates))  # a style inside the range again
+    assert (back[2].low, back[2].high) == (axis.low, axis.high)
 
 
 def test_write_ui_writes_a_png_and_the_same_inputs_give_the_same_bytes(write_tab):
     style = write_tab.prior()
-    sliders = write_tab.start_positions(style)
+    sliders = write_tab.sliders.positions(style)
     a = write_tab.write_ui(style, "Hello world", 0.3, 1, 1000, 48, *sliders)
     b = write_tab.write_ui(style, "Hello world", 0.3, 1, 1000, 48, *sliders)
     assert open(a, "rb").read() == open(b, "rb").read() and Image.open(a).format == "PNG"
@@ -247,7 +302,7 @@ def test_write_ui_writes_a_png_and_the_same_inputs_give_the_same_bytes(write_tab
 def test_write_ui_refuses_bad_settings_in_the_apps_words(write_tab, args, message):
     style = write_tab.prior()
     with pytest.raises(gr.Error, match=message):
-        write_tab.write_ui(style, "Hello", *args, *write_tab.start_positions(style))
+        write_tab.write_ui(style, "Hello", *args, *write_tab.sliders.positions(style))
 
 
 def test_write_and_glyphs_endpoints(write_tab):
@@ -347,14 +402,37 @@ def test_health_names_every_model(models):
     assert record["models"]["GlyphVAE"]["source"] == "bundled (assets/glyph_vae)"
 
 
-def test_a_pad_corrected_by_the_user_enters_the_style_as_that_character(write_tab, tmp_path):
+def test_a_pad_corrected_by_the_user_enters_the_style_as_that_character(write_tab, write_blocks, tmp_path):
     pads = [lined("g", 2, tmp_path), lined("K", 3, tmp_path)] + [""] * (STYLE_PADS - 2)
     fixes = ["9", AS_READ] + [AS_READ] * (STYLE_PADS - 2)
-    style, note, *rest = write_tab.update_style(None, *pads, *fixes, write_tab.prior(),
-                                                *write_tab.start_positions(None))
-    reads = rest[:STYLE_PADS]
-    assert reads[0].startswith("read as **g**") and reads[0].endswith("it is **9**")
-    assert style.characters == "9K" and "(read as 9 K)" in note
+    positions = write_tab.sliders.positions(write_tab.prior())
+    shown = write_tab.update_style(None, pads, fixes, write_tab.prior(), positions)
+    assert shown.reads[0].startswith("read as **g**") and shown.reads[0].endswith("it is **9**")
+    assert shown.style.characters == "9K" and "(read as 9 K)" in shown.note
     # drawing on the pad again: its correction goes back to "as read"
-    out = write_tab.pad_drawn(0)(None, *pads, *fixes, write_tab.prior(), *write_tab.start_positions(None))
-    assert out[0] == AS_READ and out[1].characters == "gK"
+    assert write_tab.pad_drawn(0, None, pads, fixes, write_tab.prior(), positions).style.characters == "gK"
+    # ... and the pad's event sets its box so
+    demo, c = write_blocks
+    data = {c.uploads: None, **dict(zip(c.pads, pads)), **dict(zip(c.fixes, fixes)), c.style: write_tab.prior(),
+            **dict(zip(c.sliders, positions))}
+    assert set(data) == c.drawing_inputs
+    out = event_fn(demo, c.pads[0], "input")(data)
+    assert out[c.fixes[0]] == AS_READ and out[c.style].characters == "gK"
+
+
+def test_the_app_modules_import_one_way():
+    """The tab modules and their parts form layers: no module of glyph_vae.ui imports (at its
+    top or inside a function) one that imports it back, directly or through others."""
+    import ast
+    import graphlib
+
+    folder = Path(__file__).resolve().parent.parent / "glyph_vae" / "ui"
+    graph = {}
+    for path in folder.glob("*.py"):
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:  # from .x import y / from . import x
+                imported |= {node.module} if node.module else {alias.name for alias in node.names}
+        graph[path.stem] = {m for m in imported if (folder / f"{m}.py").is_file()}
+    order = list(graphlib.TopologicalSorter(graph).static_order())  # raises CycleError on a cycle
+    assert order.index("downloads") < order.index("styles") < order.index("write_tab") < order.index("__init__")

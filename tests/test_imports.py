@@ -70,11 +70,9 @@ def glyph_vae_imports() -> dict[str, set[str]]:
     return found
 
 
-# Edges of cycles that wait for work on other branches (each is checked to still exist, so the
-# list only shrinks): the Write tab's triangle (its classes are being redrawn), and the glyph
-# drawing modules of the pen-stroke and ruled-pad work.
+# Edges of cycles that wait for work on other branches (each is checked to still close a cycle,
+# so the list only shrinks): the glyph drawing modules of the pen-stroke and ruled-pad work.
 PENDING = {
-    ("glyph_vae.ui.write_tab", "glyph_vae.ui.styles"): "the Write tab's classes",
     ("glyph_vae.layout", "glyph_vae.punctuation"): "layout_text's punctuation",
     ("glyph_vae.punctuation", "glyph_vae.stroke_glyphs"): "punctuation.stroke_glyph",
     ("glyph_vae.model", "glyph_vae.ruled"): "GlyphVAE.load_sidecars' ruled reader",

@@ -24,8 +24,8 @@ from glyph_vae.style import draw_glyphs, mix_styles, slider_positions
 from glyph_vae.style_file import (MAX_STYLE_FILE_BYTES, parse_style_file, style_document, style_from_file,
                                   style_to_file)
 from glyph_vae.writing import morph, style_from_drawings, write
-from glyph_vae.ui.styles import StyleFiles, example_style_file
-from glyph_vae.ui.write_tab import STYLE_PADS, WriteTab
+from glyph_vae.ui.styles import NewStyle, example_style_file
+from glyph_vae.ui.write_tab import WriteTab
 from harness.uploads import uploaded
 
 EXAMPLES = tuple(STYLE_EXAMPLES)
@@ -44,11 +44,16 @@ def styles(model):
 
 
 @pytest.fixture(scope="module")
-def tab(model, tmp_path_factory):
+def write_tab(model, tmp_path_factory):
     from glyph_vae.serving import OutputFiles
 
-    write_tab = WriteTab(model, OutputFiles(tmp_path_factory.mktemp("styles")))
-    return StyleFiles(write_tab, write_tab.files)
+    return WriteTab(model, OutputFiles(tmp_path_factory.mktemp("styles")))
+
+
+@pytest.fixture(scope="module")
+def tab(write_tab):
+    """The Write tab's "Your style" handlers (glyph_vae.ui.styles.StyleFiles)."""
+    return write_tab.style_files
 
 
 def png(model, style, text="Hello world", randomness=0.4, seed=5) -> bytes:
@@ -59,7 +64,7 @@ def png(model, style, text="Hello world", randomness=0.4, seed=5) -> bytes:
 
 def same_style(a, b) -> bool:
     return (np.array_equal(a.mean, b.mean) and np.array_equal(a.std, b.std) and a.count == b.count
-            and np.array_equal(a.hand_variation, b.hand_variation))
+            and np.array_equal(a.hand_variation, b.hand_variation) and a.proportions == b.proportions)
 
 
 # -- the round trip ---------------------------------------------------------------------------
@@ -75,25 +80,25 @@ def test_a_saved_style_loads_back_exactly_and_writes_the_same_png(model, styles)
     assert loaded.info.name == "My italic" and loaded.warnings == []
     assert png(model, loaded.style) == png(model, style)
     document = json.loads(data)
-    assert document["format"] == "glyphvae-style" and document["version"] == 1
+    assert document["format"] == "glyphvae-style" and document["version"] == 2
     assert document["model"] == model.identity() and document["posterior"]["count"] == 5
     assert len(document["posterior"]["mean"]) == len(document["posterior"]["logvar"]) == 64
 
 
-def test_the_tab_saves_its_style_and_sliders_and_a_load_gives_the_same_page(tab, styles):
-    write_tab = tab.write_tab
+def test_the_tab_saves_its_style_and_sliders_and_a_load_gives_the_same_page(tab, write_tab, styles):
     style = styles["bold"]
-    sliders = [round(p, 2) for p in write_tab.start_positions(style)]
+    sliders = write_tab.sliders.positions(style)
     sliders[2] = round(sliders[2] + 0.5, 2)  # the user moved the slant (sliders stand on hundredths)
     before = write_tab.write_ui(style, "Save me", 0.3, 11, 1000, 48, *sliders)
     path = tab.save_ui(style, "Bold and slanted", *sliders)
     assert path.endswith("Bold-and-slanted.json")
-    out = tab.load_ui(uploaded(path))
-    pads, uploads, loaded, note = out[:STYLE_PADS], out[STYLE_PADS], out[STYLE_PADS + 1], out[STYLE_PADS + 2]
-    assert pads == ("",) * STYLE_PADS and uploads is None  # the drawings no longer make the style
-    assert same_style(loaded, style) and "Bold and slanted" in note
-    restored = [update["value"] for update in out[-len(sliders):]]
+    new = tab.load_ui(uploaded(path))
+    assert same_style(new.style, style) and "Bold and slanted" in new.note
+    shown = write_tab.taken(new)  # as the tab shows it (WriteControls.put empties the pads and uploads)
+    assert shown.style is new.style and shown.reads == ["*empty*"] * len(shown.reads)  # no drawing makes it
+    restored = [setting.value for setting in shown.sliders]
     assert restored == sliders
+    loaded = shown.style
     after = write_tab.write_ui(loaded, "Save me", 0.3, 11, 1000, 48, *restored)
     assert open(after, "rb").read() == open(before, "rb").read()
     # /write_with_style draws the same page from the file
@@ -199,7 +204,7 @@ MALFORMED = {
     "a list": (lambda d: b"[1, 2, 3]", "must hold a JSON object"),
     "empty": (lambda d: b"", "not valid JSON"),
     "another format": (lambda d: edited(d, set_in(["format"], "font")), "not a GlyphVAE style file"),
-    "a wrong version": (lambda d: edited(d, set_in(["version"], 2)), "version 2 \\(made by a newer GlyphVAE\\)"),
+    "a wrong version": (lambda d: edited(d, set_in(["version"], 3)), "version 3 \\(made by a newer GlyphVAE\\)"),
     "a version as text": (lambda d: edited(d, set_in(["version"], "1")), "format version '1'"),
     "a missing key": (lambda d: edited(d, lambda x: x.pop("posterior")), "lacks 'posterior'"),
     "an unknown key": (lambda d: edited(d, set_in(["extra"], 1)), "unknown keys: 'extra'"),
@@ -244,7 +249,7 @@ def test_a_refused_file_in_the_tab_is_a_message_and_the_style_stays(tab, styles,
     bad = tmp_path / "broken.json"
     bad.write_text('{"format": "glyphvae-style", "version": 1, "posterior": {"mean": [NaN]}}')
     style = styles["light"]
-    sliders = tab.write_tab.start_positions(style)
+    sliders = tab.sliders.positions(style)
     kept = copy.deepcopy(style)
     with pytest.raises(gr.Error, match="not a number"):
         tab.load_ui(uploaded(bad))
@@ -296,9 +301,9 @@ def test_the_shipped_example_style_files_are_what_the_script_makes(model, name):
 
 
 def test_an_example_style_file_loads_in_one_click_as_its_drawings_do(tab, styles):
-    out = tab.load_example_ui("wide")
-    assert np.allclose(out[STYLE_PADS + 1].mean, styles["wide"].mean, atol=1e-5)
-    assert "**Wide**" in out[STYLE_PADS + 2]
+    new = tab.load_example_ui("wide")
+    assert isinstance(new, NewStyle) and np.allclose(new.style.mean, styles["wide"].mean, atol=1e-5)
+    assert "**Wide**" in new.note
 
 
 def test_the_tab_loads_a_style_of_other_weights_with_a_visible_warning(tab, model, good, tmp_path, monkeypatch):
@@ -306,19 +311,19 @@ def test_the_tab_loads_a_style_of_other_weights_with_a_visible_warning(tab, mode
     monkeypatch.setattr("glyph_vae.ui.styles.warn", shown.append)  # gr.Warning: a toast on the page
     path = tmp_path / "other.json"
     path.write_bytes(edited(good, set_in(["model", "sha256"], "0123456789abcdef")))
-    out = tab.load_ui(uploaded(path))
+    new = tab.load_ui(uploaded(path))
     assert len(shown) == 1 and "0123456789abcdef" in shown[0] and model.identity()["sha256"] in shown[0]
-    assert "made with other weights" in out[STYLE_PADS + 2]
+    assert "made with other weights" in new.note
 
 
-def test_the_average_style_saves_and_writes_as_no_drawings_do(tab):
+def test_the_average_style_saves_and_writes_as_no_drawings_do(tab, write_tab):
     path, characters = tab.style([])
     assert characters == "" and json.loads(open(path["path"]).read())["posterior"]["hand_logvar"] is None
     assert open(tab.write_with_style(uploaded(path["path"]), "Average", 0.5, 2)["path"], "rb").read() == \
-        open(tab.write_tab.write([], "Average", 0.5, 2)["path"], "rb").read()
+        open(write_tab.write([], "Average", 0.5, 2)["path"], "rb").read()
 
 
-def test_warnings_travel_in_the_files_the_api_answers_with(tab, model, good, tmp_path, monkeypatch):
+def test_warnings_travel_in_the_files_the_api_answers_with(tab, write_tab, model, good, tmp_path, monkeypatch):
     """A caller of the plain HTTP API or MCP never sees Gradio's toasts: each warning of a call is
     also in the file it concerns (the PNG's Warning text chunk, the SVG's metadata)."""
     from glyph_vae.ui.notes import png_notes
@@ -333,7 +338,7 @@ def test_warnings_travel_in_the_files_the_api_answers_with(tab, model, good, tmp
     assert carried[1] == "Left as gaps (not printable ASCII): '😀' '€'"
     assert toasts == carried  # the same words as the page's toasts and the event stream's log
 
-    plain = tab.write_tab.write([], "Hello world", 0.3, 4)  # nothing to say: no chunk
+    plain = write_tab.write([], "Hello world", 0.3, 4)  # nothing to say: no chunk
     assert png_notes(plain["path"]) == []
     svg = open(tab.write_svg_with_style({"path": uploaded(path)}, "a€b", 0.0, 1, "outline")["path"]).read()
     assert '<metadata id="warnings">' in svg and "0123456789abcdef" in svg and "&#x27;€&#x27;" not in svg
@@ -344,11 +349,11 @@ def test_warnings_travel_in_the_files_the_api_answers_with(tab, model, good, tmp
     assert "0123456789abcdef" in gif.info["comment"].decode() and gif.n_frames == 4  # frames intact
 
 
-def test_the_page_says_its_gaps_once_under_the_text_not_in_a_toast_per_rewrite(tab, monkeypatch):
+def test_the_page_says_its_gaps_once_under_the_text_not_in_a_toast_per_rewrite(write_tab, monkeypatch):
     toasts = []
     monkeypatch.setattr(gr, "Warning", lambda message, *a, **k: toasts.append(message))
-    sliders = tab.write_tab.start_positions(None)
+    sliders = write_tab.sliders.positions(write_tab.prior())
     for _ in range(3):  # three rewrites of the same text
-        page, _, gaps = tab.page_and_file(None, "Hi😀 there€", 0.3, 1, 1000, 48, "My style", *sliders)
+        page, _, gaps = write_tab.page_and_file(None, "Hi😀 there€", 0.3, 1, 1000, 48, "My style", *sliders)
     assert toasts == [] and gaps == "⚠️ Left as gaps (not printable ASCII): '😀' '€'"
-    assert tab.page_and_file(None, "Hi there", 0.3, 1, 1000, 48, "My style", *sliders)[2] == ""
+    assert write_tab.page_and_file(None, "Hi there", 0.3, 1, 1000, 48, "My style", *sliders)[2] == ""

@@ -9,6 +9,7 @@ import torch
 from safetensors.torch import load_file
 
 from glyph_vae import GlyphVAE
+from glyph_vae.model import CHARSET
 from train import fit
 from train.data import load_source, parse_label_map
 from tiny_data import run, write_npz
@@ -289,3 +290,26 @@ def test_the_reader_recipe_adamw_one_cycle_moved_augmentation_and_a_feature_widt
     assert model.config.reader_hidden == 12 and model.class_head[0].out_features == 12
     record = json.loads((tmp_path / "m" / "training.json").read_text())[-1]
     assert record["optimizer"] == "adamw" and record["augment_recipe"] == "moved"
+
+
+def test_drawn_glyphs_for_the_reader_are_read_as_classify_reads_them_and_never_the_test_sets(tmp_path, npz):
+    from glyph_vae import GlyphVAEConfig
+    from glyph_vae.preprocess import normalize_glyph
+    from glyph_vae.strokes import TEST_SEED, drawing_set
+    from train import tune_head
+
+    glyphs, labels = tune_head.drawn_glyphs(2, seed=5)
+    assert glyphs.shape == (124, 28, 28) and glyphs.dtype == torch.uint8
+    assert [CHARSET[int(k)] for k in labels[::2]] == list(CHARSET)
+    char, image = drawing_set(per_char=2, seed=5)[3]
+    assert CHARSET[int(labels[3])] == char
+    assert np.abs(glyphs[3].numpy() / 255 - normalize_glyph(image)).max() <= 0.5 / 255 + 1e-6
+    with pytest.raises(SystemExit, match="test set's seed"):
+        tune_head.drawn_glyphs(1, seed=TEST_SEED)
+
+    torch.manual_seed(0)
+    GlyphVAE(GlyphVAEConfig(channels=4, hidden=8, latent_dim=4)).save_pretrained(tmp_path / "m")
+    tune_head.main([str(tmp_path / "m"), "--epochs", "1", "--data", str(npz), "--batch-size", "64", "--threads", "1",
+                    "--drawn", "1", "--checkpoint", str(tmp_path / "head.pt")])
+    record = json.loads((tmp_path / "m" / "training.json").read_text())[-1]
+    assert record["drawn_per_char"] == 1

@@ -1,4 +1,5 @@
-"""What the tabs share: turning input errors into messages, output files for the API, the pads."""
+"""What the tabs share: turning input errors into messages, output files for the API, a
+client's drawings read as a style."""
 import functools
 import html
 import logging
@@ -9,7 +10,11 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from ..errors import UserInputError
+from ..model import GlyphVAE
+from ..style import Style, prior_style
+from ..writing import style_from_drawings
 from . import notes
+from .inputs import client_images
 
 log = logging.getLogger("glyph_vae.app")
 
@@ -51,3 +56,15 @@ def markdown_text(text: str) -> str:
     image or HTML in it takes effect (a shared style's name `![x](http://host/p.png)` would
     otherwise make every viewer's browser fetch that address)."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|~])", r"\\\1", html.escape(str(text), quote=False))
+
+
+def drawings_style(model: GlyphVAE, drawings) -> Style:
+    """The style of the drawings a client sent an endpoint (uploaded pictures, one character
+    each; none: the average style)."""
+    images = client_images(drawings, "Uploaded drawing")
+    return style_from_drawings(model, images, ruled=[False] * len(images), characters=[None] * len(images))[0]
+
+
+def style_or_average(style: Style | None, model: GlyphVAE) -> Style:
+    """The Write tab's style as it stands: None (nothing drawn yet) is the average style."""
+    return style if style is not None else prior_style(model.config.latent_dim)

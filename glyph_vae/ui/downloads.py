@@ -1,8 +1,9 @@
 """Write like me's downloads: the hand as a font (TTF, WOFF2) with a live preview, and the
 written page as SVG outlines, as single-line SVG for pen plotters, and as a print PNG.
 
-A part of the Write tab (it is drawn in it and takes its style and page settings), in a
-module of its own, with its two API endpoints, /font and /write_svg."""
+A part of the Write tab (drawn in it, given the tab's style and page settings as inputs),
+in a module of its own, with its two API endpoints, /font and /write_svg. Its handlers are
+plain functions of the model, the output files and the style sliders."""
 import base64
 import hashlib
 import io
@@ -14,11 +15,12 @@ from gradio.data_classes import FileData
 
 from ..errors import NoTextError, SettingError, check_randomness, check_seed, shown
 from ..font import DEFAULT_NAME, MAX_ALTERNATES, MAX_NAME_LENGTH, build_font, check_font_name
+from ..model import GlyphVAE
 from ..serving import OutputFiles
-from ..style import Style
+from ..style import Sliders, Style
 from ..writing import SVG_KINDS, page_print, page_svg, write, write_svg
 from . import notes
-from .common import file_data, user_errors, warn
+from .common import drawings_style, file_data, style_or_average, user_errors, warn
 
 PREVIEW_TEXT = "Type here to try your font: The quick brown fox jumps over the lazy dog. 0123456789 ?!&@"
 
@@ -59,8 +61,8 @@ watch('value', async () => {
 class Downloads:
     """Handlers of the downloads (plain functions of the model) and their part of the Write tab."""
 
-    def __init__(self, write_tab, files: OutputFiles):
-        self.write_tab, self.model, self.files = write_tab, write_tab.model, files
+    def __init__(self, model: GlyphVAE, files: OutputFiles, sliders: Sliders):
+        self.model, self.files, self.sliders = model, files, sliders
 
     def font_files(self, style: Style, name, alternates, randomness, seed) -> tuple[str, str, object]:
         """The font of a style -> (TTF path, WOFF2 path, the FontFiles)."""
@@ -87,7 +89,7 @@ class Downloads:
     def make(self, style, text, randomness, seed, line_width, size, name, alternates, *sliders,
              progress=gr.Progress()):
         """The tab's button: every download for the style as the page draws it (sliders included)."""
-        style = self.write_tab.styled(style, sliders)
+        style = self.sliders.moved(style_or_average(style, self.model), sliders)
         progress(0.05, desc="Drawing every character and its alternates as pen strokes")
         ttf, woff2, font = self.font_files(style, name, alternates, randomness, seed)
         progress(0.7, desc="Drawing the page's files")
@@ -121,7 +123,7 @@ class Downloads:
         Returns:
             The font as TrueType (.ttf) and as WOFF2 (.woff2, for the web).
         """
-        style, _, _ = self.write_tab.style_from_inputs(drawings, [])
+        style = drawings_style(self.model, drawings)
         ttf, woff2, _ = self.font_files(style, name, alternates, randomness, seed)
         return file_data(ttf), file_data(woff2)
 
@@ -145,7 +147,7 @@ class Downloads:
         Returns:
             One SVG file: a path per glyph, a group per line.
         """
-        style, _, _ = self.write_tab.style_from_inputs(drawings, [])
+        style = drawings_style(self.model, drawings)
         return file_data(self.svg_file(style, text, randomness, seed, kind))
 
     def svg_file(self, style: Style, text, randomness, seed, kind: str) -> str:
@@ -158,14 +160,13 @@ class Downloads:
         randomness, seed = check_randomness(randomness), check_seed(seed)
         page, svg = write_svg(self.model, str(text), style, randomness, seed, kind=kind)
         if page.unknown:
-            from .write_tab import gaps_note
-
-            warn(gaps_note(page.unknown))
+            warn(notes.gaps_note(page.unknown))
         return self.files.save(notes.svg_with_notes(svg, notes.current()).encode(), f"glyphvae_{kind}_{seed}.svg")
 
     # -- layout ----------------------------------------------------------------------------
-    def render(self, page_inputs: list, sliders: list) -> None:
-        """Inside the Write tab; page_inputs: its style state, text, randomness, seed, line width, size."""
+    def render(self, page_settings: list, sliders: list) -> None:
+        """Inside the Write tab; `page_settings`: its style state, text, randomness, seed, line width
+        and capital height; `sliders`: its style sliders (the downloads are of the style as they draw it)."""
         with gr.Accordion("Your hand as a font, and the page as vectors", open=True, elem_id="downloads"):
             with gr.Row():
                 name = gr.Textbox(DEFAULT_NAME, label="Font name", max_length=MAX_NAME_LENGTH,
@@ -184,7 +185,7 @@ class Downloads:
                                             elem_id="download-print")
             preview = gr.HTML(value="", html_template=PREVIEW_TEMPLATE, css_template=PREVIEW_CSS,
                               js_on_load=PREVIEW_JS, elem_id="font-preview")
-        go.click(self.make, [*page_inputs, name, alternates, *sliders], [ttf, woff2, svg, single, printed, preview],
+        go.click(self.make, [*page_settings, name, alternates, *sliders], [ttf, woff2, svg, single, printed, preview],
                  api_visibility="private")
         gr.api(self.font, api_name="font")
         gr.api(self.write_svg, api_name="write_svg")

@@ -23,6 +23,12 @@ from PIL import PngImagePlugin
 
 _notes: ContextVar[list[str] | None] = ContextVar("glyph_vae_notes", default=None)
 PNG_KEYWORD = "Warning"
+GAPS = "Left as gaps (not printable ASCII): "
+
+
+def gaps_note(unknown) -> str:
+    """The warning for characters a text had that were left as gaps (the first 20 of them)."""
+    return GAPS + " ".join(repr(c) for c in unknown[:20])
 
 
 @contextlib.contextmanager

@@ -1,10 +1,12 @@
 """Write like me's "Your style": the style as a file to save and load, two styles mixed, and
 a word morphed from one to the other (a looping GIF and a strip).
 
-A part of the Write tab (it is drawn in it and takes and sets its style and sliders), in a
-module of its own, with its API endpoints: /style, /write_with_style, /font_with_style,
-/write_svg_with_style, /mix and /morph. A style file is one way to pass a style everywhere:
-every endpoint that takes drawings has a twin that takes a style file instead.
+A part of the Write tab (drawn in it; its events read the tab's style and sliders, and put a
+new style in the tab through a function the tab gives), in a module of its own, with its API
+endpoints: /style, /write_with_style, /font_with_style, /write_svg_with_style, /mix and /morph.
+A style file is one way to pass a style everywhere: every endpoint that takes drawings has a
+twin that takes a style file instead. Its handlers are plain functions of the model, the
+output files, the style sliders, a page writer and the downloads.
 
 In the tab the style lives in the style state and the sliders (the sliders' moves from the
 style's own place are the file's offsets). A load, an example or a mix replaces them only
@@ -12,20 +14,23 @@ once the file has been read and checked: a bad file raises a message and changes
 
 import io
 import re
+from dataclasses import dataclass
+from typing import Callable, NamedTuple
 
 import gradio as gr
 from gradio.data_classes import FileData
 
 from ..errors import SettingError, check_randomness, check_seed
 from ..hub import bundled_path
+from ..model import GlyphVAE
 from ..render import captioned_grid, page_gif
 from ..serving import OutputFiles
-from ..style import Style, mix_styles, slider_offset
-from ..style_file import (DEFAULT_NAME, MAX_NAME_LENGTH, LoadedStyle, check_style_name, style_from_file,
+from ..style import Sliders, Style, mix_styles
+from ..style_file import (DEFAULT_NAME, MAX_NAME_LENGTH, LoadedStyle, StyleInfo, check_style_name, style_from_file,
                           style_to_file)
 from ..writing import MAX_MORPH_WORD, MORPH_STEPS, morph, morph_weights
 from . import notes
-from .common import file_data, markdown_text, user_errors, warn
+from .common import drawings_style, file_data, markdown_text, style_or_average, user_errors, warn
 from .downloads import Downloads
 from .inputs import client_style
 
@@ -44,31 +49,49 @@ def file_stem(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-") or "style"
 
 
+class NewStyle(NamedTuple):
+    """A style for the Write tab to take in place of its own (a loaded file, an example file, a
+    mix): the style, the sliders' moves from its own place (by axis name), the note to show."""
+
+    style: Style
+    offsets: dict[str, float]
+    note: str
+
+
+@dataclass(frozen=True)
+class StyleFileControls:
+    """The components of "Your style" (`StyleFiles.render` makes them, `StyleFiles.wire` wires them)."""
+
+    name: gr.Textbox
+    save_button: gr.DownloadButton  # its file is the style of the page on show (the tab keeps it so)
+    load_button: gr.UploadButton
+    example_buttons: list[gr.Button]
+    choice: gr.Radio
+    other: gr.UploadButton
+    weight: gr.Slider
+    mix_button: gr.Button
+    word: gr.Textbox
+    steps: gr.Slider
+    morph_button: gr.Button
+    gif: gr.Image
+    strip: gr.Image
+
+
 class StyleFiles:
-    """Handlers of "Your style" (plain functions of the model) and its part of the Write tab."""
+    """Handlers of "Your style" (plain functions of the model) and its part of the Write tab.
 
-    def __init__(self, write_tab, files: OutputFiles):
-        self.write_tab, self.model, self.files = write_tab, write_tab.model, files
-        self.downloads = Downloads(write_tab, files)  # the font and SVG answers the *_with_style endpoints share
-        self.axes = write_tab.axes
+    `write_page(style, text, randomness, seed)`: the path of the PNG page of a text written in
+    a style, as the tab's page is written (/write_with_style answers with it); `downloads`:
+    the font and SVG answers the *_with_style endpoints share with /font and /write_svg."""
 
-    # -- between the tab's sliders and a file's offsets ------------------------------------
-    def offsets(self, style: Style | None, sliders) -> dict[str, float]:
-        """The sliders' moves from the style's own place, by axis name (a file's offsets)."""
-        start = self.write_tab.start_positions(style)
-        return {axis.name: float(s) - b for axis, s, b in zip(self.axes, sliders, start)}
+    def __init__(self, model: GlyphVAE, files: OutputFiles, sliders: Sliders,
+                 write_page: Callable[..., str], downloads: Downloads):
+        self.model, self.files, self.sliders = model, files, sliders
+        self.write_page, self.downloads = write_page, downloads
 
-    def sliders_for(self, style: Style, offsets: dict[str, float]) -> list[dict]:
-        """The sliders for a style moved by `offsets` (what the tab shows; updates with their ranges)."""
-        start = self.write_tab.start_positions(style)
-        return self.write_tab.sliders_at([b + offsets.get(axis.name, 0.0) for axis, b in zip(self.axes, start)], start)
-
-    def styled(self, loaded: LoadedStyle) -> Style:
-        """A loaded style as pages draw it: moved by its offsets (the same move the tab's sliders make)."""
-        if not self.axes:
-            return loaded.style
-        return loaded.style.shifted(slider_offset(self.axes, [0.0] * len(self.axes),
-                                                  [loaded.offsets.get(a.name, 0.0) for a in self.axes]))
+    def drawn(self, loaded: LoadedStyle) -> Style:
+        """A loaded style as pages draw it: moved by its offsets (the move the tab's sliders make)."""
+        return self.sliders.moved_by(loaded.style, loaded.offsets)
 
     def load(self, source, what: str = "The style file", *, say: bool = True) -> LoadedStyle:
         """A style file as a client sent it (an upload, or its JSON) read and checked; its warnings
@@ -103,7 +126,7 @@ class StyleFiles:
         style = mix_styles(a.style, b.style, weight)
         weight = float(weight)
         offsets = {axis.name: (1.0 - weight) * a.offsets.get(axis.name, 0.0) + weight * b.offsets.get(axis.name, 0.0)
-                   for axis in self.axes}
+                   for axis in self.sliders.axes}
         name = a.info.name if weight == 0 else b.info.name if weight == 1 else \
             f"{a.info.name} + {b.info.name} ({weight:.0%})"
         if len(name) > MAX_NAME_LENGTH:
@@ -125,11 +148,9 @@ class StyleFiles:
 
     def current(self, style: Style | None, sliders, name: str = "My style") -> LoadedStyle:
         """The tab's style and sliders as a LoadedStyle (as if saved and loaded again)."""
-        from ..style_file import StyleInfo
-
-        style = style if style is not None else self.write_tab.prior()
+        style = style_or_average(style, self.model)
         identity = self.model.identity()
-        return LoadedStyle(style, self.offsets(style, sliders),
+        return LoadedStyle(style, self.sliders.offsets(style, sliders),
                            StyleInfo(name, style.characters, identity["sha256"], identity["config"]), [])
 
     def second(self, choice, upload, *, say: bool = True) -> LoadedStyle:
@@ -145,28 +166,8 @@ class StyleFiles:
     @user_errors
     def save_ui(self, style, name, *sliders) -> str:
         """"Save my style": the style file of the style as the page draws it."""
-        style = style if style is not None else self.write_tab.prior()
-        return self.save(style, self.offsets(style, sliders), name)
-
-    def page_and_file(self, style, text, randomness, seed, line_width, size, name, *sliders):
-        """The tab's page and its style's file, written together: the file "Save my style"
-        downloads is always the style of the page on show (the same style and sliders)."""
-        from .write_tab import gaps_shown
-
-        with notes.collecting() as said:
-            page = self.write_tab.write_ui(style, text, randomness, seed, line_width, size, *sliders)
-        try:
-            saved = self.save_ui(style, name, *sliders)
-        except gr.Error:  # a bad name: the name box's own change says so
-            saved = gr.update()
-        return page, saved, gaps_shown(said)
-
-    def replaced(self, style: Style, offsets: dict[str, float], note: str) -> tuple:
-        """Outputs that put a style in the tab: the pads and uploads emptied (the page's style
-        is no longer theirs), the style, a note, the pads' readings, the sliders."""
-        from .write_tab import STYLE_PADS
-
-        return (*[""] * STYLE_PADS, None, style, note, *["*empty*"] * STYLE_PADS, *self.sliders_for(style, offsets))
+        style = style_or_average(style, self.model)
+        return self.save(style, self.sliders.offsets(style, sliders), name)
 
     def loaded_note(self, loaded: LoadedStyle, how: str) -> str:
         style = loaded.style
@@ -189,32 +190,32 @@ class StyleFiles:
         self.mixed(self.current(style, sliders, "your style"), self.second(choice, upload, say=False), weight)
 
     @user_errors
-    def load_ui(self, upload):
-        """"Load a style": the file's style and slider moves replace the tab's. A refused file
+    def load_ui(self, upload) -> NewStyle:
+        """"Load a style": the file's style and slider moves, to replace the tab's. A refused file
         raises, and an event that raises updates nothing: the tab keeps its style and sliders."""
         loaded = self.load(upload)
-        return self.replaced(loaded.style, loaded.offsets, self.loaded_note(loaded, "Loaded the style"))
+        return NewStyle(loaded.style, loaded.offsets, self.loaded_note(loaded, "Loaded the style"))
 
     @user_errors
-    def load_example_ui(self, name: str):
+    def load_example_ui(self, name: str) -> NewStyle:
         loaded = self.example(name)
-        return self.replaced(loaded.style, loaded.offsets, self.loaded_note(loaded, "The example style file"))
+        return NewStyle(loaded.style, loaded.offsets, self.loaded_note(loaded, "The example style file"))
 
     @user_errors
-    def mix_ui(self, style, choice, upload, weight, *sliders):
+    def mix_ui(self, style, choice, upload, weight, *sliders) -> NewStyle:
         """"Mix": the tab's style mixed with the second style; the mix becomes the tab's style."""
         other = self.second(choice, upload)
         mix, offsets, _ = self.mixed(self.current(style, sliders, "your style"), other, weight)
         note = (f"A mix: **{float(weight):.0%}** of the way from your style to **{markdown_text(other.info.name)}** "
                 f"(read as {' '.join(mix.characters) or 'nothing'}). Save it to keep it.")
-        return self.replaced(mix, offsets, note)
+        return NewStyle(mix, offsets, note)
 
     @user_errors
     def morph_ui(self, style, choice, upload, word, steps, *sliders):
         """"Morph": the word from the tab's style to the second style -> (GIF, strip)."""
         other = self.second(choice, upload)
-        here = self.write_tab.styled(style, sliders)
-        return self.morph_files(here, self.styled(other), word, steps, ("your style", other.info.name))
+        here = self.sliders.moved(style_or_average(style, self.model), sliders)
+        return self.morph_files(here, self.drawn(other), word, steps, ("your style", other.info.name))
 
     # -- the API -------------------------------------------------------------------------
     @user_errors
@@ -227,7 +228,7 @@ class StyleFiles:
         Returns:
             The style file (JSON: the style's posterior, slider offsets, the model it belongs to, the characters it was read from, a name, a format version) and the characters the drawings were read as, in order.
         """
-        style, _, _ = self.write_tab.style_from_inputs(drawings, [])
+        style = drawings_style(self.model, drawings)
         return file_data(self.save(style, None, DEFAULT_NAME)), style.characters
 
     @user_errors
@@ -245,7 +246,7 @@ class StyleFiles:
         """
         loaded = self.load(style)
         randomness, seed = check_randomness(randomness), check_seed(seed)
-        return file_data(self.write_tab.page(self.styled(loaded), text, randomness, seed))
+        return file_data(self.write_page(self.drawn(loaded), text, randomness, seed))
 
     @user_errors
     def font_with_style(self, style: FileData, name: str, alternates: int, randomness: float,
@@ -263,7 +264,7 @@ class StyleFiles:
             The font as TrueType (.ttf) and as WOFF2 (.woff2, for the web).
         """
         loaded = self.load(style)
-        ttf, woff2, _ = self.downloads.font_files(self.styled(loaded), name, alternates, randomness, seed)
+        ttf, woff2, _ = self.downloads.font_files(self.drawn(loaded), name, alternates, randomness, seed)
         return file_data(ttf), file_data(woff2)
 
     @user_errors
@@ -282,7 +283,7 @@ class StyleFiles:
             One SVG file: a path per glyph, a group per line.
         """
         loaded = self.load(style)
-        return file_data(self.downloads.svg_file(self.styled(loaded), text, randomness, seed, kind))
+        return file_data(self.downloads.svg_file(self.drawn(loaded), text, randomness, seed, kind))
 
     @user_errors
     def mix(self, style_a: FileData, style_b: FileData, weight: float) -> FileData:
@@ -318,70 +319,81 @@ class StyleFiles:
             A GIF that goes from the first style to the second and back, looping.
         """
         a, b = self.load(style_a, "The first style file"), self.load(style_b, "The second style file")
-        gif, _ = self.morph_files(self.styled(a), self.styled(b), word, steps, (a.info.name, b.info.name))
+        gif, _ = self.morph_files(self.drawn(a), self.drawn(b), word, steps, (a.info.name, b.info.name))
         return file_data(gif)
 
     # -- layout ----------------------------------------------------------------------------
-    def render(self) -> None:
+    def render(self) -> StyleFileControls:
         """Inside the Write tab: save, load (and the example style files), mix and morph; `wire`
         then connects them to the tab's style, once the tab has made its sliders."""
         with gr.Accordion("Your style: save, load, mix, morph", open=False, elem_id="your-style"):
             with gr.Row(equal_height=True):
-                self.name = gr.Textbox(DEFAULT_NAME, label="Style name", max_length=MAX_NAME_LENGTH, scale=2,
-                                       elem_id="style-name", show_label=True)
+                name = gr.Textbox(DEFAULT_NAME, label="Style name", max_length=MAX_NAME_LENGTH, scale=2,
+                                  elem_id="style-name", show_label=True)
                 with gr.Column(scale=2, min_width=160):
                     # Its file is kept up to date with the page, so one click downloads the style as it is drawn.
-                    self.save_button = gr.DownloadButton("Save my style", variant="secondary",
-                                                         elem_id="style-save")
-                    self.load_button = gr.UploadButton("Load a style", file_types=[".json"], type="filepath",
-                                                       elem_id="style-load")
+                    save_button = gr.DownloadButton("Save my style", variant="secondary", elem_id="style-save")
+                    load_button = gr.UploadButton("Load a style", file_types=[".json"], type="filepath",
+                                                  elem_id="style-load")
             gr.Markdown("**Example style files** (one click loads one):")
             with gr.Row(elem_id="style-file-examples"):
-                self.example_buttons = [gr.Button(f"{n}.json", size="sm", min_width=60, elem_id=f"style-file-{n}")
-                                        for n in EXAMPLE_STYLE_FILES]
+                example_buttons = [gr.Button(f"{n}.json", size="sm", min_width=60, elem_id=f"style-file-{n}")
+                                   for n in EXAMPLE_STYLE_FILES]
             gr.Markdown("**Mix and morph** your style with a second one:")
-            self.choice = gr.Radio([UPLOADED, *EXAMPLE_STYLE_FILES], value=EXAMPLE_STYLE_FILES[-1],
-                                   label="Second style", elem_id="style-second-choice")
-            self.other = gr.UploadButton("Load a second style (.json)", file_types=[".json"], type="filepath",
-                                         size="sm", elem_id="style-second")
+            choice = gr.Radio([UPLOADED, *EXAMPLE_STYLE_FILES], value=EXAMPLE_STYLE_FILES[-1],
+                              label="Second style", elem_id="style-second-choice")
+            other = gr.UploadButton("Load a second style (.json)", file_types=[".json"], type="filepath",
+                                    size="sm", elem_id="style-second")
             with gr.Row(equal_height=False):
-                self.weight = gr.Slider(0, 1, value=0.5, step=0.05, label="Mix weight",
-                                        info="0: your style, 1: the second style", elem_id="style-mix-weight",
-                                        scale=3)
-                self.mix_button = gr.Button("Mix", size="sm", scale=1, min_width=80, elem_id="style-mix")
+                weight = gr.Slider(0, 1, value=0.5, step=0.05, label="Mix weight",
+                                   info="0: your style, 1: the second style", elem_id="style-mix-weight", scale=3)
+                mix_button = gr.Button("Mix", size="sm", scale=1, min_width=80, elem_id="style-mix")
             with gr.Row(equal_height=False):
-                self.word = gr.Textbox(DEFAULT_MORPH_WORD, label="Word to morph", max_length=MAX_MORPH_WORD,
-                                       elem_id="morph-word", scale=2)
-                self.steps = gr.Slider(*MORPH_STEPS, value=DEFAULT_MORPH_STEPS, step=1, label="Steps",
-                                       elem_id="morph-steps", scale=2)
-                self.morph_button = gr.Button("Morph", size="sm", scale=1, min_width=80, elem_id="morph-go")
-            self.gif = gr.Image(label="Morph (looping GIF)", type="filepath", buttons=["download"],
-                                elem_id="morph-gif", height=130)
-            self.strip = gr.Image(label="The morph as a strip (PNG)", type="filepath", format="png",
-                                  buttons=["download", "fullscreen"], elem_id="morph-strip", height=260)
+                word = gr.Textbox(DEFAULT_MORPH_WORD, label="Word to morph", max_length=MAX_MORPH_WORD,
+                                  elem_id="morph-word", scale=2)
+                steps = gr.Slider(*MORPH_STEPS, value=DEFAULT_MORPH_STEPS, step=1, label="Steps",
+                                  elem_id="morph-steps", scale=2)
+                morph_button = gr.Button("Morph", size="sm", scale=1, min_width=80, elem_id="morph-go")
+            gif = gr.Image(label="Morph (looping GIF)", type="filepath", buttons=["download"],
+                           elem_id="morph-gif", height=130)
+            strip = gr.Image(label="The morph as a strip (PNG)", type="filepath", format="png",
+                             buttons=["download", "fullscreen"], elem_id="morph-strip", height=260)
+        return StyleFileControls(name, save_button, load_button, example_buttons, choice, other, weight, mix_button,
+                                 word, steps, morph_button, gif, strip)
 
     def second_ui(self, upload):
         """A second style file loaded: checked (a refused file is a message) and chosen."""
         loaded = self.load(upload, "The second style file")
         return gr.update(value=UPLOADED, label=f"Second style ({UPLOADED}: {loaded.info.name})")
 
-    def wire(self, style_state, sliders: list, pads: list, uploads, style_note, reads: list, write_page) -> None:
-        """The events and the API endpoints. `write_page`: chains the page's rewrite (and the
-        saved file's, see `page_and_file`) to an event."""
-        quiet = dict(api_visibility="private")
-        replaced = [*pads, uploads, style_state, style_note, *reads, *sliders]
-        saving = [style_state, self.name, *sliders]
-        self.name.change(self.save_ui, saving, self.save_button, show_progress="hidden", **quiet)
-        write_page(self.load_button.upload(self.check_load, self.load_button, None, **quiet).success(
-            self.load_ui, self.load_button, replaced, **quiet))
-        for n, button in zip(EXAMPLE_STYLE_FILES, self.example_buttons):
-            write_page(button.click(self.load_example_ui, gr.State(n), replaced, **quiet))
-        self.other.upload(user_errors(self.second_ui), self.other, self.choice, **quiet)
-        mixing = [style_state, self.choice, self.other, self.weight, *sliders]
-        write_page(self.mix_button.click(self.check_mix, mixing, None, **quiet).success(
-            self.mix_ui, mixing, replaced, **quiet))
-        self.morph_button.click(self.morph_ui, [style_state, self.choice, self.other, self.word, self.steps,
-                                                *sliders], [self.gif, self.strip], **quiet)
+    def wire(self, controls: StyleFileControls, style_state, sliders: list, taken: list,
+             take: Callable[[NewStyle], dict], write_page: Callable) -> None:
+        """The events and the API endpoints. `style_state`, `sliders`: the tab's style and its
+        sliders; `take(new_style)`: the outputs that put a new style in the tab, the components
+        `taken`; `write_page`: chains the page's rewrite (and the saved file's) to an event."""
+        c, quiet = controls, dict(api_visibility="private")
+
+        def load_taken(upload) -> dict:
+            return take(self.load_ui(upload))
+
+        def example_taken(name) -> dict:
+            return take(self.load_example_ui(name))
+
+        def mix_taken(*inputs) -> dict:
+            return take(self.mix_ui(*inputs))
+
+        saving = [style_state, c.name, *sliders]
+        c.name.change(self.save_ui, saving, c.save_button, show_progress="hidden", **quiet)
+        write_page(c.load_button.upload(self.check_load, c.load_button, None, **quiet).success(
+            load_taken, c.load_button, taken, **quiet))
+        for n, button in zip(EXAMPLE_STYLE_FILES, c.example_buttons):
+            write_page(button.click(example_taken, gr.State(n), taken, **quiet))
+        c.other.upload(user_errors(self.second_ui), c.other, c.choice, **quiet)
+        mixing = [style_state, c.choice, c.other, c.weight, *sliders]
+        write_page(c.mix_button.click(self.check_mix, mixing, None, **quiet).success(
+            mix_taken, mixing, taken, **quiet))
+        c.morph_button.click(self.morph_ui, [style_state, c.choice, c.other, c.word, c.steps, *sliders],
+                             [c.gif, c.strip], **quiet)
         gr.api(self.style, api_name="style")
         gr.api(self.write_with_style, api_name="write_with_style")
         gr.api(self.font_with_style, api_name="font_with_style")

@@ -1,7 +1,17 @@
-"""The "Write like me" tab: a few drawn characters give a style; any text is written in it."""
-import math
+"""The "Write like me" tab: a few drawn characters give a style; any text is written in it.
 
-import numpy as np
+`WriteTab` holds the tab's handlers (plain functions of the model, testable without a
+browser) and builds the tab: its components are gathered in one `WriteControls`, which the
+events read from (dict inputs) and write to (dict outputs); `WriteControls.put` is the one
+way a style is put in the tab. Its parts in modules of their own, "Your style"
+(`styles.StyleFiles`) and the downloads (`downloads.Downloads`), are given the model, the
+output files, the style sliders' arithmetic (`glyph_vae.style.Sliders`) and a page writer,
+never the tab; they import nothing from this module.
+"""
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import gradio as gr
 from gradio.data_classes import FileData
 
@@ -10,13 +20,15 @@ from ..hub import bundled_path
 from ..model import CHARSET, GlyphVAE
 from ..render import glyph_image
 from ..serving import OutputFiles
-from ..style import Style, prior_style, slider_offset, slider_positions
+from ..style import SliderSetting, Sliders, Style, prior_style
 from ..writing import FULL_CHARACTER_SET, MAX_STYLE_DRAWINGS, MAX_TEXT_LENGTH, glyphs_for, style_from_drawings, write
 from . import notes
-from .common import file_data, markdown_text, user_errors, warn
+from .common import drawings_style, file_data, markdown_text, style_or_average, user_errors, warn
+from .downloads import Downloads
 from .inputs import client_images
+from .notes import GAPS, gaps_note
 from .pad import drawing_pad, image_value
-from .styles import StyleFiles
+from .styles import NewStyle, StyleFileControls, StyleFiles
 
 STYLE_PADS = 6
 STYLE_PADS_PER_ROW = 3
@@ -29,14 +41,9 @@ EXAMPLE_STYLES = ("narrow", "wide", "light", "bold", "italic")
 EXAMPLE_ORDER = "AGK47"  # the characters of each example style, in the pads' order
 AS_READ = "✓"  # a pad's correction left alone: the character is the one read
 FIX_CHOICES = [AS_READ, *CHARSET]  # the 62 characters a drawing can be
-GAPS = "Left as gaps (not printable ASCII): "
+EMPTY_READ = "*empty*"  # what an empty pad was read as
 NO_STYLE_NOTE = ("No drawings yet, so this is the **average style**. Draw a few characters "
                  "(any of 0-9, A-Z, a-z) and the text is rewritten in your hand.")
-
-
-def gaps_note(unknown) -> str:
-    """The warning for characters left as gaps (the first 20 of them)."""
-    return GAPS + " ".join(repr(c) for c in unknown[:20])
 
 
 def gaps_shown(messages: list[str]) -> str:
@@ -51,15 +58,114 @@ def example_drawings(name: str) -> list[str]:
     return [str(folder / f"{char}.png") for char in EXAMPLE_ORDER if (folder / f"{char}.png").is_file()]
 
 
+def slider_updates(settings: list[SliderSetting]) -> list[dict]:
+    """The sliders' settings as updates of the tab's sliders (value and range)."""
+    return [gr.update(value=s.value, minimum=s.low, maximum=s.high) for s in settings]
+
+
+def written_page(model: GlyphVAE, files: OutputFiles, style: Style, text, randomness, seed, *, line_width=1000,
+                 size=48, toast: bool = True) -> str:
+    """A text written in a style -> path of the page's PNG. Characters outside printable ASCII
+    become gaps and a warning (a toast unless `toast` is False, and a note the PNG carries
+    with the call's others)."""
+    if text is None:
+        raise NoTextError("Type some text to write.")
+    randomness, seed = check_randomness(randomness), check_seed(seed)
+    line_width = check_whole_number(line_width, "The line width", *LINE_WIDTHS)
+    size = check_whole_number(size, "The capital height", *CAP_HEIGHTS)
+    page = write(model, str(text), style, randomness, seed, cap_height=size, line_width=line_width)
+    if page.unknown:
+        (warn if toast else notes.record)(gaps_note(page.unknown))
+    return files.save(notes.png_bytes(page.image, notes.current()), f"glyphvae_{seed}.png")
+
+
+@dataclass(frozen=True)
+class ShownStyle:
+    """A style as the tab shows it: the style (the tab's style state), the note under the pads,
+    what each pad was read as, and where the sliders stand."""
+
+    style: Style
+    note: str
+    reads: list[str]
+    sliders: list[SliderSetting]
+
+
+@dataclass(frozen=True)
+class WriteControls:
+    """Every component of the Write tab that an event reads, sets or is fired by (`WriteTab.render` makes them)."""
+
+    style: gr.State  # the style the drawings give (None until the first event: the average style)
+    pads: list  # the ruled drawing pads (glyph_vae.ui.pad)
+    reads: list[gr.Markdown]  # what each pad was read as
+    fixes: list[gr.Dropdown]  # which character each pad is, as the user says (AS_READ: as read)
+    note: gr.Markdown  # the style's note under the pads
+    clear: gr.Button
+    example_buttons: list[gr.Button]  # one per EXAMPLE_STYLES
+    uploads: gr.File
+    style_files: StyleFileControls
+    page: gr.Image
+    text: gr.Textbox
+    gaps: gr.Markdown  # the characters of the page on show left as gaps
+    write_go: gr.Button
+    full_set: gr.Button
+    randomness: gr.Slider
+    seed: gr.Number
+    line_width: gr.Slider
+    size: gr.Slider
+    sliders: list[gr.Slider]  # one per style axis
+    reset: gr.Button
+
+    @property
+    def page_settings(self) -> list:
+        """What the page is written from, besides the sliders: the style and the page's settings."""
+        return [self.style, self.text, self.randomness, self.seed, self.line_width, self.size]
+
+    @property
+    def drawing_inputs(self) -> set:
+        """What the style is read from: the uploads, the pads and their corrections (a dict input,
+        see `drawn`), with the style before and the sliders (whose moves a new style keeps)."""
+        return {self.uploads, *self.pads, *self.fixes, self.style, *self.sliders}
+
+    def drawn(self, data: dict) -> tuple:
+        """The values of `drawing_inputs` -> (uploads, pads, fixes, style before, sliders)."""
+        return (data[self.uploads], [data[p] for p in self.pads], [data[f] for f in self.fixes], data[self.style],
+                [data[s] for s in self.sliders])
+
+    def put(self, shown: ShownStyle, *, drawings: Sequence[str] | None = None, fixes: bool = False) -> dict:
+        """The outputs that put a style in the tab: the style, its note, what each pad was read
+        as, the sliders; with `drawings`, the pads set to them and the uploads emptied (the
+        style is no longer the uploads'); with `fixes`, every pad's correction back to "as
+        read" (they were for the drawings before). Its components are `put_targets`."""
+        out = {}
+        if drawings is not None:
+            out.update(zip(self.pads, drawings))
+            if fixes:
+                out.update((fix, AS_READ) for fix in self.fixes)
+            out[self.uploads] = None
+        out.update({self.style: shown.style, self.note: shown.note})
+        out.update(zip(self.reads, shown.reads))
+        out.update(zip(self.sliders, slider_updates(shown.sliders)))
+        return out
+
+    def put_targets(self, *, drawings: bool = False, fixes: bool = False) -> list:
+        """The components `put` sets, as an event's outputs."""
+        return [*(self.pads if drawings else []), *(self.fixes if drawings and fixes else []),
+                *([self.uploads] if drawings else []), self.style, self.note, *self.reads, *self.sliders]
+
+
 class WriteTab:
     """Handlers of the tab (plain functions of the model) and its part of the page.
 
-    The sliders show where the style sits on each style axis. A user's move of a slider
-    is an offset from the style's own place, and it is kept when the style changes (a
-    new drawing, an example, clearing): only "Reset to my style" takes it away."""
+    The sliders show where the style sits on each style axis. A user's move of a slider is
+    an offset from the style's own place, and it is kept when the style changes (a new
+    drawing, an example, clearing): only "Reset to my style" takes it away. The style state
+    is None until the first event, which is the average style."""
 
     def __init__(self, model: GlyphVAE, files: OutputFiles):
-        self.model, self.files, self.axes = model, files, list(model.style_axes)
+        self.model, self.files, self.sliders = model, files, Sliders(model.style_axes)
+        self.page = functools.partial(written_page, model, files)
+        self.downloads = Downloads(model, files, self.sliders)
+        self.style_files = StyleFiles(model, files, self.sliders, self.page, self.downloads)
 
     # -- style ---------------------------------------------------------------------------
     def style_from_inputs(self, files, pads, fixes=()) -> tuple[Style, list[str], str]:
@@ -72,106 +178,83 @@ class WriteTab:
         style, readings = style_from_drawings(self.model, files + pads, ruled=[False] * len(files) + [True] * len(pads),
                                               characters=[None] * len(files) + fixes)
         pad_readings = readings[len(files):]
-        reads = [("*empty*" if r is None else f"read as **{r.character}** ({r.probabilities.max():.0%})"
+        reads = [(EMPTY_READ if r is None else f"read as **{r.character}** ({r.probabilities.max():.0%})"
                   + (f", it is **{f}**" if f and f != r.character else "")) for r, f in zip(pad_readings, fixes)]
         if style.count == 0:
             note = NO_STYLE_NOTE
         else:
             seen = " ".join(style.characters)
             note = f"Style from **{style.count}** drawing{'s' if style.count > 1 else ''} (read as {seen})."
+            if style.proportions is not None:
+                note += f" Your proportions, from your lines: {style.proportions.describe()}."
         return style, reads, note
 
     def prior(self) -> Style:
         return prior_style(self.model.config.latent_dim)
 
-    def start_positions(self, style: Style | None) -> list[float]:
-        """Where the sliders stand for a style left as it is: its place on each axis (beyond an
-        axis's range too: the slider's range then follows it, see `sliders_at`)."""
-        style = style if style is not None else self.prior()
-        return [round(p, 2) for p in slider_positions(style, self.axes)]
-
-    def sliders_at(self, values, starts) -> list[dict]:
-        """Slider updates: each at its value, its range the axis's own or, for a style whose
-        own place lies beyond it, stretched to that place (so the slider shows the style the
-        page is written in); a user's move stays within the range."""
-        updates = []
-        for axis, value, start in zip(self.axes, values, starts):
-            low, high = min(axis.low, math.floor(start * 20) / 20), max(axis.high, math.ceil(start * 20) / 20)
-            updates.append(gr.update(value=round(float(np.clip(value, low, high)), 2), minimum=low, maximum=high))
-        return updates
-
-    def carried_sliders(self, old: Style | None, new: Style, sliders) -> list[dict]:
-        """Slider updates for `new` that keep the user's moves made on `old`."""
-        before, after = self.start_positions(old), self.start_positions(new)
-        moved = [float(s) - b if s is not None else 0.0 for s, b in zip(sliders, before)]
-        return self.sliders_at([a + m for a, m in zip(after, moved)], after)
+    def carried(self, old: Style | None, new: Style, sliders) -> list[SliderSetting]:
+        """The sliders for `new` that keep the user's moves made on `old`."""
+        return self.sliders.carried(style_or_average(old, self.model), new, sliders)
 
     @user_errors
-    def update_style(self, files, *rest):
-        """Any pad, a pad's correction or the uploads changed -> style, note, each pad's reading,
-        slider positions. `rest`: the pads, their corrections, then the style before and the
-        sliders as they stand."""
-        pads, fixes = rest[:STYLE_PADS], rest[STYLE_PADS:2 * STYLE_PADS]
-        old, sliders = rest[2 * STYLE_PADS], rest[2 * STYLE_PADS + 1:]
+    def update_style(self, files, pads, fixes, old, sliders) -> ShownStyle:
+        """Any pad, a pad's correction or the uploads changed -> the style as the tab shows it.
+        `old`, `sliders`: the style before and the sliders as they stand."""
         style, reads, note = self.style_from_inputs(files, pads, fixes)
-        return (style, note, *reads, *self.carried_sliders(old, style, sliders))
+        return ShownStyle(style, note, reads, self.carried(old, style, sliders))
 
-    def pad_drawn(self, number: int):
+    def pad_drawn(self, number: int, files, pads, fixes, old, sliders) -> ShownStyle:
         """Pad `number` (0-based) drawn, undone or cleared: its correction was for the drawing
-        before, so it goes back to "as read"; then the style is updated."""
-        def handler(files, *rest):
-            rest = list(rest)
-            rest[STYLE_PADS + number] = AS_READ
-            return (AS_READ, *self.update_style(files, *rest))
-        return handler
+        before, so it goes back to "as read" (the event sets it so); then the style is updated."""
+        fixes = list(fixes)
+        fixes[number] = AS_READ
+        return self.update_style(files, pads, fixes, old, sliders)
 
     @user_errors
-    def load_example(self, name: str, old, *sliders):
+    def load_example(self, name: str, old, sliders) -> tuple[list[str], ShownStyle]:
         """An example style replaces the drawings: its five drawings go into the pads (the
-        rest are emptied, the uploads too); the text and the slider moves stay."""
+        rest are emptied, the uploads too) -> (the pads, the style shown); the text and the
+        slider moves stay."""
         paths = example_drawings(name)
         pads = [image_value(p) for p in paths] + [""] * (STYLE_PADS - len(paths))
         style, reads, note = self.style_from_inputs([], pads)
         note = note.replace("Style from", f"The **{name}** example: style from", 1)
-        return (*pads, *[AS_READ] * STYLE_PADS, None, style, note, *reads, *self.carried_sliders(old, style, sliders))
+        return pads, ShownStyle(style, note, reads, self.carried(old, style, sliders))
 
-    def clear_drawings(self, old, *sliders):
+    def clear_drawings(self, old, sliders) -> ShownStyle:
         """Every pad and the uploads emptied: the average style, the slider moves kept."""
         style = self.prior()
-        return (*[""] * STYLE_PADS, *[AS_READ] * STYLE_PADS, None, style, NO_STYLE_NOTE, *["*empty*"] * STYLE_PADS,
-                *self.carried_sliders(old, style, sliders))
+        return ShownStyle(style, NO_STYLE_NOTE, [EMPTY_READ] * STYLE_PADS, self.carried(old, style, sliders))
 
-    def reset_sliders(self, style):
-        start = self.start_positions(style)
-        return self.sliders_at(start, start)
+    def taken(self, new: NewStyle) -> ShownStyle:
+        """A style from "Your style" (a loaded file, an example file, a mix) as the tab shows it:
+        no drawing makes it, and the sliders stand where its offsets move them."""
+        return ShownStyle(new.style, new.note, [EMPTY_READ] * STYLE_PADS,
+                          self.sliders.with_offsets(new.style, new.offsets))
+
+    def reset_sliders(self, style) -> list[dict]:
+        """"Reset to my style": every slider at the style's own place."""
+        return slider_updates(self.sliders.settings(style_or_average(style, self.model)))
 
     # -- the page ----------------------------------------------------------------------
-    def page(self, style: Style, text, randomness, seed, *, line_width=1000, size=48, toast: bool = True) -> str:
-        """-> path of the page's PNG. Characters outside printable ASCII become gaps and a warning
-        (a toast unless `toast` is False, and a note the PNG carries with the call's others)."""
-        if text is None:
-            raise NoTextError("Type some text to write.")
-        randomness, seed = check_randomness(randomness), check_seed(seed)
-        line_width = check_whole_number(line_width, "The line width", *LINE_WIDTHS)
-        size = check_whole_number(size, "The capital height", *CAP_HEIGHTS)
-        page = write(self.model, str(text), style, randomness, seed, cap_height=size, line_width=line_width)
-        if page.unknown:
-            (warn if toast else notes.record)(gaps_note(page.unknown))
-        return self.files.save(notes.png_bytes(page.image, notes.current()), f"glyphvae_{seed}.png")
-
-    def styled(self, style: Style | None, sliders) -> Style:
-        """The style as the page draws it: moved as far as the sliders were moved from its own place."""
-        style = style if style is not None else self.prior()
-        if not self.axes:
-            return style
-        return style.shifted(slider_offset(self.axes, self.start_positions(style), list(sliders)))
-
     @user_errors
     def write_ui(self, style, text, randomness, seed, line_width, size, *sliders) -> str:
         """The tab's page, in the style as the sliders have moved it. Gaps are said once, in the
         note under the text (`gaps_shown`), not in a toast at every rewrite."""
-        return self.page(self.styled(style, sliders), text, randomness, seed, line_width=line_width, size=size,
-                         toast=False)
+        style = self.sliders.moved(style_or_average(style, self.model), sliders)
+        return self.page(style, text, randomness, seed, line_width=line_width, size=size, toast=False)
+
+    def page_and_file(self, style, text, randomness, seed, line_width, size, name, *sliders):
+        """The tab's page and its style's file, written together: the file "Save my style"
+        downloads is always the style of the page on show (the same style and sliders)
+        -> (page, the file or no change, the note of the page's gaps)."""
+        with notes.collecting() as said:
+            page = self.write_ui(style, text, randomness, seed, line_width, size, *sliders)
+        try:
+            saved = self.style_files.save_ui(style, name, *sliders)
+        except gr.Error:  # a bad name: the name box's own change says so
+            saved = gr.update()
+        return page, saved, gaps_shown(said)
 
     # -- the API -------------------------------------------------------------------------
     @user_errors
@@ -192,7 +275,7 @@ class WriteTab:
         Returns:
             The written text as a PNG image.
         """
-        style, _, _ = self.style_from_inputs(drawings, [])
+        style = drawings_style(self.model, drawings)
         return file_data(self.page(style, text, randomness, seed))
 
     @user_errors
@@ -208,7 +291,7 @@ class WriteTab:
         Returns:
             One 112x112 PNG per character, in order: [{"image": the PNG, "caption": the character}].
         """
-        style, _, _ = self.style_from_inputs(drawings, [])
+        style = drawings_style(self.model, drawings)
         # The characters, randomness and seed are checked where the library is entered (glyphs_for).
         chars, glyphs = glyphs_for(self.model, None if characters is None else str(characters), style, randomness,
                                    seed)
@@ -216,7 +299,8 @@ class WriteTab:
                  "caption": c} for c, g in zip(chars, glyphs)]
 
     # -- layout ----------------------------------------------------------------------------
-    def render(self, demo: gr.Blocks) -> None:
+    def render(self, demo: gr.Blocks) -> WriteControls:
+        """The tab's components (in its layout) and their events; its API endpoints."""
         gr.Markdown("Draw a few characters in your own hand (any of 0-9, A-Z, a-z, one per box; empty boxes "
                     "are ignored), or pick a style to try. GlyphVAE infers the style and writes any text in it.")
         style_state = gr.State()
@@ -233,7 +317,7 @@ class WriteTab:
                                                         brush=STYLE_BRUSH, elem_id=f"style-pad-{i}",
                                                         extra_classes=("style-pad",), ruled=True))
                                 with gr.Row(equal_height=True, elem_classes=["style-read-row"]):
-                                    reads.append(gr.Markdown("*empty*", elem_id=f"style-read-{i}"))
+                                    reads.append(gr.Markdown(EMPTY_READ, elem_id=f"style-read-{i}"))
                                     # Misread? The user says which character it is (type to find it).
                                     fixes.append(gr.Dropdown(FIX_CHOICES, value=AS_READ, label=f"Character {i} is",
                                                              show_label=False, container=False, filterable=True,
@@ -252,8 +336,7 @@ class WriteTab:
                         uploads = gr.File(label=f"Style drawings (up to {MAX_STYLE_DRAWINGS})",
                                           file_count="multiple", file_types=["image"], type="filepath",
                                           elem_id="style-files")
-                    style_files = StyleFiles(self, self.files)
-                    style_files.render()
+                    style_files = self.style_files.render()
             with gr.Column(scale=6, min_width=340, elem_id="write-page-column"):
                 page = gr.Image(label="In your hand", type="filepath", format="png",
                                 buttons=["download", "fullscreen"], elem_id="write-output")
@@ -274,50 +357,76 @@ class WriteTab:
                     line_width = gr.Slider(*LINE_WIDTHS, value=1000, step=50, label="Line width (px)",
                                            elem_id="write-width")
                     size = gr.Slider(*CAP_HEIGHTS, value=48, step=4, label="Capital height (px)", elem_id="write-size")
-                with gr.Accordion("Fine-tune the style", open=bool(self.axes)):
-                    if not self.axes:
+                with gr.Accordion("Fine-tune the style", open=bool(self.sliders.axes)):
+                    if not self.sliders.axes:
                         gr.Markdown("This model has no style axes (style_axes.json), so there are no sliders.")
-                    sliders = [gr.Slider(update["minimum"], update["maximum"], value=update["value"], step=0.05,
+                    sliders = [gr.Slider(setting.low, setting.high, value=setting.value, step=1 / Sliders.STEPS,
                                          label=axis.label, elem_id=f"style-axis-{k}")
-                               for k, (axis, update) in enumerate(zip(self.axes, self.reset_sliders(None)))]
+                               for k, (axis, setting) in enumerate(zip(self.sliders.axes,
+                                                                       self.sliders.settings(self.prior())))]
                     reset = gr.Button("Reset to my style", size="sm", elem_id="style-reset")
-                page_inputs = [style_state, text, randomness, seed, line_width, size, *sliders]
-                # The page and the style file "Save my style" downloads are rewritten together.
-                rewrite = (style_files.page_and_file, [*page_inputs[:6], style_files.name, *sliders],
-                           [page, style_files.save_button, gaps])
-                style_files.downloads.render(page_inputs[:6], sliders)
+                self.downloads.render([style_state, text, randomness, seed, line_width, size], sliders)
+        controls = WriteControls(style_state, pads, reads, fixes, style_note, clear, example_buttons, uploads,
+                                 style_files, page, text, gaps, write_go, full_set, randomness, seed, line_width, size,
+                                 sliders, reset)
+        self.wire(controls, demo)
+        return controls
 
-        style_outputs = [style_state, style_note, *reads, *sliders]
+    def wire(self, c: WriteControls, demo: gr.Blocks) -> None:
+        """The tab's events (each a thin function from its inputs to `c.put`'s outputs) and its API endpoints."""
         quiet = dict(api_visibility="private")
-        style_inputs = [uploads, *pads, *fixes, style_state, *sliders]
-        for number, (pad, fix) in enumerate(zip(pads, fixes)):
+        # The page and the style file "Save my style" downloads are rewritten together.
+        rewrite = (self.page_and_file, [*c.page_settings, c.style_files.name, *c.sliders],
+                   [c.page, c.style_files.save_button, c.gaps])
+
+        def restyled(data: dict) -> dict:
+            return c.put(self.update_style(*c.drawn(data)))
+
+        def pad_drawn(number: int):
+            def drawn(data: dict) -> dict:
+                return {c.fixes[number]: AS_READ, **c.put(self.pad_drawn(number, *c.drawn(data)))}
+            return drawn
+
+        def example_loaded(name, old, *sliders) -> dict:
+            pads, shown = self.load_example(name, old, sliders)
+            return c.put(shown, drawings=pads, fixes=True)
+
+        def cleared(old, *sliders) -> dict:
+            return c.put(self.clear_drawings(old, sliders), drawings=[""] * STYLE_PADS, fixes=True)
+
+        def taken(new: NewStyle) -> dict:
+            # The pads are emptied, so their corrections go back to "as read" too.
+            return c.put(self.taken(new), drawings=[""] * STYLE_PADS, fixes=True)
+
+        restyling = c.put_targets()
+        for number, (pad, fix) in enumerate(zip(c.pads, c.fixes)):
             # The user drew, undid or cleared; values the server sets (an example, clearing) do not fire it.
-            pad.input(self.pad_drawn(number), style_inputs, [fix, *style_outputs],
+            pad.input(pad_drawn(number), c.drawing_inputs, [fix, *restyling],
                       trigger_mode="always_last", show_progress="hidden", **quiet).then(
                 *rewrite, show_progress="minimal", **quiet)
             # The user corrected what the pad was read as.
-            fix.input(self.update_style, style_inputs, style_outputs, trigger_mode="always_last",
+            fix.input(restyled, c.drawing_inputs, restyling, trigger_mode="always_last",
                       show_progress="hidden", **quiet).then(*rewrite, show_progress="minimal", **quiet)
         # The user's own uploads and removals; values the server sets do not re-trigger these.
-        for event in (uploads.upload, uploads.clear, uploads.delete):
-            event(self.update_style, style_inputs, style_outputs, **quiet).then(
+        for event in (c.uploads.upload, c.uploads.clear, c.uploads.delete):
+            event(restyled, c.drawing_inputs, restyling, **quiet).then(
                 *rewrite, **quiet)
-        for name, button in zip(EXAMPLE_STYLES, example_buttons):
-            button.click(self.load_example, [gr.State(name), style_state, *sliders],
-                         [*pads, *fixes, uploads, *style_outputs], **quiet).then(*rewrite, **quiet)
-        clear.click(self.clear_drawings, [style_state, *sliders], [*pads, *fixes, uploads, *style_outputs],
-                    **quiet).then(*rewrite, **quiet)
+        replacing = c.put_targets(drawings=True, fixes=True)
+        for name, button in zip(EXAMPLE_STYLES, c.example_buttons):
+            button.click(example_loaded, [gr.State(name), c.style, *c.sliders], replacing, **quiet).then(
+                *rewrite, **quiet)
+        c.clear.click(cleared, [c.style, *c.sliders], replacing, **quiet).then(*rewrite, **quiet)
         # A number typed in a box applies on Enter and on leaving the box: the seed box's own events,
         # and a slider's box's release (which glyph_vae.ui's NUMBER_BOX_JS also fires on Enter).
-        for trigger in (write_go.click, text.submit, randomness.release, seed.submit, seed.blur, line_width.release,
-                        size.release, *[s.release for s in sliders]):
+        for trigger in (c.write_go.click, c.text.submit, c.randomness.release, c.seed.submit, c.seed.blur,
+                        c.line_width.release, c.size.release, *[s.release for s in c.sliders]):
             trigger(*rewrite, **quiet)
-        full_set.click(lambda: FULL_CHARACTER_SET, None, text, queue=False, **quiet).then(
+        c.full_set.click(lambda: FULL_CHARACTER_SET, None, c.text, queue=False, **quiet).then(
             *rewrite, **quiet)
-        reset.click(self.reset_sliders, style_state, sliders, queue=False, **quiet).then(
+        c.reset.click(self.reset_sliders, c.style, c.sliders, queue=False, **quiet).then(
             *rewrite, **quiet)
         demo.load(*rewrite, **quiet)
-        style_files.wire(style_state, sliders, pads, uploads, style_note, reads,
-                         lambda event: event.then(*rewrite, **quiet))
+        self.style_files.wire(c.style_files, c.style, c.sliders, c.put_targets(drawings=True, fixes=True), taken,
+                              lambda event: event.then(*rewrite, **quiet))
         gr.api(self.glyphs, api_name="glyphs")
         gr.api(self.write, api_name="write")

@@ -1,0 +1,125 @@
+"""A hand's vertical proportions: how tall its small letters are against its capitals, how high
+its ascenders reach and how deep its descenders go.
+
+The model draws every character normalised the same way (longest side 20 of 28 pixels), so
+size and height on the line come from here (`Proportions.metrics`), all in capital heights
+above the baseline. A typical hand's are the defaults. A writer who drew on the ruled pads
+showed their own: a drawing's ink against the guides (`glyph_vae.ruled.Geometry`, in
+x-heights of the paper above the baseline) says how far its top and bottom reach, and
+`measured_proportions` turns the drawings of a style into the writer's proportions, which
+the page layout and the font's metrics then use and style files keep.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+
+# The characters whose ink measures each proportion: small letters without ascender, dot or
+# descender; letters whose stem rises above the x-height; letters that hang below the line
+# (j's top is its dot, its bottom a descender like the others').
+X_LETTERS = "acemnorsuvwxz"
+ASCENDERS = "bdfhkl"
+DESCENDERS = "gjpqy"
+CAPITALS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# The ruled pads' capital line, in the paper's x-heights above the baseline
+# (glyph_vae.ruled.GUIDES: cap 0.22, x 0.46, base 0.70): a style drawn without capitals is
+# measured against it.
+PAPER_CAP = 2.0
+
+# What a hand may have, in capital heights: outside these a measure is more likely a misdrawn
+# pad than a hand (and a page laid out by it would be unreadable), so it is clipped to them.
+X_HEIGHT_RANGE = (0.4, 0.85)
+ASCENDER_RANGE = (0.85, 1.3)
+DESCENDER_RANGE = (-0.65, -0.15)
+
+
+@dataclass(frozen=True)
+class Proportions:
+    """Where a hand's ink reaches, in capital heights above the baseline (negative: below)."""
+
+    x_height: float = 0.62  # top of a, c, e, m, n, o ...
+    ascender: float = 1.02  # top of b, d, f, h, k, l
+    descender: float = -0.36  # bottom of g, j, p, q, y
+
+    def metrics(self, char: str) -> tuple[float, float]:
+        """(top, bottom) of `char`'s ink in capital heights above the baseline. t and the dotted
+        i and j reach part of the way from the x-height to the ascenders."""
+        x, rise = self.x_height, max(self.ascender - self.x_height, 0.0)
+        if char in X_LETTERS:
+            return x, 0.0
+        if char in ASCENDERS:
+            return self.ascender, 0.0
+        if char == "t":
+            return x + 0.6 * rise, 0.0
+        if char == "i":
+            return x + 0.7 * rise, 0.0
+        if char == "j":
+            return x + 0.7 * rise, self.descender
+        if char in DESCENDERS:
+            return x, self.descender
+        return 1.0, 0.0  # digits and capitals
+
+    @property
+    def highest(self) -> float:
+        """The top of the tallest ink (capitals or ascenders)."""
+        return max(1.0, self.ascender)
+
+    def as_dict(self) -> dict[str, float]:
+        # Unrounded: a float's repr reads back to it, so a saved style writes the same page.
+        return {"x_height": self.x_height, "ascender": self.ascender, "descender": self.descender}
+
+    def describe(self) -> str:
+        """In words, as the Write tab shows them."""
+        return (f"small letters {self.x_height:.0%} of the capitals' height, ascenders {self.ascender:.0%}, "
+                f"descenders {-self.descender:.0%} below the line")
+
+
+TYPICAL = Proportions()
+
+
+def checked_proportions(x_height: float, ascender: float, descender: float) -> Proportions:
+    """Proportions clipped to what a hand may have (ascenders at least a little above the
+    small letters)."""
+    x = float(np.clip(x_height, *X_HEIGHT_RANGE))
+    ascender = float(np.clip(max(ascender, x + 0.15), *ASCENDER_RANGE))
+    return Proportions(x, ascender, float(np.clip(descender, *DESCENDER_RANGE)))
+
+
+def measured_proportions(drawings: Iterable[tuple[str, float, float]]) -> Proportions | None:
+    """Drawings on the ruled pads as (character, top, bottom) of their ink, in the paper's
+    x-heights above the baseline -> the writer's proportions, or None when none of the three
+    can be measured (no small letter, ascender or descender among them).
+
+    Each proportion is the median over the characters that show it, taken against the
+    writer's own capitals and digits where some were drawn, else against the pad's capital
+    line. What the drawings do not show keeps the typical hand's value."""
+    tops: dict[str, list[float]] = {"cap": [], "x": [], "ascender": [], "descender": []}
+    for char, top, bottom in drawings:
+        if char in CAPITALS:
+            tops["cap"].append(top)
+        elif char in X_LETTERS:
+            tops["x"].append(top)
+        elif char in ASCENDERS:
+            tops["ascender"].append(top)
+        if char in DESCENDERS:
+            tops["descender"].append(bottom)
+    if not (tops["x"] or tops["ascender"] or tops["descender"]):
+        return None
+    cap = float(np.median(tops["cap"])) if tops["cap"] else PAPER_CAP
+
+    def measure(kind: str, typical: float) -> float:
+        return float(np.median(tops[kind])) / cap if tops[kind] else typical
+
+    return checked_proportions(measure("x", TYPICAL.x_height), measure("ascender", TYPICAL.ascender),
+                               measure("descender", TYPICAL.descender))
+
+
+def blend(a: Proportions | None, b: Proportions | None, weight: float) -> Proportions | None:
+    """Proportions `weight` of the way from `a` to `b` (a missing one is the typical hand's)."""
+    if weight == 0 or weight == 1 or (a is None and b is None):
+        return a if weight == 0 else b if weight == 1 else None
+    a, b = a or TYPICAL, b or TYPICAL
+    return Proportions(*((1 - weight) * p + weight * q for p, q in
+                         zip((a.x_height, a.ascender, a.descender), (b.x_height, b.ascender, b.descender))))
