@@ -9,7 +9,7 @@ live in glyph_vae/ui/, one module each.
 import logging
 import os
 
-from glyph_vae.loading import load_models
+from glyph_vae.loading import app_confuser, load_models
 from glyph_vae.serving import set_torch_threads, stop_on_sigterm, tune_malloc
 from glyph_vae.ui import build_demo, launch_options
 
@@ -17,7 +17,8 @@ logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(mes
 logging.getLogger("glyph_vae").setLevel(logging.INFO)  # one line per user error or warning
 tune_malloc()  # before the server's worker threads start
 set_torch_threads()  # one per request unless GLYPHVAE_TORCH_THREADS says otherwise
-demo = build_demo(load_models())
+models = load_models()
+demo = build_demo(models, confuser=app_confuser(models))
 
 if __name__ == "__main__":
     stop_on_sigterm()  # a container's stop cleans up the app's files as Ctrl-C does

@@ -155,13 +155,13 @@ def handler_ms(rows: dict, repeats: int = 30) -> dict:
     """Median ms of each endpoint's own function, in-process, on one thread: what the CPU spends per call."""
     import torch
 
-    from glyph_vae.loading import load_models
+    from glyph_vae.loading import app_confuser, load_models
     from glyph_vae.serving import OutputFiles
     from glyph_vae.ui import build_demo
 
     torch.set_num_threads(1)
     models = load_models({})
-    demo = build_demo(models, OutputFiles(Path(tempfile.mkdtemp())))
+    demo = build_demo(models, OutputFiles(Path(tempfile.mkdtemp())), confuser=app_confuser(models))
     functions = {fn.api_name: fn.fn for fn in demo.fns.values() if fn.api_name}
     out = {}
     for row, (name, data) in rows.items():

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from safetensors.torch import save_file
 from torch import nn
 
 from glyph_vae.model import CHARSET
 
+from .classifier_fit import fit_classifier
 from .digit_classifier import load_judge
 
 WEIGHTS = Path(__file__).resolve().parent / "char_cnn" / "model.safetensors"
@@ -114,44 +114,26 @@ def correct_merged(target: np.ndarray, predicted: np.ndarray) -> np.ndarray:
 
 
 def train(data_dir: Path, epochs: int = 3, seed: int = 0, batch: int = 128) -> CharCNN:
-    from train.augment import augment
     from train.data import load_npz
 
     torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
     emnist = load_npz(data_dir / "emnist_byclass_test.npz", "train")
     mnist = load_npz(data_dir / "mnist.npz", "train")
     model = CharCNN()
-    opt = torch.optim.AdamW(model.parameters(), 2e-3, weight_decay=1e-4)
-    per_epoch = len(emnist) + min(MNIST_PER_EPOCH, len(mnist))
-    steps = epochs * (per_epoch // batch)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=steps)
-    start = time.time()
-    for epoch in range(epochs):
-        model.train()
+
+    def epoch_data(gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        # All of EMNIST and a fresh sample of MNIST each epoch, so digits do not outweigh letters.
         pick = torch.randperm(len(mnist), generator=gen)[:MNIST_PER_EPOCH].numpy()
         images = np.concatenate([emnist.images, mnist.images[pick]])
         labels = np.concatenate([emnist.labels, mnist.labels[pick]])
-        x = torch.from_numpy(images).float().div(255).unsqueeze(1)
-        y = torch.from_numpy(labels)
-        order = torch.randperm(len(y), generator=gen)
-        t, seen, right = time.time(), 0, 0
-        for i in range(len(y) // batch):
-            idx = order[i * batch:(i + 1) * batch]
-            # Light augmentation (stroke weight, shear, width, rotation, re-framed):
-            # the glyphs it will judge are drawn bolder, lighter, narrower and
-            # more slanted than the data on purpose.
-            xb = augment(x[idx], gen, probability=0.5, max_stretch=0.2)
-            logits = model(xb)
-            loss = F.cross_entropy(logits, y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            seen += len(idx)
-            right += int((logits.argmax(1) == y[idx]).sum())
-        print(f"char classifier epoch {epoch + 1}/{epochs}: loss {loss.item():.3f}, "
-              f"train acc {right / seen:.3f} ({time.time() - t:.0f}s)", flush=True)
+        return torch.from_numpy(images).float().div(255).unsqueeze(1), torch.from_numpy(labels)
+
+    start = time.time()
+    # Augmented more widely than the digit judges: the glyphs it will judge are drawn bolder,
+    # lighter, narrower and more slanted than the data on purpose.
+    fit_classifier(model, epoch_data, examples_per_epoch=len(emnist) + min(MNIST_PER_EPOCH, len(mnist)),
+                   epochs=epochs, seed=seed, batch_size=batch, max_stretch=0.2, name="char classifier",
+                   log=lambda line: print(line, flush=True))
     WEIGHTS.parent.mkdir(exist_ok=True)
     # How it was trained travels with the weights, so the report can say so later.
     save_file(model.state_dict(), str(WEIGHTS),

@@ -8,15 +8,15 @@ digits with a model that shares nothing with the generators.
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import nn
 
 from glyph_vae.confuse import probability_scorer
+
+from .classifier_fit import fit_classifier
 
 WEIGHTS = Path(__file__).resolve().parent / "digit_cnn" / "model.safetensors"
 
@@ -35,7 +35,6 @@ class DigitCNN(nn.Module):
 
 
 def train(data_dir: Path, epochs: int = 4, seed: int = 0) -> DigitCNN:
-    from train.augment import augment
     from train.data import load_npz
 
     torch.manual_seed(seed)
@@ -43,23 +42,8 @@ def train(data_dir: Path, epochs: int = 4, seed: int = 0) -> DigitCNN:
     x = torch.from_numpy(data.images).float().div(255).unsqueeze(1)
     y = torch.from_numpy(data.labels)
     model = DigitCNN()
-    opt = torch.optim.AdamW(model.parameters(), 2e-3, weight_decay=1e-4)
-    steps = epochs * (len(y) // 128)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=steps)
-    gen = torch.Generator().manual_seed(seed)
-    model.train()
-    for epoch in range(epochs):
-        order = torch.randperm(len(y), generator=gen)
-        t = time.time()
-        for i in range(len(y) // 128):
-            idx = order[i * 128:(i + 1) * 128]
-            xb = augment(x[idx], gen, probability=0.5, max_stretch=0.1)
-            loss = F.cross_entropy(model(xb), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-        print(f"digit classifier epoch {epoch + 1}/{epochs}: loss {loss.item():.3f} ({time.time() - t:.0f}s)")
+    fit_classifier(model, lambda _: (x, y), examples_per_epoch=len(y), epochs=epochs, seed=seed,
+                   name="digit classifier")
     WEIGHTS.parent.mkdir(exist_ok=True)
     save_file(model.state_dict(), str(WEIGHTS))
     return model.eval()

@@ -37,7 +37,8 @@ from glyph_vae.layout import glyph_sprite, scaled_probabilities
 from glyph_vae.measures import measure_all
 from glyph_vae.model import CHARSET
 from glyph_vae.style import draw_glyphs, infer_style, ink, prior_style
-from glyph_vae.vector import INK_LEVEL, centre_lines, iou, outline_fidelity, rasterize, trace_sprite
+from glyph_vae.vector import (INK_LEVEL, centre_line_fidelity, centre_lines, iou, outline_fidelity, rasterize,
+                              trace_sprite)
 from glyph_vae.writing import style_from_drawings, write_print, write_svg
 
 from . import char_classifier as judge
@@ -128,23 +129,6 @@ def compare_tracers(glyphs) -> dict:
         out["potrace"]["iou"].append(iou(coverage, target))
         out["potrace"]["points"] += 3 * segments  # a cubic segment: two control points and an end
     return out
-
-
-def stroked_centre_lines(glyph: np.ndarray, char: str) -> tuple[np.ndarray, float]:
-    """The centre lines drawn with a pen of the style's width -> (image in [0, 1], IoU with the ink)."""
-    from PIL import Image, ImageDraw
-
-    lines = centre_lines(glyph, char)
-    image = Image.new("L", (lines.width, lines.height), 0)
-    draw = ImageDraw.Draw(image)
-    for line in lines.lines:
-        draw.line([tuple(p) for p in line], fill=255, width=max(1, round(lines.stroke)), joint="curve")
-        for x, y in (line[0], line[-1]):
-            r = lines.stroke / 2
-            draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
-    stroked = np.asarray(image, np.float32) / 255.0
-    target = trace_sprite(scaled_probabilities(glyph, char, 160)) > INK_LEVEL
-    return stroked, iou(stroked, target.astype(float))
 
 
 def set_with_freetype(ttf: bytes, chars: str, size: int = 96) -> np.ndarray:
@@ -276,9 +260,9 @@ def main(argv=None) -> dict:
                 outline_scores += [outline_fidelity(g, c) for g, c in zip(glyphs, CHARSET)]
                 chain_scores += [outline_fidelity(g, c, against="decoder") for g, c in zip(glyphs, CHARSET)]
                 for g, c in zip(glyphs, CHARSET):
-                    stroked, score = stroked_centre_lines(g, c)
-                    line_scores.append(score)
-                    line_glyphs.append(normalize_glyph(np.uint8(255 * stroked)))
+                    lines = centre_lines(g, c)
+                    line_scores.append(centre_line_fidelity(g, c, lines))
+                    line_glyphs.append(normalize_glyph(np.uint8(255 * lines.stroked())))
                     line_targets.append(CHARSET.index(c))
         print(f"{name}: fonts checked {checked}, passed {passed}, calt {calt_ok}")
     lines_read = reading_rates(judge_model, np.stack(line_glyphs), np.array(line_targets))

@@ -118,19 +118,12 @@ class Tally:
 
 def make_tab():
     """The Confuse tab as the app builds it (bundled weights, prepared for serving)."""
-    from glyph_vae.confuse import make_confuser
-    from glyph_vae.hub import bundled_path
-    from glyph_vae.loading import for_serving
-    from glyph_vae.model import GlyphVAE
+    from glyph_vae.loading import app_confuser, load_models
     from glyph_vae.serving import OutputFiles
     from glyph_vae.ui.confuse_tab import ConfuseTab
 
-    pool = np.load(bundled_path("muddle", "test_digits.npz"))
-    glyph_vae = for_serving(GlyphVAE.from_pretrained())
-    confuser = make_confuser(pool["images"], pool["labels"], glyph_vae=glyph_vae)
-    for model in {id(m): m for m in [confuser.autoencoder, *confuser.models]}.values():
-        for_serving(model)
-    return ConfuseTab(confuser, glyph_vae, OutputFiles(Path(tempfile.mkdtemp())))
+    models = load_models({})  # the bundled weights, each prepared for serving as the app's are
+    return ConfuseTab(app_confuser(models), models.glyph_vae.model, OutputFiles(Path(tempfile.mkdtemp())))
 
 
 def endpoint(tab, maker: str | None):

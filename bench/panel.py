@@ -32,6 +32,7 @@ from glyph_vae.chooser import fit_temperature  # the app's chooser is calibrated
 from glyph_vae.ruled import expected_calibration_error as ruled_ece
 from glyph_vae.confuse import frame_glyphs
 
+from .classifier_fit import fit_classifier
 from .report import machine, write_section
 
 FOLDER = Path(__file__).resolve().parent / "panel"
@@ -143,31 +144,14 @@ def train_member(name: str, images: torch.Tensor, labels: torch.Tensor, *, seed:
                  epochs: int | None = None, batch_size: int = 128, log=print) -> Member:
     """Train one member from scratch on (N, 1, 28, 28) images in [0, 1]; seeded, so the same
     inputs give the same weights (on the same machine and thread count)."""
-    from train.augment import augment
-
     _, default_seed, default_epochs, augmented = MEMBERS[name]
     seed = default_seed if seed is None else seed
     epochs = default_epochs if epochs is None else epochs
     torch.manual_seed(seed)
     member = Member(name)
-    gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.AdamW(member.parameters(), 2e-3, weight_decay=1e-4)
-    per_epoch = max(1, len(labels) // batch_size)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, 3e-3, total_steps=epochs * per_epoch)
-    member.train()
-    for epoch in range(epochs):
-        order = torch.randperm(len(labels), generator=gen)
-        start = time.time()
-        for i in range(per_epoch):
-            idx = order[i * batch_size:(i + 1) * batch_size]
-            xb = augment(images[idx], gen, probability=0.5, max_stretch=0.1) if augmented else images[idx]
-            loss = F.cross_entropy(member(xb), labels[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-        log(f"panel {name} epoch {epoch + 1}/{epochs}: loss {loss.item():.3f} ({time.time() - start:.0f}s)")
-    return member.eval()
+    return fit_classifier(member, lambda _: (images, labels), examples_per_epoch=len(labels), epochs=epochs,
+                          seed=seed, batch_size=batch_size, max_stretch=0.1 if augmented else None,
+                          name=f"panel {name}", log=log)
 
 
 @torch.no_grad()

@@ -5,9 +5,10 @@ from .hub import ModelLoadError, bundled_path
 from .model import CHARSET, GlyphVAE, GlyphVAEConfig, glyph_vae_loss
 from .preprocess import normalize_glyph
 from .reading import Reading, read, read_glyphs
+from .version import __version__
 
 __all__ = [
     "CHARSET", "GlyphVAE", "GlyphVAEConfig", "glyph_vae_loss", "ModelLoadError", "bundled_path",
     "UserInputError", "BlankDrawingError", "GlyphError", "UnreadableImageError", "UnsupportedCharactersError",
-    "normalize_glyph", "Reading", "read", "read_glyphs",
+    "normalize_glyph", "Reading", "read", "read_glyphs", "__version__",
 ]

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .hub import HubModel
+from .outputs import EnsembleOutput
 
 MEMBERS = ("all_conv", "separable", "row_gru")
 
@@ -62,6 +63,7 @@ class _RowGRU(nn.Module):
 
 class ChooserEnsemble(HubModel, nn.Module):
     config_class = ChooserConfig
+    digits_only = True
     display_name = "The chooser ensemble"
     model_type = "chooser"
     bundled_folder = "chooser"
@@ -78,20 +80,20 @@ class ChooserEnsemble(HubModel, nn.Module):
         # One temperature per member, fitted on held-out data (`calibrate`) and saved with the weights.
         self.register_buffer("temperatures", torch.ones(len(MEMBERS)))
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> EnsembleOutput:
         """Glyphs (B, 1, 28, 28) -> every member's raw logits (B, members, 10); y is unused."""
-        return torch.stack([self.members[name](x) for name in MEMBERS], dim=1)
+        return EnsembleOutput(torch.stack([self.members[name](x) for name in MEMBERS], dim=1))
 
-    def loss(self, out: torch.Tensor, x: torch.Tensor, y: torch.Tensor, **_) -> dict[str, torch.Tensor]:
+    def loss(self, out: EnsembleOutput, x: torch.Tensor, y: torch.Tensor, **_) -> dict[str, torch.Tensor]:
         """The members' cross-entropies summed: each member's parameters get its own term's gradient only."""
-        terms = {f"ce_{name}": F.cross_entropy(out[:, i], y) for i, name in enumerate(MEMBERS)}
+        terms = {f"ce_{name}": F.cross_entropy(out.member_logits[:, i], y) for i, name in enumerate(MEMBERS)}
         return {"loss": sum(terms.values()), **terms}
 
-    def class_logits(self, out: torch.Tensor) -> torch.Tensor:
-        return out.log_softmax(-1).mean(1)  # the ensemble's reading, for the training log's accuracy
-
-    def posterior_means(self, out: torch.Tensor) -> None:
-        return None
+    def on_epoch_end(self, train: tuple[torch.Tensor, torch.Tensor], val: tuple[torch.Tensor, torch.Tensor]) -> None:
+        """The members' temperatures, on the held-out validation split."""
+        device = self.temperatures.device
+        images, labels = val
+        self.calibrate(images.float().div(255).unsqueeze(1).to(device), labels.to(device))
 
     @torch.no_grad()
     def calibrate(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
@@ -99,7 +101,7 @@ class ChooserEnsemble(HubModel, nn.Module):
         the T minimising the negative log-likelihood of softmax(logits / T)."""
         was_training = self.training
         self.eval()
-        logits = torch.cat([self(images[i:i + batch_size]) for i in range(0, len(images), batch_size)])
+        logits = torch.cat([self(images[i:i + batch_size]).member_logits for i in range(0, len(images), batch_size)])
         for i in range(len(MEMBERS)):
             self.temperatures[i] = fit_temperature(logits[:, i], labels)
         self.train(was_training)
@@ -108,7 +110,7 @@ class ChooserEnsemble(HubModel, nn.Module):
     @torch.no_grad()
     def probabilities(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 1, 28, 28) -> calibrated probabilities (B, members, 10)."""
-        return (self(x) / self.temperatures.view(1, -1, 1)).softmax(-1)
+        return (self(x).member_logits / self.temperatures.view(1, -1, 1)).softmax(-1)
 
 
 def fit_temperature(logits: torch.Tensor, labels: torch.Tensor) -> float:

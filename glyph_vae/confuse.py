@@ -23,14 +23,14 @@ p_d + p_e >= 0.8 (all readers see a d-or-e digit; their opinions split).
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
 import torch
 
 from .chooser import MEMBERS as CHOOSER_MEMBERS
-from .errors import BlankDrawingError, SettingError, shown
+from .errors import BlankDrawingError, SettingError, check_seed, shown
 from .muddle import MuddleAutoencoder
 from .preprocess import normalize_ink
 from .style import INK_FLOOR, INK_SPAN, full_strength
@@ -159,6 +159,7 @@ class MuddleResult:
     off_line_frames: list[Frame] = field(default_factory=list)  # the candidates tried off the path
     maker: str = "autoencoder"
     styles_tried: int = 1  # class_mix: how many styles were searched
+    seed: int = 0  # the seed it was made with, as checked (a caller may have given "7" or 7.0)
 
     @property
     def off_line(self) -> bool:
@@ -392,7 +393,6 @@ class Confuser:
         self.glyph_vae = glyph_vae.eval() if glyph_vae is not None else None
         self.predictors = predictors if isinstance(predictors, list) else [predictors]
         self.scorer_names = scorer_names or [f"scorer {i + 1}" for i in range(len(self.predictors))]
-        self.models: list = []  # the scorers' models, when known (for serving preparation)
         self.pool_images = pool_images.astype(np.float32) / (255.0 if pool_images.dtype == np.uint8 else 1.0)
         self.pool_labels = np.asarray(pool_labels)
         self.steps = steps
@@ -495,7 +495,7 @@ class Confuser:
             if flips:
                 i = min(flips, key=lambda k: abs(margin[k]) + abs(margin[k + 1]))
                 lo, hi = path[i].weight, path[i + 1].weight
-                for rounds_taken in range(1, rounds + 1):
+                for rounds_taken in range(1, rounds + 1):  # noqa: B007 - returned: how many rounds it took
                     batch = frames_at(np.linspace(lo, hi, splits + 2)[1:-1])
                     extra.extend(batch)
                     if any(_balanced(f, d, e) for f in batch):
@@ -511,6 +511,16 @@ class Confuser:
             chosen = max(pool + extra, key=lambda f: min(f.probs[d], f.probs[e]))
         return chosen, extra, rounds_taken
 
+    def check_inputs(self, digit, seed, criterion, maker) -> tuple[int, int, str, str]:
+        """`confuse`'s arguments, each checked once, here where the confuser is entered (as
+        diffusers' pipelines do in check_inputs): (digit, seed, criterion, maker) as used."""
+        if not 0 <= int(digit) <= 9:
+            raise SettingError(f"The digit must be one of 0-9, not {digit}.")
+        maker = check_maker(maker) if maker is not None else self.makers[0]
+        if maker not in self.makers:
+            raise MakerError("The class_mix maker needs GlyphVAE: make the confuser with glyph_vae=.")
+        return int(digit), check_seed(seed), check_criterion(criterion), maker
+
     def confuse(self, digit: int, seed: int, drawing: np.ndarray | None = None,
                 rounds: int = 3, splits: int = 8, criterion: str = "balance", maker: str | None = None
                 ) -> MuddleResult:
@@ -518,14 +528,12 @@ class Confuser:
         made by `maker` ("class_mix" or "autoencoder"; None: the first this confuser can use) and chosen by `criterion`: "balance" (the
         scorers' closest 50/50, bisecting when needed) or "far_from_both" (the path's frame
         maximising mse(frame, path start) + mse(frame, path end))."""
-        if not 0 <= int(digit) <= 9:
-            raise SettingError(f"The digit must be one of 0-9, not {digit}.")
-        digit = int(digit)
-        criterion = check_criterion(criterion)
-        maker = check_maker(maker) if maker is not None else self.makers[0]
-        if maker not in self.makers:
-            raise MakerError("The class_mix maker needs GlyphVAE: make the confuser with glyph_vae=.")
-        rng = np.random.default_rng(seed)
+        digit, seed, criterion, maker = self.check_inputs(digit, seed, criterion, maker)
+        return replace(self._confuse(digit, np.random.default_rng(seed), drawing, rounds, splits, criterion, maker),
+                       seed=seed)
+
+    def _confuse(self, digit: int, rng: np.random.Generator, drawing: np.ndarray | None, rounds: int, splits: int,
+                 criterion: str, maker: str) -> MuddleResult:
         a, z_a, partner, b, z_b = self._endpoints(digit, rng, drawing)
         if maker == "class_mix":
             return self._class_mix(digit, partner, a, z_a, rng, criterion, CLASS_MIX_ROUNDS, splits)
@@ -600,9 +608,10 @@ class Confuser:
 
     def midpoint(self, digit: int, seed: int) -> MuddleResult:
         """mnistMuddle's plain method, for comparison: the decoded midpoint of a and b."""
+        digit, seed, _, _ = self.check_inputs(digit, seed, None, None)
         a, z_a, partner, b, z_b = self._endpoints(digit, np.random.default_rng(seed))
         frame = self._frames(z_a, z_b, np.array([0.5]))[0]
-        return MuddleResult(digit, partner, a, b, z_a, z_b, [frame], frame, refined=False)
+        return MuddleResult(digit, partner, a, b, z_a, z_b, [frame], frame, refined=False, seed=seed)
 
 
 def latent_map(autoencoder: MuddleAutoencoder, result: MuddleResult | None = None):
@@ -632,24 +641,16 @@ CHOOSER_READERS = {"all_conv": "the all-convolutional reader", "separable": "the
                    "row_gru": "the row-by-row reader"}
 
 
-def make_confuser(pool_images: np.ndarray, pool_labels: np.ndarray, *, glyph_vae=None, muddle=None,
-                  digits=None, chooser=None, with_chooser: bool = True) -> Confuser:
-    """The app's confuser: the muddle autoencoder, scored by an ensemble of the app's own:
-    GlyphVAE's digit head, the dedicated digit classifier and the chooser ensemble's three
-    members (bundled weights for any model not given; with_chooser=False: the first two only)."""
-    from .chooser import ChooserEnsemble
-    from .digits import DigitClassifier
-    from .model import GlyphVAE
-
-    glyph_vae = glyph_vae or GlyphVAE.from_pretrained()
-    muddle = muddle or MuddleAutoencoder.from_pretrained()
-    digits = digits or DigitClassifier.from_pretrained()
+def make_confuser(pool_images: np.ndarray, pool_labels: np.ndarray, *, glyph_vae, muddle: MuddleAutoencoder,
+                  digits, chooser=None, off_line: int = OFF_LINE_CANDIDATES) -> Confuser:
+    """A confuser of these models: the muddle autoencoder (and GlyphVAE) making muddles, scored
+    by GlyphVAE's digit head, the digit classifier and, given a chooser ensemble, its three
+    members. The app's, with its models and the bundled pool, is `glyph_vae.loading.app_confuser`."""
     predictors = [glyph_vae_digit_probabilities(glyph_vae), digit_classifier_probabilities(digits)]
     names = ["GlyphVAE's digit head", "the digit CNN"]
-    if with_chooser:
-        chooser = (chooser or ChooserEnsemble.from_pretrained()).eval()
+    if chooser is not None:
+        chooser = chooser.eval()
         predictors += [chooser_probabilities(chooser, i) for i in range(len(CHOOSER_MEMBERS))]
         names += [CHOOSER_READERS[n] for n in CHOOSER_MEMBERS]
-    confuser = Confuser(muddle, predictors, pool_images, pool_labels, scorer_names=names, glyph_vae=glyph_vae)
-    confuser.models = [glyph_vae, digits] + ([chooser] if with_chooser else [])
-    return confuser
+    return Confuser(muddle, predictors, pool_images, pool_labels, scorer_names=names, off_line=off_line,
+                    glyph_vae=glyph_vae)

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .hub import HubModel
+from .outputs import ClassifierOutput
 
 
 @dataclass
@@ -26,6 +27,7 @@ class DigitClassifierConfig:
 
 class DigitClassifier(HubModel, nn.Module):
     config_class = DigitClassifierConfig
+    digits_only = True
     display_name = "Digit classifier"
     model_type = "digits"
     bundled_folder = "digit_classifier"
@@ -45,22 +47,16 @@ class DigitClassifier(HubModel, nn.Module):
             nn.Linear(config.hidden, config.num_digits),
         )
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> ClassifierOutput:
         """Glyphs (B, 1, 28, 28) -> digit logits (B, 10); y is taken (and unused) so that
         training calls every model the same way."""
-        return self.net(x)
+        return ClassifierOutput(self.net(x))
 
-    def loss(self, out: torch.Tensor, x: torch.Tensor, y: torch.Tensor, **_) -> dict[str, torch.Tensor]:
+    def loss(self, out: ClassifierOutput, x: torch.Tensor, y: torch.Tensor, **_) -> dict[str, torch.Tensor]:
         """Cross-entropy on the known digit."""
-        ce = F.cross_entropy(out, y)
+        ce = F.cross_entropy(out.logits, y)
         return {"loss": ce, "ce": ce}
-
-    def class_logits(self, out: torch.Tensor) -> torch.Tensor:
-        return out
-
-    def posterior_means(self, out: torch.Tensor) -> None:
-        return None  # a classifier: no latent
 
     @torch.no_grad()
     def probabilities(self, x: torch.Tensor) -> torch.Tensor:
-        return self(x).softmax(dim=1)
+        return self(x).logits.softmax(dim=1)

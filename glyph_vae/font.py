@@ -38,8 +38,8 @@ from .errors import SettingError, check_randomness, check_seed, check_whole_numb
 from .layout import LETTER_GAP, WORD_GAP, metrics
 from .proportions import TYPICAL
 from .model import CHARSET, GlyphVAE
-from .punctuation import PUNCTUATION, pen_measures
-from .style import Style, draw_glyphs, ink, style_latents
+from .punctuation import PUNCTUATION
+from .style import Style, draw_glyphs, style_latents
 from .vector import TRACE_CAP, Outline
 
 UNITS_PER_EM = 1000

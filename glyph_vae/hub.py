@@ -15,8 +15,8 @@ does not do by default:
 - no source means the bundled weights in `assets/`;
 - every failure is a `ModelLoadError` whose message names the model and the reason.
 
-`model_type` in config.json says which class a folder holds (`model_class_for`), so
-training, evaluation and pushing dispatch from one registry.
+The mixin imports no model: `model_type` in config.json says which class a folder holds,
+and `glyph_vae.registry`, above the models, maps it to the class.
 """
 from __future__ import annotations
 
@@ -61,33 +61,8 @@ class ModelLoadError(RuntimeError):
     """A model that could not be loaded; the message names the model and why."""
 
 
-REGISTRY: dict[str, type["HubModel"]] = {}
-
-
-def model_class(model_type: str) -> type["HubModel"]:
-    """The class registered for a config's `model_type` ("glyph_vae", "muddle", "digits")."""
-    _import_model_modules()
-    try:
-        return REGISTRY[model_type]
-    except KeyError:
-        raise ModelLoadError(f"unknown model_type {model_type!r}; known: {sorted(REGISTRY)}") from None
-
-
-def model_class_for(folder: str | os.PathLike) -> type["HubModel"]:
-    """The class of the model saved in `folder`, from its config.json's model_type."""
-    path = Path(folder) / CONFIG_NAME
-    try:
-        model_type = json.loads(path.read_text()).get("model_type")
-    except (OSError, ValueError, AttributeError) as exc:
-        raise ModelLoadError(f"{path} is not a readable model config: {exc}") from None
-    if not model_type:
-        raise ModelLoadError(f"{path} has no model_type, so it does not say which model it holds")
-    return model_class(model_type)
-
-
-def _import_model_modules() -> None:
-    # The classes register themselves when their modules are imported.
-    from . import chooser, digits, model, muddle  # noqa: F401
+class MissingTokenError(RuntimeError):
+    """An upload asked for with no Hugging Face token to make it; the message says how to get one."""
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -125,7 +100,8 @@ def is_repo_id(source: str) -> bool:
 class HubModel(PyTorchModelHubMixin):
     """save_pretrained / from_pretrained / push_to_hub for a torch module with a dataclass config.
 
-    A subclass sets `config_class`, `model_type` (the registry key written to config.json),
+    A subclass sets `config_class`, `model_type` (written to config.json; glyph_vae.registry
+    maps it back to the class),
     `bundled_folder` (its weights under assets/), `sidecars` (other files that travel with
     the weights) and its card (`card_template`, a Jinja file in glyph_vae/cards/, and
     `card_data`)."""
@@ -137,6 +113,7 @@ class HubModel(PyTorchModelHubMixin):
     sidecars: ClassVar[tuple[str, ...]] = (TRAINING_RECORD, EVAL_RECORD)
     card_template: ClassVar[str] = ""
     card_data: ClassVar[dict[str, Any]] = {}
+    digits_only: ClassVar[bool] = False  # trains on digits alone (labels 0-9)
 
     # Set by from_pretrained: where the model came from and the files that came with it.
     source: str | None = None
@@ -146,27 +123,30 @@ class HubModel(PyTorchModelHubMixin):
 
     def identity(self) -> dict:
         """Which weights these are, as /health and style files name them: the first 16 hex digits
-        of model.safetensors' sha256 ("" if it was not loaded from one) and the config."""
-        return {"sha256": (self.weights_sha256 or "")[:16], "config": dataclasses.asdict(self.config)}
+        of model.safetensors' sha256 ("" if it was not loaded from one) and the config, its
+        switches as 1 or 0 (as these records have always named them, so that a style file
+        written today is byte for byte one written before the switches were typed bool)."""
+        config = {k: int(v) if isinstance(v, bool) else v for k, v in dataclasses.asdict(self.config).items()}
+        return {"sha256": (self.weights_sha256 or "")[:16], "config": config}
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if "model_type" in cls.__dict__:
-            REGISTRY[cls.model_type] = cls
+    def on_epoch_end(self, train: tuple[torch.Tensor, torch.Tensor], val: tuple[torch.Tensor, torch.Tensor]) -> None:
+        """The trainer's one hook, after each complete epoch: what a model keeps beside its
+        weights that is computed from data (the muddle autoencoder's centroids, the chooser's
+        temperatures). `train` and `val` are (uint8 images (N, 28, 28), labels) on the CPU.
+        Called on every rank, with the same weights and data, so the replicas stay identical.
+        Nothing by default."""
 
     # -- saving ------------------------------------------------------------------------
     def _save_pretrained(self, save_directory: Path) -> None:
         """config.json (with model_type), model.safetensors and the sidecar files the model
         holds; each written atomically, so a reader never sees half a file."""
-        from safetensors.torch import save_file
+        from safetensors.torch import save
 
         folder = Path(save_directory)
         config = {"model_type": self.model_type, **dataclasses.asdict(self.config)}
         atomic_write_bytes(folder / CONFIG_NAME, (json.dumps(config, indent=2, sort_keys=True) + "\n").encode())
         state = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}
-        tmp = folder / f".{WEIGHTS_NAME}.tmp"
-        save_file(state, str(tmp), metadata={"format": "pt"})
-        os.replace(tmp, folder / WEIGHTS_NAME)
+        atomic_write_bytes(folder / WEIGHTS_NAME, save(state, metadata={"format": "pt"}))
         for name, data in getattr(self, "files", {}).items():
             atomic_write_bytes(folder / name, data)
 
@@ -320,7 +300,7 @@ def check_state_dict(model: torch.nn.Module, state: dict[str, torch.Tensor], con
 
 
 def hub_token(flag: str) -> str:
-    """The Hugging Face token (HF_TOKEN or a saved login), or a SystemExit saying how to get one.
+    """The Hugging Face token (HF_TOKEN or a saved login), or a MissingTokenError saying how to get one.
 
     Called before any data is read or any step is taken, so a missing login stops a
     run at once rather than after hours of training.
@@ -329,7 +309,7 @@ def hub_token(flag: str) -> str:
 
     token = get_token()
     if not token:
-        raise SystemExit(f"{flag} needs a Hugging Face token with write access, and none was found: "
+        raise MissingTokenError(f"{flag} needs a Hugging Face token with write access, and none was found: "
                          "run `hf auth login`, or set HF_TOKEN (a token from "
                          "https://huggingface.co/settings/tokens). Stopped before training or uploading anything.")
     return token

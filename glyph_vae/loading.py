@@ -14,11 +14,13 @@ import os
 from dataclasses import dataclass, field
 from typing import Mapping
 
+import numpy as np
 import torch
 
 from .chooser import ChooserEnsemble
+from .confuse import Confuser, make_confuser
 from .digits import DigitClassifier
-from .hub import HubModel, ModelLoadError
+from .hub import HubModel, ModelLoadError, bundled_path
 from .model import GlyphVAE
 from .muddle import MuddleAutoencoder
 
@@ -97,3 +99,12 @@ def load_models(environ: Mapping[str, str] | None = None) -> AppModels:
     environ = os.environ if environ is None else environ
     records = {name: load_one(cls, env_name, environ) for name, cls, env_name in MODEL_SOURCES}
     return AppModels(**records, records=tuple(records.values()))
+
+
+def app_confuser(models: AppModels, **options) -> Confuser:
+    """The Confuse tab's confuser: the app's models, all five scorers, and the bundled pool of
+    test digits that muddles start from. `options`: make_confuser's (off_line)."""
+    pool = np.load(bundled_path("muddle", "test_digits.npz"))
+    return make_confuser(pool["images"], pool["labels"], glyph_vae=models.glyph_vae.model,
+                         muddle=models.muddle.model, digits=models.digits.model, chooser=models.chooser.model,
+                         **options)

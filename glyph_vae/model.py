@@ -8,6 +8,7 @@ Models" (2014), trained here with every label known.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import torch
@@ -15,6 +16,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from .hub import EVAL_RECORD, TRAINING_RECORD, HubModel, ModelLoadError
+from .outputs import GlyphVAEOutput
+from .style_axes import read_style_axes
 
 CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # EMNIST ByClass order
 
@@ -26,13 +29,13 @@ class GlyphVAEConfig:
     channels: int = 32  # conv width of encoder and decoder
     hidden: int = 128  # width of the class head and of the class embedding
     image_size: int = 28
-    # Additions to the published hand-writing VAE's architecture (0 = that architecture,
-    # so its configs load unchanged):
-    # 1: the posterior over z also sees the class, q(z|x, y), as in Kingma et al.'s
+    # Additions to the published hand-writing VAE's architecture (off or 0 = that
+    # architecture, so its configs load unchanged):
+    # on: the posterior over z also sees the class, q(z|x, y), as in Kingma et al.'s
     # M2. With q(z|x) alone, z has to say "this is a thin 1" and a style read from
     # a wide A decodes as a blob when asked for an l; with q(z|x, y), z only says
     # how this glyph differs from its class's usual shape, which transfers.
-    encoder_sees_class: int = 0
+    encoder_sees_class: bool = False
     # > 0: class and z meet in an MLP of this width before the deconvolutions
     # instead of being summed, so what a style dimension does can depend on the class.
     decoder_hidden: int = 0
@@ -45,6 +48,15 @@ class GlyphVAEConfig:
     # > 0: the width of the reader's feature layer (between its trunk and the 62 logits);
     # 0 = `hidden`, as before this option existed.
     reader_hidden: int = 0
+
+    def __post_init__(self):
+        # Switches saved as 0/1 (as configs were before they were typed) load as bools.
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.type in (bool, "bool"):
+                if value not in (0, 1) or isinstance(value, float):
+                    raise ValueError(f"{f.name} must be true or false (or 1 or 0), not {value!r}")
+                setattr(self, f.name, bool(value))
 
 
 def reader_trunk(channels: int) -> tuple[nn.Sequential, int]:
@@ -191,29 +203,22 @@ class GlyphVAE(HubModel, nn.Module):
                  else [self.class_to_features, self.z_to_features])
         return [p for part in parts + [self.decoder] for p in part.parameters()]
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> GlyphVAEOutput:
         logits, mu, logvar = self.encode(x, y)  # z's posterior sees the true class (if configured)
         # Reparameterisation (Kingma & Welling 2014): z = mu + sigma * eps keeps the
         # sample differentiable with respect to mu and sigma.
         z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar) if self.training else mu
-        return {"class_logits": logits, "mu": mu, "logvar": logvar, "recon_logits": self.decode(y, z)}
+        return GlyphVAEOutput(class_logits=logits, mu=mu, logvar=logvar, recon_logits=self.decode(y, z))
 
-    def loss(self, out: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor, *, kl_weight: float = 1.0,
+    def loss(self, out: GlyphVAEOutput, x: torch.Tensor, y: torch.Tensor, *, kl_weight: float = 1.0,
              class_weight: float = 1.0, free_bits: float = 0.0) -> dict[str, torch.Tensor]:
         """The training terms of a batch from its forward pass (see glyph_vae_loss)."""
         return glyph_vae_loss(out, x, y, kl_weight=kl_weight, class_weight=class_weight, free_bits=free_bits)
-
-    def class_logits(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
-        return out["class_logits"]
-
-    def posterior_means(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
-        return out["mu"]
 
     def load_sidecars(self, folder) -> None:
         """The style sliders' axes and the reader of ruled drawings: a broken file is an error, a
         missing one a warning (no sliders; no reading on the lines)."""
         from .ruled import load_ruled_reader
-        from .style import read_style_axes
 
         path = folder / STYLE_AXES_NAME
         if not path.is_file():
@@ -259,7 +264,7 @@ class GlyphVAE(HubModel, nn.Module):
         return torch.sigmoid(self.decode(y, mu))
 
 
-def glyph_vae_loss(out: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor, *,
+def glyph_vae_loss(out: GlyphVAEOutput, x: torch.Tensor, y: torch.Tensor, *,
                    kl_weight: float = 1.0, class_weight: float = 1.0,
                    free_bits: float = 0.0) -> dict[str, torch.Tensor]:
     """Loss terms, each summed over one image's pixels or dims and averaged over the batch.
@@ -270,9 +275,9 @@ def glyph_vae_loss(out: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tenso
     the posterior collapses onto a handful of dimensions.
     """
     # Reconstruction: -log p(x|y,z) under a Bernoulli per pixel.
-    recon = reconstruction_nll(out["recon_logits"], x)
+    recon = reconstruction_nll(out.recon_logits, x)
     # KL(q(z|x) || N(0, I)) in closed form, per latent dimension (Kingma & Welling 2014, App. B).
-    kl_per_dim = 0.5 * (out["mu"].pow(2) + out["logvar"].exp() - 1.0 - out["logvar"]).mean(0)
+    kl_per_dim = 0.5 * (out.mu.pow(2) + out.logvar.exp() - 1.0 - out.logvar).mean(0)
     kl = kl_per_dim.sum()
     # Free bits (Kingma et al. 2016, "Improved Variational Inference with IAF"):
     # a dimension whose batch-mean KL is under the floor is not pushed further
@@ -281,7 +286,7 @@ def glyph_vae_loss(out: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tenso
     # Classification: cross-entropy on the known label (Kingma et al. 2014, eq. 9:
     # the alpha-weighted term that trains q(y|x) directly). The decoder never sees
     # this guess, so the head would otherwise learn nothing.
-    ce = F.cross_entropy(out["class_logits"], y)
+    ce = F.cross_entropy(out.class_logits, y)
     total = recon + kl_weight * kl_term + class_weight * ce
     return {"loss": total, "recon": recon, "kl": kl, "ce": ce}
 

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from .hub import HubModel
+from .outputs import AutoencoderOutput
 from .model import reconstruction_nll
 
 
@@ -29,6 +30,7 @@ MAP_POINTS = 2000
 
 class MuddleAutoencoder(HubModel, nn.Module):
     config_class = MuddleConfig
+    digits_only = True
     display_name = "The muddle autoencoder"
     model_type = "muddle"
     bundled_folder = "muddle"
@@ -80,28 +82,29 @@ class MuddleAutoencoder(HubModel, nn.Module):
         """Latents -> images in [0, 1]."""
         return torch.sigmoid(self.decode_logits(z))
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None, mix: torch.Tensor | None = None):
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None,
+                mix: torch.Tensor | None = None) -> AutoencoderOutput:
         """Glyphs -> reconstruction logits; y is taken (and unused) so that training calls
         every model the same way. With `mix` (one weight alpha per glyph, for ACAI training:
-        train/acai.py) -> (reconstruction logits, logits of the decoded mixtures
-        alpha z_i + (1 - alpha) z_(i-1), each glyph's code with the previous glyph's)."""
+        train/acai.py) also the logits of the decoded mixtures alpha z_i + (1 - alpha) z_(i-1),
+        each glyph's code with the previous glyph's."""
         z = self.encode(x)
         logits = self.decode_logits(z)
         if mix is None:
-            return logits
+            return AutoencoderOutput(logits)
         alpha = mix.view(-1, 1)
-        return logits, self.decode_logits(alpha * z + (1 - alpha) * z.roll(1, dims=0))
+        return AutoencoderOutput(logits, self.decode_logits(alpha * z + (1 - alpha) * z.roll(1, dims=0)))
 
-    def loss(self, out: torch.Tensor, x: torch.Tensor, y: torch.Tensor, **_) -> dict[str, torch.Tensor]:
+    def loss(self, out: AutoencoderOutput, x: torch.Tensor, y: torch.Tensor, **_) -> dict[str, torch.Tensor]:
         """Bernoulli reconstruction summed per image: the architecture's only term."""
-        recon = reconstruction_nll(out, x)
+        recon = reconstruction_nll(out.recon_logits, x)
         return {"loss": recon, "recon": recon}
 
-    def class_logits(self, out: torch.Tensor) -> None:
-        return None  # it reads no classes
-
-    def posterior_means(self, out: torch.Tensor) -> None:
-        return None  # a plain autoencoder: no posterior
+    def on_epoch_end(self, train: tuple[torch.Tensor, torch.Tensor], val: tuple[torch.Tensor, torch.Tensor]) -> None:
+        """The class centroids of the training codes, stored with the weights (not recomputed by the app)."""
+        device = next(self.parameters()).device
+        images, labels = train
+        self.fit_centroids(images.float().div(255).unsqueeze(1).to(device), labels.to(device))
 
     @torch.no_grad()
     def fit_centroids(self, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 2048) -> torch.Tensor:

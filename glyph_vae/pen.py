@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .model import CHARSET
@@ -275,7 +274,6 @@ def render(points: torch.Tensor, mask: torch.Tensor, width: torch.Tensor, softne
 def placement(target: torch.Tensor, construction: torch.Tensor) -> torch.Tensor:
     """The templates of `construction` (B,) laid over the ink of `target` (B, 28, 28): the ink's
     box (where the ink is over a third) and its slant -> control points (B, S, POINTS, 2) in pixels."""
-    B = target.shape[0]
     w = target.clamp_min(0)
     ys, xs = torch.meshgrid(torch.arange(SIZE, dtype=torch.float32) + 0.5,
                             torch.arange(SIZE, dtype=torch.float32) + 0.5, indexing="ij")

@@ -14,16 +14,10 @@ import weakref
 
 import numpy as np
 
-Stroke = list[tuple[float, float]]
+from .strokes import Stroke, arc, render_strokes
+
 X = 0.62  # x-height, in capital heights (layout.X_HEIGHT)
 MIDDLE = 0.36  # where - + = ~ sit: the middle of the x-height
-
-
-def _arc(cx: float, cy: float, rx: float, ry: float, start: float, end: float, n: int = 0) -> Stroke:
-    """Points on an ellipse from angle `start` to `end` in degrees (0 = right, 90 = up)."""
-    n = n or max(6, int(abs(end - start) / 12))
-    return [(cx + rx * math.cos(math.radians(a)), cy + ry * math.sin(math.radians(a)))
-            for a in np.linspace(start, end, n)]
 
 
 def _dot(x: float, y: float) -> Stroke:
@@ -39,14 +33,14 @@ def skeletons(r: float) -> dict[str, list[Stroke]]:
         ":": [_dot(0.0, r), _dot(0.0, X - r)],
         ";": [_dot(0.02, X - r), [(0.02, r + 0.02), (0.0, -0.06), (-0.05, -0.16)]],
         "!": [[(0.0, 1.0), (0.0, 0.3)], _dot(0.0, r)],
-        "?": [_arc(0.2, 0.78, 0.2, 0.2, 160, -60) + [(0.22, 0.45), (0.2, 0.3)], _dot(0.2, r)],
+        "?": [arc(0.2, 0.78, 0.2, 0.2, 160, -60) + [(0.22, 0.45), (0.2, 0.3)], _dot(0.2, r)],
         "'": [[(0.0, 1.0), (0.0, 0.76)]],
         '"': [[(0.0, 1.0), (0.0, 0.76)], [(0.14, 1.0), (0.14, 0.76)]],
         "`": [[(0.0, 1.02), (0.1, 0.88)]],
         "-": [[(0.0, MIDDLE), (0.3, MIDDLE)]],
         "_": [[(0.0, -0.16), (0.55, -0.16)]],
-        "(": [_arc(0.28, 0.4, 0.28, 0.66, 110, 250)],
-        ")": [_arc(0.0, 0.4, 0.28, 0.66, 70, -70)],
+        "(": [arc(0.28, 0.4, 0.28, 0.66, 110, 250)],
+        ")": [arc(0.0, 0.4, 0.28, 0.66, 70, -70)],
         "[": [[(0.2, 1.05), (0.0, 1.05), (0.0, -0.25), (0.2, -0.25)]],
         "]": [[(0.0, 1.05), (0.2, 1.05), (0.2, -0.25), (0.0, -0.25)]],
         "{": [[(0.24, 1.05), (0.12, 0.98), (0.12, 0.52), (0.0, 0.4), (0.12, 0.28), (0.12, -0.18), (0.24, -0.25)]],
@@ -59,17 +53,17 @@ def skeletons(r: float) -> dict[str, list[Stroke]]:
         "<": [[(0.4, MIDDLE + 0.22), (0.0, MIDDLE), (0.4, MIDDLE - 0.22)]],
         ">": [[(0.0, MIDDLE + 0.22), (0.4, MIDDLE), (0.0, MIDDLE - 0.22)]],
         "^": [[(0.0, 0.72), (0.2, 1.0), (0.4, 0.72)]],
-        "~": [_arc(0.11, MIDDLE, 0.11, 0.08, 180, 0) + _arc(0.33, MIDDLE, 0.11, 0.08, 180, 360)],
+        "~": [arc(0.11, MIDDLE, 0.11, 0.08, 180, 0) + arc(0.33, MIDDLE, 0.11, 0.08, 180, 360)],
         "*": [[(0.2, 1.0), (0.2, 0.56)], [(0.01, 0.89), (0.39, 0.67)], [(0.01, 0.67), (0.39, 0.89)]],
         "#": [[(0.15, 0.0), (0.23, 0.95)], [(0.38, 0.0), (0.46, 0.95)], [(0.02, 0.3), (0.6, 0.3)],
               [(0.04, 0.65), (0.62, 0.65)]],
-        "%": [_arc(0.12, 0.82, 0.12, 0.17, 0, 360), [(0.0, 0.0), (0.62, 1.0)], _arc(0.5, 0.18, 0.12, 0.17, 0, 360)],
+        "%": [arc(0.12, 0.82, 0.12, 0.17, 0, 360), [(0.0, 0.0), (0.62, 1.0)], arc(0.5, 0.18, 0.12, 0.17, 0, 360)],
         "&": [[(0.62, 0.0), (0.18, 0.55), (0.12, 0.78), (0.24, 0.98), (0.4, 0.9), (0.4, 0.72), (0.08, 0.42),
                (0.04, 0.16), (0.2, 0.0), (0.42, 0.06), (0.62, 0.36)]],
-        "$": [_arc(0.26, 0.72, 0.22, 0.22, 20, 270) + _arc(0.26, 0.27, 0.24, 0.25, 90, -160),
+        "$": [arc(0.26, 0.72, 0.22, 0.22, 20, 270) + arc(0.26, 0.27, 0.24, 0.25, 90, -160),
               [(0.26, 1.08), (0.26, -0.1)]],
-        "@": [_arc(0.5, 0.42, 0.18, 0.22, 0, 360), [(0.68, 0.64), (0.68, 0.28)]
-              + _arc(0.8, 0.28, 0.12, 0.12, 180, 360) + _arc(0.5, 0.42, 0.42, 0.52, 0, 330)],
+        "@": [arc(0.5, 0.42, 0.18, 0.22, 0, 360), [(0.68, 0.64), (0.68, 0.28)]
+              + arc(0.8, 0.28, 0.12, 0.12, 180, 360) + arc(0.5, 0.42, 0.42, 0.52, 0, 330)],
     }
 
 
@@ -148,7 +142,6 @@ def draw(char: str, *, weight: float, slant: float, cap: int) -> tuple[np.ndarra
 
     Returns (ink map (h, w) in [0, 1], the map's top and left edge in capital heights from
     the baseline and the character's origin), so the traced outline can be placed."""
-    from .strokes import render_strokes
 
     strokes, top, left, box_w, box_h = placed_strokes(char, weight=weight, slant=slant)
     width, height = max(2, math.ceil(box_w * cap)), max(2, math.ceil(box_h * cap))

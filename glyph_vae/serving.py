@@ -26,9 +26,11 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
+from .version import __version__
+
 log = logging.getLogger(__name__)
 
-APP_VERSION = "1.2.0"
+APP_VERSION = __version__  # pyproject.toml's
 
 
 class OutputFiles:

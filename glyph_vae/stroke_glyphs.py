@@ -368,7 +368,7 @@ def outline_path(glyph: StrokeGlyph, transform=lambda x, y: (x, y)):
     import pathops
 
     path, dots = pathops.Path(), pathops.Path()
-    (x0, y0), (x1, _) = transform(0.0, 0.0), transform(1.0, 0.0)
+    (x0, _), (x1, _) = transform(0.0, 0.0), transform(1.0, 0.0)
     unit = abs(x1 - x0)
     coarse = max(1.0, unit / STROKE_UNITS)
     unit /= coarse

@@ -21,7 +21,8 @@ Stroke = list[tuple[float, float]]
 
 
 def arc(cx: float, cy: float, rx: float, ry: float, start: float, end: float, n: int = 0) -> Stroke:
-    """Points on an ellipse from angle `start` to `end` in degrees (0 = right, 90 = down)."""
+    """Points on an ellipse from angle `start` to `end` in degrees: 0 is +x, 90 is +y (down in
+    these skeletons' box, up in punctuation's, whose y grows from the baseline)."""
     n = n or max(6, int(abs(end - start) / 12))
     return [(cx + rx * math.cos(math.radians(a)), cy + ry * math.sin(math.radians(a)))
             for a in np.linspace(start, end, n)]

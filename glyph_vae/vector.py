@@ -73,6 +73,20 @@ class CentreLines:
     stroke: float  # the pen's width, in sprite pixels, that covers the glyph's ink
     char: str = ""
 
+    def stroked(self) -> np.ndarray:
+        """The lines drawn back with a round pen `stroke` wide, their ends round as a pen's:
+        ink in [0, 1] over the sprite (h x w)."""
+        from PIL import Image, ImageDraw
+
+        image = Image.new("L", (self.width, self.height), 0)
+        draw = ImageDraw.Draw(image)
+        r = self.stroke / 2
+        for line in self.lines:
+            draw.line([tuple(p) for p in line], fill=255, width=max(1, round(self.stroke)), joint="curve")
+            for x, y in (line[0], line[-1]):
+                draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+        return np.asarray(image, np.float32) / 255.0
+
 
 def trace_sprite(probabilities: np.ndarray) -> np.ndarray:
     """The smoothed, upscaled probabilities of one glyph, ready to trace (float, h x w)."""
@@ -365,6 +379,15 @@ def render_page(page, shapes: list[Outline], scale: float) -> "Image.Image":
         np.maximum(region, piece, out=region)
     pixels = PAPER * (1 - alpha[..., None]) + INK * alpha[..., None]
     return Image.fromarray(np.uint8(np.round(pixels)))
+
+
+def centre_line_fidelity(glyph: np.ndarray, char: str, lines: CentreLines | None = None) -> float:
+    """IoU of ink of the glyph's centre lines stroked (`CentreLines.stroked`; `lines` if they
+    were found already) and the field they were found in (upscaled and smoothed, above
+    INK_LEVEL): how much of the glyph one line per stroke draws, and nothing else."""
+    lines = centre_lines(glyph, char) if lines is None else lines
+    target = trace_sprite(scaled_probabilities(glyph, char, TRACE_CAP)) > INK_LEVEL
+    return iou(lines.stroked(), target.astype(float))
 
 
 def outline_fidelity(glyph: np.ndarray, char: str, *, against: str = "traced") -> float:

@@ -46,7 +46,7 @@ def running_app_process(log_path: Path, *, poll_s: float = 0.5, start_timeout_s:
             except OSError:
                 if time.monotonic() > deadline:  # a hung start, not a slow one: fail with its log
                     raise RuntimeError(f"app.py did not answer within {start_timeout_s:.0f} s:\n"
-                                       f"{Path(log_path).read_text()}")
+                                       f"{Path(log_path).read_text()}") from None
                 time.sleep(poll_s)
         yield url, proc
     finally:

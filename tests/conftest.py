@@ -6,6 +6,20 @@ import pytest
 from harness.app import running_app
 from harness.browser import chromium
 
+# Tiers (pytest.ini): a test that uses one of these fixtures is in that tier whether or not
+# its module says so, so a new browser or server test never lands in the fast tier.
+TIER_OF_FIXTURE = {"browser": "browser", "app_url": "server"}
+SLOW_TIMEOUT_S = 900  # a slow test's own limit, where it sets none (pytest.ini's timeout is for the rest)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for fixture, tier in TIER_OF_FIXTURE.items():
+            if fixture in item.fixturenames:
+                item.add_marker(tier)
+        if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT_S))
+
 
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
@@ -33,6 +47,14 @@ def models():
     from glyph_vae.loading import load_models
 
     return load_models({})
+
+
+@pytest.fixture(scope="session")
+def confuser(models):
+    """The Confuse tab's confuser as the app makes it (its models, five scorers, the bundled pool)."""
+    from glyph_vae.loading import app_confuser
+
+    return app_confuser(models)
 
 
 @pytest.fixture

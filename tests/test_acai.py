@@ -39,8 +39,10 @@ def test_mixtures_pair_each_code_with_the_previous_one():
     model = MuddleAutoencoder(MuddleConfig(channels=4))
     x = torch.rand(4, 1, 28, 28)
     alpha = torch.tensor([0.0, 0.5, 0.25, 0.1])
-    recon, mixed = model(x, mix=alpha)
-    assert torch.allclose(recon, model(x))  # the reconstruction is the plain forward pass
+    out = model(x, mix=alpha)
+    recon, mixed = out.recon_logits, out.mixed_logits
+    assert torch.allclose(recon, model(x).recon_logits)  # the reconstruction is the plain forward pass
+    assert model(x).mixed_logits is None
     z = model.encode(x)
     expected = model.decode_logits(alpha[:, None] * z + (1 - alpha[:, None]) * z.roll(1, 0))
     assert torch.allclose(mixed, expected, atol=1e-6)
@@ -53,7 +55,8 @@ def test_each_term_trains_only_its_own_side():
     x = torch.rand(6, 1, 28, 28)
     alpha = mixing_weights(6, torch.Generator().manual_seed(0), "cpu")
     assert ((alpha >= 0) & (alpha <= 0.5)).all()
-    recon, mixed = model(x, mix=alpha)
+    out = model(x, mix=alpha)
+    recon, mixed = out.recon_logits, out.mixed_logits
     autoencoder_term(critic, mixed).backward(retain_graph=True)
     assert all(p.grad is None for p in critic.parameters())  # the critic does not learn from it
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.decoder.parameters())
@@ -133,6 +136,7 @@ def test_acai_is_off_by_default_and_only_for_the_muddle_model(tiny, tmp_path):
                   "--threads", "1", "--acai", "0.5"])
 
 
+@pytest.mark.slow
 def test_acai_trains_under_torchrun_with_two_processes_and_resumes(tiny, tmp_path):
     """Data-parallel (two CPU processes, gloo): the autoencoder and the critic each have one
     forward and one backward through their own DDP wrapper a step; both ranks finish, rank 0

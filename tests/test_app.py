@@ -141,9 +141,9 @@ def test_page_upload_a_picture_instead_of_drawing(read_page):
 
 # -- Confuse this digit -----------------------------------------------------------------------
 
-def test_confuse_endpoint_returns_a_b_muddle_gif_and_json(client):
+def test_confuse_endpoint_returns_a_b_muddle_gif_and_json(client, confuser):
     from bench.muddle import read_returned
-    from glyph_vae.confuse import SHOWN_SIZE, make_confuser
+    from glyph_vae.confuse import SHOWN_SIZE
 
     a, b, muddle, gif, info = client.predict("3", None, 11, api_name="/confuse")
     assert Image.open(a).size == Image.open(b).size
@@ -156,8 +156,7 @@ def test_confuse_endpoint_returns_a_b_muddle_gif_and_json(client):
     again = client.predict("3", None, 11, api_name="/confuse")
     assert again[4] == info  # same seed, same muddle
     # the summary is the app's scorers reading the very picture the client downloaded
-    pool = np.load(bundled_path("muddle", "test_digits.npz"))
-    each = make_confuser(pool["images"], pool["labels"])._each(read_returned(open(muddle, "rb").read())[None])[0]
+    each = confuser._each(read_returned(open(muddle, "rb").read())[None])[0]
     summary = np.array([[row[str(k)] for k in range(10)] for row in info["scorers"]])
     assert np.allclose(summary, each, atol=1e-3)
 

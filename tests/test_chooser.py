@@ -25,7 +25,7 @@ def test_three_members_of_different_designs_with_independent_gradients():
     model = ChooserEnsemble(ChooserConfig(width=4))
     x, y = torch.rand(5, 1, 28, 28), torch.arange(5)
     out = model(x)
-    assert out.shape == (5, len(MEMBERS), 10)
+    assert out.member_logits.shape == (5, len(MEMBERS), 10)
     kinds = [{type(m).__name__ for m in model.members[n].modules()} for n in MEMBERS]
     assert "GRU" in kinds[2] and "GRU" not in kinds[0] | kinds[1] and kinds[0] != kinds[1]
     terms = model.loss(out, x, y)
@@ -55,7 +55,7 @@ def test_training_calibrates_every_member_on_the_held_out_split(tiny, tmp_path):
     _, val = split_validation(load_npz(tiny, "train"), 0.25, 1)
     x, y = torch.from_numpy(val.images).float().div(255).unsqueeze(1), torch.from_numpy(val.labels)
     with torch.no_grad():
-        logits = model.eval()(x)
+        logits = model.eval()(x).member_logits
     for i in range(len(MEMBERS)):
         nll = lambda t: F.cross_entropy(logits[:, i] / t, y).item()  # noqa: E731
         best = nll(model.temperatures[i])
@@ -67,11 +67,10 @@ def test_training_calibrates_every_member_on_the_held_out_split(tiny, tmp_path):
     assert recipe["epochs"] == 4
 
 
-def test_the_app_chooses_with_five_scorers_of_its_own():
+def test_the_app_chooses_with_five_scorers_of_its_own(models, confuser):
     from glyph_vae.confuse import make_confuser
 
     pool = np.load(ASSETS_DIR / "muddle" / "test_digits.npz")
-    confuser = make_confuser(pool["images"], pool["labels"])
     assert len(confuser.predictors) == 5 and len(set(confuser.scorer_names)) == 5
     bundled = ChooserEnsemble.from_pretrained()
     x = torch.from_numpy(pool["images"]).float().div(255).unsqueeze(1)
@@ -80,5 +79,6 @@ def test_the_app_chooses_with_five_scorers_of_its_own():
         assert (probs[:, i].argmax(1) == pool["labels"]).mean() > 0.96, name
     result = confuser.confuse(2, seed=4)
     assert result.muddle.each.shape == (5, 10)
-    two = make_confuser(pool["images"], pool["labels"], with_chooser=False)
+    two = make_confuser(pool["images"], pool["labels"], glyph_vae=models.glyph_vae.model, muddle=models.muddle.model,
+                        digits=models.digits.model)  # no chooser: its two scorers only
     assert len(two.predictors) == 2

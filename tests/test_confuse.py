@@ -5,19 +5,13 @@ import numpy as np
 import pytest
 import torch
 
-from glyph_vae.confuse import (CriterionError, far_from_both, is_between, make_confuser, mutual_information,
+from glyph_vae.confuse import (CriterionError, far_from_both, is_between, mutual_information,
                                nearest_other_centroid, reads_as_pair)
 from glyph_vae.errors import UserInputError
 from glyph_vae.hub import ASSETS_DIR
 from glyph_vae.muddle import MuddleAutoencoder, MuddleConfig
 from glyph_vae.strokes import render_drawing
 from glyph_vae.preprocess import normalize_glyph
-
-
-@pytest.fixture(scope="module")
-def confuser():
-    pool = np.load(ASSETS_DIR / "muddle" / "test_digits.npz")
-    return make_confuser(pool["images"], pool["labels"])
 
 
 def test_architecture_four_conv_blocks_and_a_10d_latent():
@@ -112,10 +106,10 @@ def test_the_search_off_the_path_stays_where_real_codes_live(confuser):
     assert density.real(density.codes).mean() >= 0.9 - 1e-9
 
 
-def test_without_the_search_off_the_path_the_muddle_is_on_it():
-    pool = np.load(ASSETS_DIR / "muddle" / "test_digits.npz")
-    on_path = make_confuser(pool["images"], pool["labels"])
-    on_path.off_line = 0
+def test_without_the_search_off_the_path_the_muddle_is_on_it(models):
+    from glyph_vae.loading import app_confuser
+
+    on_path = app_confuser(models, off_line=0)
     for d in range(10):
         r = on_path.confuse(d, seed=5, maker="autoencoder")
         assert not r.off_line and not r.off_line_frames and r.muddle.z is None
@@ -131,6 +125,18 @@ def test_a_drawn_digit_is_the_starting_point(confuser):
 def test_digit_outside_0_9_is_refused(confuser):
     with pytest.raises(ValueError, match="0-9"):
         confuser.confuse(12, seed=0)
+
+
+def test_the_confuser_checks_its_seed_where_it_is_entered(confuser):
+    """The library refuses a bad seed itself (the app's handlers no longer check it first), and
+    the result says the seed it was made with, as taken: "7" and 7.0 are 7."""
+    for bad in (-1, 1.5, "abc", None):
+        with pytest.raises(UserInputError, match="The seed must be a whole number from 0 to 2\\^63-1"):
+            confuser.confuse(3, seed=bad, maker="autoencoder")
+    with pytest.raises(UserInputError, match="The seed must be a whole number"):
+        confuser.midpoint(3, seed=-1)
+    given = confuser.confuse(3, seed="7", maker="autoencoder")
+    assert given.seed == 7 and np.array_equal(given.muddle.image, confuser.confuse(3, 7.0, maker="autoencoder").muddle.image)
 
 
 def test_bundled_digit_classifier_reads_the_pool():

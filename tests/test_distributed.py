@@ -51,6 +51,7 @@ def metrics(out: Path) -> list[dict]:
     return [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
 
 
+@pytest.mark.slow
 def test_two_processes_train_like_one_with_the_same_global_batch(data, tmp_path):
     fit.main(["--data", str(data / "digits.npz"), "--out", str(tmp_path / "one"), *COMMON, *MUDDLE])
     log = torchrun(tmp_path / "two", "--data", str(data / "digits.npz"), *MUDDLE)
@@ -71,6 +72,7 @@ def test_two_processes_train_like_one_with_the_same_global_batch(data, tmp_path)
         assert torch.allclose(value, weights_two[key], rtol=TOLERANCE, atol=1e-6), key
 
 
+@pytest.mark.slow
 def test_checkpoint_is_written_once_and_resumes_exactly(data, tmp_path):
     chars = ["--data", str(data / "chars.npz"), *GLYPH_VAE]  # with augmentation and sampling noise
     torchrun(tmp_path / "straight", *chars)

@@ -61,13 +61,9 @@ def event_fn(demo: gr.Blocks, component, trigger: str):
 
 
 @pytest.fixture(scope="module")
-def confuse_tab(models, tmp_path_factory):
-    from glyph_vae.confuse import make_confuser
+def confuse_tab(models, confuser, tmp_path_factory):
     from glyph_vae.serving import OutputFiles
 
-    pool = np.load(bundled_path("muddle", "test_digits.npz"))
-    confuser = make_confuser(pool["images"], pool["labels"], glyph_vae=models.glyph_vae.model,
-                             muddle=models.muddle.model, digits=models.digits.model)
     return ConfuseTab(confuser, models.glyph_vae.model, OutputFiles(tmp_path_factory.mktemp("confuse")))
 
 
@@ -99,8 +95,8 @@ AS_READ_ALL = [AS_READ] * STYLE_PADS
 
 # -- the building of the app --------------------------------------------------------------
 
-def test_the_app_builds_with_its_queue_and_every_endpoint(models, files):
-    demo = build_demo(models, files)
+def test_the_app_builds_with_its_queue_and_every_endpoint(models, confuser, files):
+    demo = build_demo(models, files, confuser=confuser)
     assert demo.enable_queue
     assert demo._queue.max_size == 64 and demo._queue.default_concurrency_limit == 8
     # Gradio's traffic summary is recomputed once every 1,000 events, not after each one.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import pkgutil
 import re
 import shutil
@@ -35,6 +36,106 @@ def modules(package: str) -> list[str]:
 @pytest.mark.parametrize("name", [m for p in ("glyph_vae", "train", "bench", "harness") for m in modules(p)])
 def test_every_module_imports(name):
     importlib.import_module(name)
+
+
+def glyph_vae_imports() -> dict[str, set[str]]:
+    """Every module of the package -> the package's modules it imports, wherever the import
+    stands (a function's lazy import is as much a dependency as the module's own), except under
+    `if TYPE_CHECKING:`, which never runs."""
+    package_modules = set(modules("glyph_vae"))
+    found = {}
+    for name in sorted(package_modules):
+        path = Path(importlib.util.find_spec(name).origin)
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        found[name] = set()
+
+        def visit(node):
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                    continue
+                if isinstance(child, ast.Import):
+                    targets = [a.name for a in child.names]
+                elif isinstance(child, ast.ImportFrom):
+                    base = (package.split(".")[:len(package.split(".")) - child.level + 1] if child.level else [])
+                    module = ".".join(base + ([child.module] if child.module else []))
+                    # `from . import x` names a module; `from .a import b` a name in module a
+                    targets = [f"{module}.{a.name}" if f"{module}.{a.name}" in package_modules else module
+                               for a in child.names]
+                else:
+                    targets = []
+                found[name] |= {t for t in targets if t in package_modules and t != name}
+                visit(child)
+
+        visit(ast.parse(path.read_text()))
+    return found
+
+
+# Edges of cycles that wait for work on other branches (each is checked to still close a cycle,
+# so the list only shrinks): the glyph drawing modules of the pen-stroke and ruled-pad work.
+PENDING = {
+    ("glyph_vae.layout", "glyph_vae.punctuation"): "layout_text's punctuation",
+    ("glyph_vae.punctuation", "glyph_vae.stroke_glyphs"): "punctuation.stroke_glyph",
+    ("glyph_vae.model", "glyph_vae.ruled"): "GlyphVAE.load_sidecars' ruled reader",
+}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each sorted."""
+    index, low, stack, on_stack, found = {}, {}, [], set(), []
+
+    def connect(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                connect(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while not component or component[-1] != v:
+                component.append(stack.pop())
+                on_stack.discard(component[-1])
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            connect(v)
+    return found
+
+
+def reaches(graph: dict[str, set[str]], start: str, goal: str) -> bool:
+    seen, todo = set(), [start]
+    while todo:
+        node = todo.pop()
+        if node == goal:
+            return True
+        if node not in seen:
+            seen.add(node)
+            todo.extend(graph.get(node, ()))
+    return False
+
+
+def test_the_packages_layering_is_one_way():
+    """No module of glyph_vae imports, directly or through others, a module that imports it."""
+    graph = glyph_vae_imports()
+    assert "glyph_vae.hub" in graph["glyph_vae.model"]  # the walk sees imports (this one is the model's base)
+    assert "glyph_vae.style" in graph["glyph_vae.writing"]
+    for (a, b), what in PENDING.items():
+        assert b in graph[a] and reaches(graph, b, a), f"{a} -> {b} ({what}) closes no cycle now: take it off PENDING"
+    for a, b in PENDING:
+        graph[a].discard(b)
+    assert cycles(graph) == []
+
+
+def test_the_cycle_finder_finds_a_lazy_import_cycle():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+    assert reaches(graph, "d", "c") and not reaches(graph, "a", "d")
 
 
 def declared(requirements: str) -> set[str]:
@@ -83,6 +184,20 @@ def test_every_imported_package_is_declared_where_it_is_installed(requirements):
     assert not missing, f"imported but not declared in {requirements} (or a file it includes): {missing}"
 
 
+def project_version() -> str:
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+
+
+def test_the_version_is_pyprojects_wherever_it_is_named():
+    import glyph_vae
+    from glyph_vae.serving import APP_VERSION
+
+    assert glyph_vae.__version__ == APP_VERSION == project_version()
+
+
+@pytest.mark.slow
 def test_the_package_installs_with_its_weights_and_works_from_another_folder(tmp_path):
     """`pip install .` gives a glyph_vae that reads with its bundled weights anywhere."""
     source = tmp_path / "source"  # a copy, so that the build leaves nothing in the checkout
@@ -100,13 +215,14 @@ def test_the_package_installs_with_its_weights_and_works_from_another_folder(tmp
                               str(tmp_path / "site"), str(wheel)], capture_output=True, text=True, timeout=300)
     assert install.returncode == 0, install.stderr[-2000:]
     code = ("import glyph_vae; from glyph_vae import GlyphVAE, read, bundled_path;"
-            "m = GlyphVAE.from_pretrained(); print(glyph_vae.__file__);"
+            "m = GlyphVAE.from_pretrained(); print(glyph_vae.__file__); print(glyph_vae.__version__);"
             "print(read(m, bundled_path('examples', 'drawn_7.png')).character, len(m.style_axes));"
             "from glyph_vae.style_file import style_from_file;"
             "print(style_from_file(bundled_path('style_examples', 'bold.json'), m).info.name)")
     run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300,
                          env={"PYTHONPATH": str(tmp_path / "site"), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
     assert run.returncode == 0, run.stderr[-2000:]
-    where, reading, example_style = run.stdout.splitlines()
+    where, version, reading, example_style = run.stdout.splitlines()
     assert where.startswith(str(tmp_path / "site")) and reading == "7 4"
+    assert version == project_version()  # from the installed metadata: no pyproject.toml beside it
     assert example_style == "Bold"  # the example style files are installed beside their drawings

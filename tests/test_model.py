@@ -53,10 +53,10 @@ def test_loss_terms_are_per_image_sums(model):
     y = torch.tensor([1, 2, 3, 4])
     out = model(x, y)
     terms = glyph_vae_loss(out, x, y, kl_weight=1.0, class_weight=2.0)
-    recon = F.binary_cross_entropy_with_logits(out["recon_logits"], x, reduction="sum") / 4
-    mu, logvar = out["mu"], out["logvar"]
+    recon = F.binary_cross_entropy_with_logits(out.recon_logits, x, reduction="sum") / 4
+    mu, logvar = out.mu, out.logvar
     kl = (0.5 * (mu ** 2 + logvar.exp() - 1 - logvar)).sum() / 4
-    ce = F.cross_entropy(out["class_logits"], y)
+    ce = F.cross_entropy(out.class_logits, y)
     assert torch.allclose(terms["recon"], recon, rtol=1e-5)
     assert torch.allclose(terms["kl"], kl, rtol=1e-5)
     assert torch.allclose(terms["ce"], ce, rtol=1e-5)
@@ -65,8 +65,10 @@ def test_loss_terms_are_per_image_sums(model):
 
 
 def test_kl_is_zero_at_the_prior_and_free_bits_floor_it():
-    out = {"mu": torch.zeros(2, 8), "logvar": torch.zeros(2, 8),
-           "recon_logits": torch.zeros(2, 1, 28, 28), "class_logits": torch.zeros(2, 62)}
+    from glyph_vae.outputs import GlyphVAEOutput
+
+    out = GlyphVAEOutput(mu=torch.zeros(2, 8), logvar=torch.zeros(2, 8), recon_logits=torch.zeros(2, 1, 28, 28),
+                         class_logits=torch.zeros(2, 62))
     x, y = torch.zeros(2, 1, 28, 28), torch.tensor([0, 1])
     assert glyph_vae_loss(out, x, y)["kl"].item() == pytest.approx(0.0)
     with_floor = glyph_vae_loss(out, x, y, free_bits=0.5)
@@ -76,11 +78,54 @@ def test_kl_is_zero_at_the_prior_and_free_bits_floor_it():
 def test_training_samples_and_eval_uses_the_mean(model):
     x, y = torch.rand(2, 1, 28, 28), torch.tensor([0, 1])
     model.eval()
-    assert torch.equal(model(x, y)["recon_logits"], model(x, y)["recon_logits"])
+    assert torch.equal(model(x, y).recon_logits, model(x, y).recon_logits)
     model.train()
     torch.manual_seed(1)
-    a = model(x, y)["recon_logits"]
-    assert not torch.equal(a, model(x, y)["recon_logits"])
+    a = model(x, y).recon_logits
+    assert not torch.equal(a, model(x, y).recon_logits)
+
+
+def test_every_model_says_its_reading_and_posterior_in_a_typed_output():
+    """What the trainer reads, the same way for each model: class logits (None for the
+    autoencoder) and posterior means (GlyphVAE's alone); fields are readable by name too."""
+    from glyph_vae.chooser import ChooserConfig, ChooserEnsemble
+    from glyph_vae.digits import DigitClassifier
+    from glyph_vae.muddle import MuddleAutoencoder, MuddleConfig
+    from glyph_vae.outputs import GlyphVAEOutput
+
+    torch.manual_seed(0)
+    x, y = torch.rand(3, 1, 28, 28), torch.tensor([1, 2, 3])
+    glyph = GlyphVAE(GlyphVAEConfig(channels=4, hidden=8, latent_dim=4)).eval()(x, y)
+    assert isinstance(glyph, GlyphVAEOutput) and glyph.class_logits.shape == (3, 62)
+    assert glyph.posterior_means is glyph.mu and glyph["mu"] is glyph.mu
+    with pytest.raises(KeyError):
+        glyph["z"]
+    muddle = MuddleAutoencoder(MuddleConfig(channels=4))(x)
+    assert muddle.class_logits is None and muddle.posterior_means is None and muddle.recon_logits.shape == x.shape
+    digits = DigitClassifier()(x)
+    assert digits.class_logits is digits.logits and digits.logits.shape == (3, 10) and digits.posterior_means is None
+    chooser = ChooserEnsemble(ChooserConfig(width=4))(x)
+    assert torch.allclose(chooser.class_logits, chooser.member_logits.log_softmax(-1).mean(1))
+
+
+def test_switches_are_bools_and_configs_saved_with_0_or_1_load(tmp_path):
+    assert GlyphVAEConfig(encoder_sees_class=1).encoder_sees_class is True
+    assert GlyphVAEConfig(encoder_sees_class=0).encoder_sees_class is False
+    for bad in (2, 0.5, "1", None):
+        with pytest.raises(ValueError, match="encoder_sees_class must be true or false"):
+            GlyphVAEConfig(encoder_sees_class=bad)
+    shipped = json.loads((bundled_path("glyph_vae") / "config.json").read_text())
+    assert shipped["encoder_sees_class"] == 1  # the bundled config as it was written, 1 not true
+    bundled = GlyphVAE.from_pretrained()
+    assert bundled.config.encoder_sees_class is True
+    # /health and style files name the weights by an identity whose switches stay 1 or 0
+    assert type(bundled.identity()["config"]["encoder_sees_class"]) is int
+    GlyphVAE(GlyphVAEConfig(channels=4, hidden=8, latent_dim=4, encoder_sees_class=True)).save_pretrained(tmp_path)
+    assert json.loads((tmp_path / "config.json").read_text())["encoder_sees_class"] is True
+    config = json.loads((tmp_path / "config.json").read_text())
+    (tmp_path / "config.json").write_text(json.dumps({**config, "encoder_sees_class": 2}))
+    with pytest.raises(ModelLoadError, match="encoder_sees_class must be true or false"):
+        GlyphVAE.from_pretrained(tmp_path)
 
 
 def test_save_and_load_round_trip(model, tmp_path):
@@ -94,6 +139,25 @@ def test_save_and_load_round_trip(model, tmp_path):
     model.eval()
     assert torch.equal(loaded.encode(x)[0], model.encode(x)[0])
     assert not loaded.training
+
+
+def test_weights_and_config_reach_the_disk_before_their_names_appear(model, tmp_path, monkeypatch):
+    """Each file is written to a temp file, fsynced, then renamed: a power cut leaves the old
+    file or the whole new one, never a name pointing at lost data."""
+    import os
+
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+                        or real_fsync(fd))
+    monkeypatch.setattr(os, "replace", lambda a, b: events.append(("replace", str(a), str(b))) or real_replace(a, b))
+    model.save_pretrained(tmp_path)
+    for name in ("config.json", "model.safetensors"):
+        renamed = [e for e in events if e[0] == "replace" and e[2] == str(tmp_path / name)]
+        assert len(renamed) == 1, (name, events)
+        temp = renamed[0][1]
+        assert ("fsync", temp) in events[:events.index(renamed[0])], (name, events)
+    assert GlyphVAE.from_pretrained(tmp_path).state_dict().keys() == model.state_dict().keys()
 
 
 def test_no_source_loads_the_bundled_weights_which_read_the_bundled_examples():
@@ -163,7 +227,7 @@ def test_another_models_folder_is_refused_by_name(tmp_path):
 
 def test_model_type_dispatches_from_one_registry(tmp_path):
     from glyph_vae.digits import DigitClassifier
-    from glyph_vae.hub import model_class, model_class_for
+    from glyph_vae.registry import model_class, model_class_for
     from glyph_vae.muddle import MuddleAutoencoder
 
     assert model_class("glyph_vae") is GlyphVAE and model_class("muddle") is MuddleAutoencoder

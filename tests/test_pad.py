@@ -57,9 +57,10 @@ def test_the_read_pad_is_ruled_and_reads_case_and_descenders_from_the_lines(read
             page.wait_for_function("(chars) => { const top = document.querySelector('#read-label h2, #read-label "
                                    ".output-class'); return top && chars.includes(top.innerText.trim()); }",
                                    arg=sorted(expected), timeout=20_000)
-        except Exception:
+        except Exception as exc:
             page.screenshot(path=str(tmp_path / f"ruled_{char}.png"))
-            raise AssertionError((char, shown_reading(page), read_ruled(GlyphVAE.from_pretrained(), png).top(3)))
+            raise AssertionError((char, shown_reading(page),
+                                  read_ruled(GlyphVAE.from_pretrained(), png).top(3))) from exc
         assert np.asarray(png)[..., 3].mean() < 40  # only the ink in the PNG: no guides
         page.click("#read-pad .pad-clear")
         page.wait_for_function("() => document.querySelector('#read-hint').innerText.includes('Draw a character')")
@@ -209,7 +210,7 @@ def test_after_clear_or_undo_an_example_or_an_upload_shows_its_reading(read_page
 
 
 @pytest.fixture
-def slow_read_app(tmp_path, models):
+def slow_read_app(tmp_path, models, confuser):
     """The app in-process with a reader that takes 1.5 s a drawing (slower than strokes come),
     counting its calls and the most that ran at once."""
     import threading
@@ -236,7 +237,7 @@ def slow_read_app(tmp_path, models):
                 stats["running"] -= 1
 
     read_tab.read_ruled = slow_read
-    demo = build_demo(models, OutputFiles(tmp_path / "outputs"))
+    demo = build_demo(models, OutputFiles(tmp_path / "outputs"), confuser=confuser)
     options = launch_options()
     options.pop("mcp_server")
     _, url, _ = demo.launch(prevent_thread_lock=True, quiet=True, **options)
@@ -247,6 +248,7 @@ def slow_read_app(tmp_path, models):
         read_tab.read_ruled = real_read
 
 
+@pytest.mark.server
 def test_strokes_faster_than_answers_do_not_pile_up_and_the_last_answer_shows(browser, slow_read_app):
     url, stats = slow_read_app
     page = browser.new_page(viewport={"width": 1280, "height": 900})

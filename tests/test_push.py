@@ -14,7 +14,7 @@ import torch
 from safetensors.torch import load_file
 
 from glyph_vae import GlyphVAE
-from glyph_vae.hub import model_class_for
+from glyph_vae.registry import model_class_for
 from glyph_vae.muddle import MuddleAutoencoder
 from tiny_data import glyphs, run
 from train import fit, push
@@ -103,6 +103,15 @@ def test_no_token_stops_before_reading_any_data(npz, tmp_path, no_token, monkeyp
         push.main([str(ASSETS / "muddle"), "someone/muddle"])
 
 
+def test_the_library_says_a_token_is_missing_with_its_own_exception(no_token):
+    """Only the commands turn it into an exit; a program that calls hub_token can catch it."""
+    from glyph_vae.hub import MissingTokenError, hub_token
+
+    with pytest.raises(MissingTokenError, match="upload needs a Hugging Face token.*hf auth login"):
+        hub_token("upload")
+
+
+@pytest.mark.slow
 def test_push_command_evaluates_on_test_data_for_the_card(npz, tmp_path, hub):
     out = tmp_path / "run"
     run(npz, out, "--epochs", "1")

@@ -17,9 +17,18 @@ def block(marker: str) -> str:
 def test_readme_has_space_front_matter():
     front = README.split("---")[1]
     assert "sdk: gradio" in front and "app_file: app.py" in front
-    import gradio
 
-    assert f"sdk_version: {gradio.__version__}" in front  # the Space runs the Gradio the tests run
+
+def test_the_spaces_gradio_is_one_the_requirements_allow():
+    """The Space pins one Gradio (`sdk_version`); requirements.txt allows a range, which the tests
+    run with whatever pip chose from it: the pin must lie inside that range."""
+    from packaging.requirements import Requirement
+
+    front = README.split("---")[1]
+    pinned = re.search(r"^sdk_version: (\S+)$", front, re.M).group(1)
+    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    gradio = next(Requirement(line.split("#")[0]) for line in lines if re.match(r"gradio\b", line))
+    assert gradio.specifier.contains(pinned), f"the Space's Gradio {pinned} is outside requirements.txt's {gradio}"
 
 
 def test_python_example_runs_from_any_folder(monkeypatch, capsys, tmp_path):

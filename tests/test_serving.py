@@ -145,6 +145,7 @@ def test_a_space_listening_on_every_interface_checks_no_host():
     assert TrustedHostMiddleware not in middleware("0.0.0.0")
 
 
+@pytest.mark.server
 def test_sigterm_removes_the_output_folder_and_gradios_copies_and_a_start_removes_stale_ones(tmp_path):
     """A container's stop (SIGTERM) cleans up as Ctrl-C does; folders of a killed process go at the next start."""
     import signal

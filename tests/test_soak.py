@@ -21,6 +21,8 @@ from bench.api_latency import rss_kib
 from harness.app import running_app_process
 from harness.drawings import drawing_files
 
+pytestmark = [pytest.mark.slow, pytest.mark.server]
+
 REQUESTS = int(os.environ.get("SOAK_REQUESTS", "2000"))
 CLIENTS = 8
 BASELINE_AT = 200

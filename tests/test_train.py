@@ -37,6 +37,18 @@ def test_training_lowers_the_loss_and_writes_a_loadable_model(npz, tmp_path):
     assert not list(tmp_path.glob(".*.tmp"))  # atomic writes leave no temp files
 
 
+def test_a_model_switch_on_the_command_line_is_a_bool(tmp_path, capsys):
+    common = ["--data", "x.npz", "--out", str(tmp_path)]
+    for given, wanted in (("1", True), ("true", True), ("on", True), ("0", False), ("False", False)):
+        _, config = fit.parse_args([*common, "--encoder-sees-class", given])
+        assert config.encoder_sees_class is wanted, given
+    assert fit.parse_args(common)[1].encoder_sees_class is False  # the published architecture's
+    assert fit.parse_args([*common, "--channels", "8"])[1].channels == 8  # widths stay whole numbers
+    with pytest.raises(SystemExit):
+        fit.parse_args([*common, "--encoder-sees-class", "2"])
+    assert "expected 1 or 0 (true or false), not '2'" in capsys.readouterr().err
+
+
 def test_resume_continues_exactly_where_the_checkpoint_left_off(npz, tmp_path):
     straight = tmp_path / "straight"
     run(npz, straight, "--epochs", "2")

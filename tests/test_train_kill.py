@@ -23,10 +23,13 @@ from safetensors.torch import load_file
 
 from tiny_data import ROOT, glyphs
 
+pytestmark = pytest.mark.slow
+
 STEPS_PER_EPOCH = 72  # 288 training glyphs (320 less the 10% validation split) in batches of 4
 ARGS = ["--batch-size", "4", "--seed", "3", "--channels", "8", "--hidden", "32", "--latent-dim", "8",
         "--kl-warmup-steps", "20", "--val-fraction", "0.1", "--lr", "3e-3", "--threads", "1", "--epochs", "2",
         "--checkpoint-every", "5"]
+CHECKPOINT_WAIT_S = 300  # as long as finish() gives a whole run, of which this is 5 steps
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +56,14 @@ def test_sigkill_mid_epoch_then_resume_equals_an_uninterrupted_run(npz, tmp_path
     killed = tmp_path / "killed"
     proc = train(npz, killed)
     checkpoint = killed / "checkpoint.pt"
-    while not checkpoint.exists():  # the first mid-epoch checkpoint; a run that ends without one fails
+    # The first mid-epoch checkpoint; a run that ends without one fails, and so does one that
+    # writes none in the time a whole run takes (stopped here, not left running after the test).
+    deadline = time.monotonic() + CHECKPOINT_WAIT_S
+    while not checkpoint.exists():
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait(30)
+            pytest.fail(f"no checkpoint within {CHECKPOINT_WAIT_S} s:\n{proc.stderr.read()[-3000:]}")
         assert proc.poll() is None, proc.stderr.read()[-3000:]
         time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)

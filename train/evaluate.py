@@ -22,7 +22,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from glyph_vae.hub import ASSETS_DIR, EVAL_RECORD, HubModel, atomic_write_bytes, model_class_for
+from glyph_vae.hub import ASSETS_DIR, EVAL_RECORD, HubModel, atomic_write_bytes
+from glyph_vae.registry import model_class_for
 from glyph_vae.model import CHARSET, GlyphVAE, glyph_vae_loss
 from glyph_vae.preprocess import normalize_glyph
 from glyph_vae.reading import case_fold, glyph_tensor
@@ -46,9 +47,9 @@ def score(model: GlyphVAE, images: np.ndarray, labels: np.ndarray, batch_size: i
         terms = glyph_vae_loss(out, x, y)
         recon += terms["recon"].item() * len(y)
         kl += terms["kl"].item() * len(y)
-        preds.append(out["class_logits"].argmax(1).numpy())
-        digit_preds.append(out["class_logits"][:, :10].argmax(1).numpy())
-        mus.append(out["mu"].numpy())
+        preds.append(out.class_logits.argmax(1).numpy())
+        digit_preds.append(out.class_logits[:, :10].argmax(1).numpy())
+        mus.append(out.mu.numpy())
     pred = np.concatenate(preds)
     n = len(labels)
     return {
@@ -150,7 +151,7 @@ def evaluate_muddle(model, data_dir: Path) -> dict:
     recon_nats, readback = 0.0, 0
     for i in range(0, len(y), 2000):
         xb, yb = x[i:i + 2000], y[i:i + 2000]
-        logits = model(xb)  # one forward pass serves both measures
+        logits = model(xb).recon_logits  # one forward pass serves both measures
         recon_nats += F.binary_cross_entropy_with_logits(logits, xb, reduction="sum").item()
         readback += (reader.encode(torch.sigmoid(logits))[0][:, :10].argmax(1) == yb).sum().item()
     return {"recon_nats_per_image": recon_nats / len(y), "readback_accuracy": readback / len(y)}
@@ -159,7 +160,7 @@ def evaluate_muddle(model, data_dir: Path) -> dict:
 @torch.no_grad()
 def evaluate_digits(model, data_dir: Path) -> dict:
     test = load_npz(data_dir / "mnist.npz", "test")
-    pred = model(torch.from_numpy(test.images).float().div(255).unsqueeze(1)).argmax(1).numpy()
+    pred = model(torch.from_numpy(test.images).float().div(255).unsqueeze(1)).logits.argmax(1).numpy()
     return {"mnist_test_accuracy": float((pred == test.labels).mean())}
 
 

@@ -34,15 +34,14 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from glyph_vae.hub import TRAINING_RECORD, HubModel, atomic_write_bytes, model_class
+from glyph_vae.hub import TRAINING_RECORD, HubModel, atomic_write_bytes
+from glyph_vae.registry import MODEL_TYPES, model_class
 
 from .augment import augment
 from .data import GlyphSet, concat, load_source, parse_label_map, split_validation
 from .distributed import (World, all_sum, barrier, gather, launch_command, setup, shard, teardown,
                           usable_length, world_from_env, wrap)
 from .records import CHECKPOINT, COMMAND, METRICS
-
-MODEL_TYPES = ("glyph_vae", "muddle", "digits", "chooser")  # --model: a model_type of glyph_vae.hub's registry
 
 
 @dataclass
@@ -94,6 +93,16 @@ class TrainConfig:
                 "without it the card shows the run's validation figures"})
 
 
+def switch(text: str) -> bool:
+    """A model config's on/off switch on the command line: 1/0 (as the recorded commands say
+    it), true/false, yes/no or on/off."""
+    value = {"1": True, "true": True, "yes": True, "on": True,
+             "0": False, "false": False, "no": False, "off": False}.get(text.strip().lower())
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected 1 or 0 (true or false), not {text!r}")
+    return value
+
+
 def parse_args(argv: list[str] | None = None):
     """(TrainConfig, the model's config) from the command line; the model's config fields
     (e.g. --channels) are options too, with its defaults."""
@@ -115,8 +124,12 @@ def parse_args(argv: list[str] | None = None):
             p.add_argument(flag, type=kind, default=f.default, **extra)
     model_fields = dataclasses.fields(model_cls.config_class)
     for f in model_fields:
-        p.add_argument(f"--{f.name.replace('_', '-')}", type=int, default=f.default,
-                       help=f"model config (default {f.default})")
+        if f.type in (bool, "bool"):
+            p.add_argument(f"--{f.name.replace('_', '-')}", type=switch, default=f.default, metavar="1|0",
+                           help=f"model config switch (default {int(f.default)})")
+        else:
+            p.add_argument(f"--{f.name.replace('_', '-')}", type=int, default=f.default,
+                           help=f"model config (default {f.default})")
     args = vars(p.parse_args(argv))
     config = TrainConfig(**{f.name: args[f.name] for f in dataclasses.fields(TrainConfig)})
     return config, model_cls.config_class(**{f.name: args[f.name] for f in model_fields})
@@ -162,7 +175,7 @@ def load_data(cfg: TrainConfig, world: World) -> tuple[GlyphSet, GlyphSet]:
 
 def build_model(cfg: TrainConfig, model_config, train_set: GlyphSet, device: torch.device) -> HubModel:
     model = model_class(cfg.model)(model_config).to(device)
-    if cfg.model in ("muddle", "digits", "chooser") and train_set.labels.max() >= model_config.num_digits:
+    if model.digits_only and train_set.labels.max() >= model_config.num_digits:
         raise SystemExit(f"--model {cfg.model} trains on digits only (labels 0-9); pass MNIST-style data")
     return model
 
@@ -184,15 +197,15 @@ def acai_step(net, model, optimizer, scheduler, adversary: Adversary, x, y, cfg:
     from .acai import autoencoder_term, critic_loss, mixing_weights
 
     alpha = mixing_weights(len(x), generator, x.device)
-    out, mixed = net(x, y, mix=alpha)
+    out = net(x, y, mix=alpha)
     terms = model.loss(out, x, y)
-    adversarial = autoencoder_term(adversary.critic, mixed)
+    adversarial = autoencoder_term(adversary.critic, out.mixed_logits)
     terms = {**terms, "loss": terms["loss"] + cfg.acai * adversarial, "acai_ae": adversarial}
     optimizer.zero_grad(set_to_none=True)
     terms["loss"].backward()
     optimizer.step()
     scheduler.step()
-    critic_term = critic_loss(adversary.net, x, out, mixed, alpha, cfg.acai_gamma)
+    critic_term = critic_loss(adversary.net, x, out.recon_logits, out.mixed_logits, alpha, cfg.acai_gamma)
     adversary.optimizer.zero_grad(set_to_none=True)
     critic_term.backward()
     adversary.optimizer.step()
@@ -250,10 +263,9 @@ def validate(model, data: GlyphSet, device: torch.device, batch_size: int = 1024
         y = torch.from_numpy(data.labels[i:i + batch_size]).to(device)
         out = model(x, y)
         terms = {k: v for k, v in model.loss(out, x, y).items() if k != "loss"}
-        figures.add(terms, model.class_logits(out), y)
-        mu = model.posterior_means(out)
-        if mu is not None:
-            means.append(mu.cpu())
+        figures.add(terms, out.class_logits, y)
+        if out.posterior_means is not None:
+            means.append(out.posterior_means.cpu())
     model.train()
     n = max(1, figures.count)
     result = {f"val_{k}": v / n for k, v in figures.sums.items()}
@@ -465,7 +477,7 @@ def train(cfg: TrainConfig, model_config, world: World, device: torch.device, co
                 terms, outputs = training_step(net, model, optimizer, scheduler, x, y, cfg, progress.global_step)
             progress.global_step += 1
             progress.step_in_epoch = step + 1
-            figures.add(terms, model.class_logits(outputs), y)
+            figures.add(terms, outputs.class_logits, y)
             if step % 20 == 0:
                 bar.set_postfix({k: f"{v.item():.3g}" for k, v in terms.items()})
             if cfg.max_steps and progress.global_step >= cfg.max_steps:
@@ -487,13 +499,8 @@ def train(cfg: TrainConfig, model_config, world: World, device: torch.device, co
         if epoch_done:
             if world.main:  # validation only feeds the log, which rank 0 writes
                 record.update(validate(model, val_set, device))
-            if hasattr(model, "calibrate"):  # the chooser's temperatures, on the held-out validation split
-                # On every rank, from the same weights and data, so all replicas stay identical.
-                model.calibrate(torch.from_numpy(val_set.images).float().div(255).unsqueeze(1).to(device),
-                                torch.from_numpy(val_set.labels).to(device))
-            if hasattr(model, "fit_centroids"):  # stored with the weights, not recomputed by the app
-                # On every rank, from the same weights and data, so all replicas stay identical.
-                model.fit_centroids(images.float().div(255).unsqueeze(1).to(device), labels.to(device))
+            # On every rank, from the same weights and data, so all replicas stay identical.
+            model.on_epoch_end((images, labels), (torch.from_numpy(val_set.images), torch.from_numpy(val_set.labels)))
             progress.epoch, progress.step_in_epoch = progress.epoch + 1, 0
         checkpoint()
         if world.main:

@@ -23,7 +23,8 @@ import json
 import sys
 from pathlib import Path
 
-from glyph_vae.hub import EVAL_RECORD, HubModel, hub_token, model_class, model_class_for
+from glyph_vae.hub import EVAL_RECORD, HubModel, MissingTokenError, hub_token
+from glyph_vae.registry import model_class, model_class_for
 
 from . import evaluate
 from .cards import card_values
@@ -39,7 +40,10 @@ def preflight(flag: str, repo_id: str, model_type: str | None, eval_data_dir: Pa
         missing = [f for f in evaluate.TEST_FILES[model_type] if not (Path(eval_data_dir) / f).is_file()]
         if missing:
             raise SystemExit(f"--eval-data-dir {eval_data_dir} lacks {', '.join(missing)}")
-    return hub_token(flag)
+    try:
+        return hub_token(flag)
+    except MissingTokenError as exc:  # a command stops with the message, not a traceback
+        raise SystemExit(str(exc)) from None
 
 
 def commit_message(model: HubModel, model_dir: Path, run: Path | None) -> str:

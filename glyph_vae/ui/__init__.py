@@ -1,8 +1,9 @@
 """The Gradio app: each tab in its own module, composed here with the queue and the limits.
 
-    from glyph_vae.loading import load_models
+    from glyph_vae.loading import app_confuser, load_models
     from glyph_vae.ui import build_demo, launch_options
-    build_demo(load_models()).launch(**launch_options())
+    models = load_models()
+    build_demo(models, confuser=app_confuser(models)).launch(**launch_options())
 
 Each tab module has a class whose methods are the tab's handlers (plain functions of the
 loaded models, testable without a browser) and a `render()` that builds its part of the
@@ -12,12 +13,10 @@ import html
 import os
 
 import gradio as gr
-import numpy as np
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from ..confuse import make_confuser
-from ..hub import bundled_path
+from ..confuse import Confuser
 from ..loading import AppModels
 from ..serving import OutputFiles, RequestLimits, health_record
 from .confuse_tab import ConfuseTab
@@ -138,12 +137,10 @@ class Health:
         return self.record
 
 
-def build_demo(models: AppModels, files: OutputFiles | None = None) -> gr.Blocks:
-    """The whole app for these models, its queue and concurrency limits set."""
+def build_demo(models: AppModels, files: OutputFiles | None = None, *, confuser: Confuser) -> gr.Blocks:
+    """The whole app for these models and the Confuse tab's confuser (`app_confuser(models)`),
+    its queue and concurrency limits set."""
     files = files or OutputFiles.for_this_process()
-    pool = np.load(bundled_path("muddle", "test_digits.npz"))
-    confuser = make_confuser(pool["images"], pool["labels"], glyph_vae=models.glyph_vae.model,
-                             muddle=models.muddle.model, digits=models.digits.model, chooser=models.chooser.model)
     with gr.Blocks(title="GlyphVAE: read and write handwriting", delete_cache=DELETE_CACHE) as demo:
         gr.Markdown("# GlyphVAE\nA variational autoencoder that reads what you draw, writes like you, "
                     "and makes digits nobody can tell apart.", elem_id="app-title")

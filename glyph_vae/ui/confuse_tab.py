@@ -4,9 +4,8 @@ import gradio as gr
 from gradio.data_classes import FileData
 from PIL import Image
 
-from ..confuse import (CRITERIA, DEFAULT_MAKER, MAKERS, Confuser, MuddleResult, check_criterion, check_maker,
-                       latent_map)
-from ..errors import BlankDrawingError, SettingError, UserInputError, check_seed, shown
+from ..confuse import (CRITERIA, DEFAULT_MAKER, MAKERS, Confuser, MuddleResult, latent_map)
+from ..errors import BlankDrawingError, SettingError, UserInputError, shown
 from ..model import CHARSET, GlyphVAE
 from ..preprocess import normalize_glyph
 from ..reading import read_glyphs
@@ -45,9 +44,6 @@ class ConfuseTab:
 
         A drawing is read by GlyphVAE over all 62 characters; one that reads as a letter is
         refused (NotADigitError), never swapped for a digit it is not."""
-        seed = check_seed(seed)
-        criterion = check_criterion(criterion)
-        maker = check_maker(maker)
         glyph = None
         drawing = client_image(drawing)
         if drawing is not None:
@@ -67,7 +63,7 @@ class ConfuseTab:
                 raise SettingError(f"Choose a digit from 0 to 9 (not {shown(digit)}), or draw one.")
             digit = int(str(digit).strip())
         result = self.confuser.confuse(digit, seed, drawing=glyph, criterion=criterion, maker=maker)
-        info = {**result.summary(), "seed": seed, "from_drawing": glyph is not None, "read_as": read_as}
+        info = {**result.summary(), "seed": result.seed, "from_drawing": glyph is not None, "read_as": read_as}
         return result, info
 
     def pictures(self, result: MuddleResult, seed: int) -> tuple[str, str, str, str]:

@@ -292,10 +292,9 @@ class WriteTab:
             One 112x112 PNG per character, in order: [{"image": the PNG, "caption": the character}].
         """
         style = drawings_style(self.model, drawings)
-        randomness, seed = check_randomness(randomness), check_seed(seed)
-        if characters is None:
-            raise NoTextError("Give at least one character to draw (0-9, A-Z, a-z).")
-        chars, glyphs = glyphs_for(self.model, str(characters), style, randomness, seed)
+        # The characters, randomness and seed are checked where the library is entered (glyphs_for).
+        chars, glyphs = glyphs_for(self.model, None if characters is None else str(characters), style, randomness,
+                                   seed)
         return [{"image": file_data(self.files.png(glyph_image(g, 112, smooth=True), f"glyph_{ord(c)}")),
                  "caption": c} for c, g in zip(chars, glyphs)]
 
