@@ -37,7 +37,7 @@ from gradio.data_classes import FileData  # resolved by name in classify_batch's
 from harness.app import running_app_process
 from harness.drawings import drawing_files
 
-from .report import machine, write_section
+from .report import Headline, machine, write_section
 
 TEXT_100 = "The quick brown fox jumps over the lazy dog and then the dog chases the fox around the old barn okay"
 assert len(TEXT_100) == 100
@@ -419,7 +419,14 @@ page's settings) until `state_session_capacity` (10,000) are held: 1,000 calls o
 {cold_text(cold_quiet, "on a quiet machine")}
 {cold_text(cold_busy, "with 4 CPU-bound processes beside it (load about 4)")}
 """
-    write_section("api", body)
+    headline = [Headline(f"`{row}` over plain HTTP, p50 / `/health`'s", f"{plain[row]['p50'] / floor:.2f}x",
+                         f"<= {target:g}x", plain[row]["p50"] / floor <= target) for row, target in TARGETS.items()]
+    for times, what in ((cold_quiet, "quiet machine"), (cold_busy, "4 CPU-bound processes beside it")):
+        if times:
+            median = statistics.median(times)
+            headline.append(Headline(f"cold start to the first `/health` answer, {what}", f"{median:.1f} s",
+                                     "<= 10 s", median <= 10))
+    write_section("api", body, headline)
     print(body)
     return {"plain": plain, "handlers": handlers, "throughput": thr, "cold_quiet": cold_quiet, "cold_busy": cold_busy}
 

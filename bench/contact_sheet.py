@@ -32,7 +32,7 @@ from glyph_vae.strokes import render_drawing
 from glyph_vae.style import draw_glyphs, prior_style, slider_offset, slider_positions
 from glyph_vae.writing import style_from_drawings
 
-from .report import machine, write_section
+from .report import Headline, machine, write_section
 
 CAP = 40  # px: a glyph's capital height on the sheet
 CELL = 64
@@ -148,7 +148,8 @@ Shape checks a reader cannot make (it reads l and 1 alike): {passed} of {checked
 | --- | --- | --- |
 {lines or '| none | | |'}
 """
-    write_section("contact_sheet", body)
+    write_section("contact_sheet", body, [Headline("contact sheet's shape checks passed (no target)",
+                                                   f"{passed} of {checked}")])
     print(body)
     return {"failures": failures, "counts": counts}
 

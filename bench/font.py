@@ -42,7 +42,7 @@ from glyph_vae.vector import (INK_LEVEL, centre_line_fidelity, centre_lines, iou
 from glyph_vae.writing import style_from_drawings, write_print, write_svg
 
 from . import char_classifier as judge
-from .report import machine, write_section
+from .report import Headline, machine, write_section
 
 TEXT_100 = "The quick brown fox jumps over the lazy dog and then the dog chases the fox around the old barn okay"
 EXAMPLES = ("narrow", "wide", "light", "bold", "italic")
@@ -349,7 +349,19 @@ is shown for comparison.
 | --- | --- | --- | --- | --- | --- |
 {chr(10).join(rows)}
 """
-    write_section("font", body)
+    outline_low, line_median = np.percentile(outline_scores, 5), np.median(line_scores)
+    write_section("font", body, [
+        Headline("a 62-character font with 3 alternates, built", f"{font_ms / 1000:.2f} s", "< 3 s", font_ms < 3000),
+        Headline("single-line SVG of a 100-character page", f"{svg_ms['single_line']:.0f} ms", "< 300 ms",
+                 svg_ms["single_line"] < 300),
+        Headline("fonts passing the OpenType Sanitizer (TTF and WOFF2)", f"{passed} of {checked}", "all",
+                 passed == checked),
+        Headline("traced outlines against their glyphs, IoU 5th percentile", f"{outline_low:.3f}", ">= 0.9",
+                 outline_low >= 0.9),
+        Headline("single-line centre lines stroked against the glyph, IoU median", f"{line_median:.3f}", ">= 0.75",
+                 line_median >= 0.75),
+        Headline("the font read below the page, case-folded", f"{gap_cf:+.1f} points", "within 2 points",
+                 gap_cf <= 2)])
     print(body)
     return {"font_ms": font_ms, "svg_ms": svg_ms, "passed": passed, "checked": checked}
 

@@ -25,7 +25,7 @@ import torch
 from glyph_vae import GlyphVAE
 from glyph_vae.font import build_font
 
-from .report import machine, write_section
+from .report import Headline, machine, write_section
 from .strokes import styles
 
 STYLES = ("average", "bold-wide (extreme)")
@@ -130,7 +130,8 @@ service's opinion of the family name). The fonts of /font ("Make my font"): 3 al
 
 {listed}
 """
-    write_section("fontbakery", body)
+    write_section("fontbakery", body, [Headline("fontbakery checks failing or in error on `/font`'s fonts",
+                                                str(fails), "0", fails == 0)])
     print(body)
     return found
 

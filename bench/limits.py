@@ -30,7 +30,7 @@ from glyph_vae.ui import MAX_REQUEST_BODY, SESSIONS_HELD
 from harness.app import running_app_process
 
 from .api_latency import load_average, plain_call, rss_kib, status_kib, upload
-from .report import machine, write_section
+from .report import Headline, machine, write_section
 
 
 def reset_peak(pid: int) -> None:
@@ -194,7 +194,11 @@ body over the {MAX_REQUEST_BODY:,}-byte limit (HTTP 413). Resident memory (MB) b
 From call {2 * SESSIONS_HELD:,} to the last: {min(after_capacity):.0f} to {max(after_capacity):.0f} MB
 ({max(after_capacity) - min(after_capacity):+.0f} MB).
 """
-    write_section("limits", body)
+    write_section("limits", body, [
+        Headline(f"errors in a burst of {bursted['clients']} clients reading a 40 MP picture", str(bursted["errors"]),
+                 "0", bursted["errors"] == 0),
+        Headline(f"server memory from call {2 * SESSIONS_HELD:,} to {args.calls:,} of the soak (no target)",
+                 f"{max(after_capacity) - min(after_capacity):+.0f} MB")])
     return result
 
 

@@ -25,7 +25,8 @@ from the GIF returned beside it (its forward frames).
 - The median time of the /confuse handler per call, in-process on one thread (what `gr.api`
   serves, pictures and GIF included), over `--calls` calls.
 
-Writes the "muddle" section of BENCHMARKS.md (--section to write another).
+Writes the "muddle" section of BENCHMARKS.md, the app as shipped; `--section NAME` writes a run of a
+variant that did not ship into docs/experiments/muddle-runs.md instead.
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ from glyph_vae.preprocess import normalize_glyph
 from train.data import load_npz
 
 from . import panel as panel_module
-from .report import machine, write_section
+from .report import EXPERIMENTS, Headline, machine, write_section
 
 
 def read_returned(png: bytes) -> np.ndarray:
@@ -220,7 +221,8 @@ def main(argv=None) -> dict:
     p.add_argument("--drawn", type=int, default=10, help="mouse-drawn drawings per digit")
     p.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
     p.add_argument("--calls", type=int, default=50, help="/confuse calls timed")
-    p.add_argument("--section", default="muddle", help="the BENCHMARKS.md section to write")
+    p.add_argument("--section", default="muddle",
+                   help="the section to write: muddle (BENCHMARKS.md) or a variant's (docs/experiments/muddle-runs.md)")
     p.add_argument("--title", default="Confuse this digit", help="the section's title")
     p.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = p.parse_args(argv)
@@ -294,7 +296,19 @@ pictures and GIF included): {r['server_ms']:.0f} ms median over {r['calls']} cal
 measuring (load average {r['load'][0]:.1f} at the start, {r['load'][1]:.1f} at the end, on {os.cpu_count()} cores),
 so the times are upper bounds of the quiet machine's.
 """
-    write_section(args.section, body)
+    if args.section != "muddle":  # a variant that did not ship: no headline figures
+        write_section(args.section, body, into=EXPERIMENTS / "muddle-runs.md")
+    else:
+        handler = [Headline(f"/confuse handler a call, median, one thread ({what})", f"{ms:.0f} ms", "<= 150 ms",
+                            ms <= 150) for ms, what in ((r["server_ms"], "wall-clock"), (r["server_cpu_ms"], "CPU time"))]
+        drawn_row = [Headline("drawn digits giving a good muddle", _pct(drawn["good"]), ">= 60%",
+                              drawn["good"] >= 0.6)] if drawn else []
+        write_section("muddle", body, [
+            Headline("good muddles (default maker, balance), judged by the panel", _pct(best["good"]), ">= 70%",
+                     best["good"] >= 0.7),
+            Headline("returned paths holding a good frame", _pct(best["path"]), ">= 95%", best["path"] >= 0.95),
+            Headline("muddles' mid-grey ink against real MNIST", f"{best['mid_grey_ratio']:.2f}x", "<= 1.1x",
+                     best["mid_grey_ratio"] <= 1.1), *drawn_row, *handler])
     print(body)
     return r
 

@@ -26,7 +26,7 @@ from glyph_vae.reading import case_fold
 from glyph_vae.strokes import render_drawing
 from train.evaluate import evaluate, png_bytes, raw_test_split, read_as_sent
 
-from .report import machine, write_section
+from .report import Headline, machine, write_section
 
 TARGETS = {"mnist": 0.993, "emnist": 0.87, "emnist_casefold": 0.91, "drawn_upper": 0.98, "drawn_lower": 0.85}
 BIASES = np.round(np.arange(-3.0, 3.01, 0.5), 2)  # nats added to every letter's logit (0: the shipped prior)
@@ -99,6 +99,19 @@ def verdict(value: float, target: float) -> str:
     return f"{pct(value)} ({'met' if value >= target else '**missed**'}, target >= {target:.1%})"
 
 
+HEADLINE_MEASURES = {"mnist": ("MNIST test through `/classify`, 62-way", "mnist_classify_62way"),
+                     "emnist": ("EMNIST ByClass test through `/classify`, 62-way", "emnist_classify_62way"),
+                     "emnist_casefold": ("EMNIST ByClass test through `/classify`, case-folded",
+                                         "emnist_classify_casefold"),
+                     "drawn_upper": ("mouse-drawn 0-9 and A-Z read, case-folded", "mouse_drawn_accuracy_casefold"),
+                     "drawn_lower": ("mouse-drawn a-z read, case-folded", "mouse_drawn_accuracy_casefold_lower")}
+
+
+def headline(m: dict) -> list[Headline]:
+    return [Headline(what, pct(m[key]), f">= {TARGETS[name]:.1%}", m[key] >= TARGETS[name])
+            for name, (what, key) in HEADLINE_MEASURES.items()]
+
+
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=None, help="model folder or Hub id (default: bundled)")
@@ -163,7 +176,7 @@ prior shift (positive: letters more likely), accuracy through `/classify`:
 Confusions that remain (true->read, case-folded errors only): MNIST {', '.join(f'{k} ({v})' for k, v in confusions(preds['mnist'], labels['mnist']))};
 EMNIST {', '.join(f'{k} ({v})' for k, v in confusions(preds['emnist'], labels['emnist']))}.
 """
-    write_section("read", body)
+    write_section("read", body, headline(m))
     print(body)
     return {**m, "curve": curve, "http": http}
 

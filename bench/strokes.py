@@ -48,7 +48,7 @@ from glyph_vae.preprocess import normalize_glyph
 from glyph_vae.style import draw_glyphs, ink, prior_style, slider_offset, slider_positions, style_latents
 from glyph_vae.writing import page_print, page_svg, style_from_drawings, write, write_svg
 
-from .report import machine, write_section
+from .report import Headline, machine, write_section
 
 EXAMPLES = ("narrow", "wide", "light", "bold", "italic")
 SHEET_CAP = 40
@@ -474,7 +474,13 @@ measured on what /write and /write_svg return.
   {two["font"][0]:.0f} ({two["font"][1]:.0f}); "Make my font" {two["make"][0]:.0f}
   ({two["make"][1]:.0f}) with the page on screen, {two["make_cold"][0]:.0f} ({two["make_cold"][1]:.0f}) cold.
 """
-    write_section("strokes", body)
+    speed_rows = [Headline(f"{what}, {threads} torch thread{'s' if threads > 1 else ''} as the app runs",
+                           f"{timed[key][0]:.0f} ms", f"<= {limit} ms", timed[key][0] <= limit)
+                  for key, limit, what in (("page", 150, "a page of 100 characters written (PNG), cold"),
+                                           ("font", 1500, "a font with 3 alternates"),
+                                           ("make", 2000, '"Make my font" with the page on screen'))]
+    write_section("strokes", body, [Headline("pen-stroke structure checks passed (no target)",
+                                             f"{passed}/{total} ({100 * passed / total:.1f}%)"), *speed_rows])
     print(body)
     return results
 

@@ -30,7 +30,7 @@ from harness.app import running_app
 from harness.browser import PHONE, chromium, draw_character, draw_with_finger
 
 from .read_accuracy import read_latency_ms
-from .report import machine, write_section
+from .report import Headline, machine, write_section
 
 SINGLE_STROKE = "0123456789CGLMNOSUVWZ"  # one pen-up each (glyph_vae.strokes)
 
@@ -157,7 +157,12 @@ its PNG (a few KB) when the pen lifts, and the Read pad also every 100 ms while 
 on its way at a time (`trigger_mode="always_last"`); the rest of each figure is the round trip and the
 page's update.
 """
-    write_section("ui", body)
+    limits = (("read", "median", 150, "Read tab: pen-up to the reading on screen, median"),
+              ("read", "p95", 300, "Read tab: pen-up to the reading on screen, p95"),
+              ("write", "median", 400, "Write tab: pen-up in a style pad to the rewritten page, median"),
+              ("confuse", "median", 500, "Confuse tab: a drawn digit to its muddle on screen, median"))
+    write_section("ui", body, [Headline(what, f"{s[key][stat]:.0f} ms", f"<= {limit} ms", s[key][stat] <= limit)
+                               for key, stat, limit, what in limits])
     print(body)
     return s
 

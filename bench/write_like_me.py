@@ -36,7 +36,7 @@ from glyph_vae.model import CHARSET
 from glyph_vae.style import draw_glyphs, infer_style, ink, prior_style, written_probabilities
 
 from . import char_classifier as judge
-from .report import machine, write_section
+from .report import Headline, machine, write_section
 from .style_transfer import (NARROW, SHEAR, STYLE_MEASURE, STYLES, WIDE, relative_ratios, styled_prompts,
                              summarise_ratios)
 
@@ -253,6 +253,28 @@ def _worst(acc: dict, real: dict, k: int = 8) -> str:
                      for i in order if gap[i] < 0)
 
 
+def headline(fig: dict) -> list[Headline]:
+    """The weakest generated condition against each reading target, and each style's transfer ratio."""
+    real, conditions = fig["real"], fig["conditions"]
+    fd_target = TARGET_FD_FACTOR * fig["fd"]["real (other half)"]
+    low = min(conditions, key=lambda name: conditions[name]["casefold"])
+    low_merged = min(conditions, key=lambda name: conditions[name]["merged"])
+    far = max(conditions, key=lambda name: fig["fd"].get(name, float("inf")))
+    far_fd = fig["fd"].get(far, float("inf"))
+    rows = [Headline(f"written glyphs read as asked, case-folded (lowest condition: {low})",
+                     _pct(conditions[low]["casefold"]), f">= real glyphs' {_pct(real['casefold'])}",
+                     conditions[low]["casefold"] >= real["casefold"]),
+            Headline(f"written glyphs read as asked, {{0,O,o}} {{1,I,l}} merged (lowest: {low_merged})",
+                     _pct(conditions[low_merged]["merged"]), f">= {TARGET_MERGED:.0%}",
+                     conditions[low_merged]["merged"] >= TARGET_MERGED),
+            Headline(f"Frechet distance of written glyphs to real (farthest: {far})", f"{far_fd:.1f}",
+                     f"<= {fd_target:.1f} ({TARGET_FD_FACTOR:g}x the real floor)", far_fd <= fd_target)]
+    rows += [Headline(f"style transfer ratio, {style_name} ({s['measure']}), median over sets",
+                      f"{s['generated']['median']:.2f}", f">= {TARGET_RATIO}", s["generated"]["median"] >= TARGET_RATIO)
+             for style_name, s in fig["ratios"].items()]
+    return rows
+
+
 def render_report(args, model: GlyphVAE, fig: dict) -> str:
     real = fig["real"]
     c = model.config
@@ -439,7 +461,7 @@ def main(argv=None) -> dict:
     fig = run(args, model)
     body = render_report(args, model, fig)
     if not args.no_write:
-        write_section("write_like_me", body)
+        write_section("write_like_me", body, headline(fig))
     print(body)
     return fig
 

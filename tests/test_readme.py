@@ -1,17 +1,42 @@
-"""The README's Python, gradio_client and MCP examples work as written."""
+"""The Python, gradio_client, plain HTTP and MCP examples of the README and of docs/api.md work as
+written: each example is found by a line of it, in the README first, then in the API reference."""
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
 ROOT = Path(__file__).resolve().parent.parent
+PAGES = ("README.md", "docs/api.md")  # the pages whose examples run here, in the order they are read
+README = (ROOT / "README.md").read_text()
+BLOCKS = [(page, code) for page in PAGES for code in re.findall(r"```python\n(.*?)```", (ROOT / page).read_text(), re.S)]
+# What finds each example; every example of PAGES must hold one (test_every_example_is_run).
+MARKERS = ("from glyph_vae import GlyphVAE, bundled_path, read", "from glyph_vae.writing import",
+           "from glyph_vae.font import build_font", "gradio_client", 'api_name="/classify_ruled"',
+           'api_name="/confuse"', 'api_name="/write"', 'api_name="/font"', 'api_name="/style"',
+           '"Hello, world! 5 €"', "ssl_verify=", "gradio_api/call/", "streamable_http_client")
+
+
+def found(marker: str) -> tuple[str, str]:
+    """(page, code) of the first example holding `marker`."""
+    return next((page, code) for page, code in BLOCKS if marker in code)
 
 
 def block(marker: str) -> str:
-    return next(b for b in BLOCKS if marker in b)
+    return found(marker)[1]
+
+
+def compiled(marker: str, code: str | None = None):
+    """The example holding `marker` (or `code`, that example edited), compiled under its page's name."""
+    page, text = found(marker)
+    return compile(text if code is None else code, page, "exec")
+
+
+def test_every_example_is_run():
+    """An example no marker finds would go untested: each is the first one its marker finds."""
+    run = {found(marker) for marker in MARKERS}
+    for page, code in BLOCKS:
+        assert (page, code) in run, f"an example in {page} that no test runs:\n{code}"
 
 
 def test_readme_has_space_front_matter():
@@ -33,7 +58,7 @@ def test_the_spaces_gradio_is_one_the_requirements_allow():
 
 def test_python_example_runs_from_any_folder(monkeypatch, capsys, tmp_path):
     monkeypatch.chdir(tmp_path)  # not the repository root: the package finds its bundled files
-    exec(compile(block("from glyph_vae import GlyphVAE, bundled_path, read"), "README.md", "exec"), {})
+    exec(compiled("from glyph_vae import GlyphVAE, bundled_path, read"), {})
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "7"
 
@@ -41,7 +66,7 @@ def test_python_example_runs_from_any_folder(monkeypatch, capsys, tmp_path):
 def test_write_like_me_python_example_runs(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     namespace = {}
-    exec(compile(block("from glyph_vae.writing import"), "README.md", "exec"), namespace)
+    exec(compiled("from glyph_vae.writing import"), namespace)
     assert (tmp_path / "hello.png").stat().st_size > 1000
     assert namespace["style"].count == 2 and namespace["glyphs"].shape == (3, 28, 28)
 
@@ -49,7 +74,7 @@ def test_write_like_me_python_example_runs(monkeypatch, tmp_path):
 def client_setup(app_url: str) -> dict:
     namespace = {}
     setup = block("gradio_client")
-    exec(compile(setup.split("result =")[0].replace("http://127.0.0.1:7860/", app_url), "README.md", "exec"),
+    exec(compiled("gradio_client", setup.split("result =")[0].replace("http://127.0.0.1:7860/", app_url)),
          namespace)
     return namespace
 
@@ -57,10 +82,10 @@ def client_setup(app_url: str) -> dict:
 def test_gradio_client_examples_run(app_url, monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     namespace = {}
-    exec(compile(block("gradio_client").replace("http://127.0.0.1:7860/", app_url), "README.md", "exec"), namespace)
+    exec(compiled("gradio_client", block("gradio_client").replace("http://127.0.0.1:7860/", app_url)), namespace)
     out = capsys.readouterr().out.splitlines()
     assert out[-2] == "A"
-    exec(compile(block('api_name="/confuse"'), "README.md", "exec"), namespace)
+    exec(compiled('api_name="/confuse"'), namespace)
     first, second, third = capsys.readouterr().out.splitlines()
     digit, partner, p_digit, p_partner = first.split()
     assert digit == "3" and partner != "3" and 0 <= float(p_digit) <= 1 and 0 <= float(p_partner) <= 1
@@ -71,7 +96,7 @@ def test_gradio_client_examples_run(app_url, monkeypatch, capsys):
 def test_write_like_me_api_example_runs(app_url, monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     namespace = client_setup(app_url)
-    exec(compile(block('api_name="/write"'), "README.md", "exec"), namespace)
+    exec(compiled('api_name="/write"'), namespace)
     assert capsys.readouterr().out.strip().splitlines()[-1] == "['a', 'b', 'c']"
     assert open(namespace["png"], "rb").read(4) == b"\x89PNG"
 
@@ -80,7 +105,7 @@ def test_warnings_api_example_runs(app_url, monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     namespace = client_setup(app_url)
     capsys.readouterr()
-    exec(compile(block('.text.get("Warning")'), "README.md", "exec"), namespace)
+    exec(compiled('"Hello, world! 5 €"'), namespace)
     assert capsys.readouterr().out.strip() == "Left as gaps (not printable ASCII): '€'"
 
 
@@ -89,7 +114,7 @@ def test_faster_calls_example_gives_the_same_answers(app_url, monkeypatch):
 
     monkeypatch.chdir(ROOT)
     namespace = {"Client": Client}
-    exec(compile(block("ssl_verify=").replace('"owner/glyph-vae"', repr(app_url)), "README.md", "exec"), namespace)
+    exec(compiled("ssl_verify=", block("ssl_verify=").replace('"owner/glyph-vae"', repr(app_url))), namespace)
     fast, plain = namespace["client"], Client(app_url, verbose=False)
     drawing = handle_file("assets/examples/drawn_A.png")
     assert fast.predict(drawing, api_name="/classify") == plain.predict(drawing, api_name="/classify")
@@ -101,7 +126,7 @@ def test_mcp_example_runs(app_url, capsys):
 
     code = block("streamable_http_client").replace("http://127.0.0.1:7860/", app_url)
     # In a thread of its own: the browser tests keep an event loop running in this one.
-    thread = threading.Thread(target=exec, args=(compile(code, "README.md", "exec"), {"__name__": "readme"}))
+    thread = threading.Thread(target=exec, args=(compiled("streamable_http_client", code), {"__name__": "readme"}))
     thread.start()
     thread.join()
     tools, contents, warning = capsys.readouterr().out.strip().splitlines()
@@ -114,15 +139,38 @@ def test_the_layout_table_names_what_is_there():
     table = README.split("## Layout")[1]
     for path in re.findall(r"^\| `([^`]+)` \|", table, re.M):
         assert (ROOT / path).exists(), path
-    for name in re.findall(r"\(`([a-z_]+\.py)`", table):
+    for name in re.findall(r"\(`([a-z_-]+\.(?:py|md))`", table):
         assert list(ROOT.rglob(name)), name
+
+
+def slug(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_links_between_the_pages_lead_somewhere():
+    """Every relative link of the README, BENCHMARKS.md and docs/ names a file that is there, and
+    an anchor names a heading of that page."""
+    pages = [ROOT / "README.md", ROOT / "BENCHMARKS.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    assert len(pages) >= 7
+    for page in pages:
+        text = re.sub(r"```.*?```", "", page.read_text(), flags=re.S)
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            assert linked.exists(), f"{page.relative_to(ROOT)} links to {target}"
+            if anchor:
+                headings = re.findall(r"^#+ (.+)$", re.sub(r"```.*?```", "", linked.read_text(), flags=re.S), re.M)
+                assert anchor in {slug(h) for h in headings}, f"{page.relative_to(ROOT)} links to {target}"
 
 
 def test_font_and_vector_python_example_runs(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     namespace = {}
-    exec(compile(block("from glyph_vae.writing import glyphs_for"), "README.md", "exec"), namespace)
-    exec(compile(block("from glyph_vae.font import build_font"), "README.md", "exec"), namespace)
+    exec(compiled("from glyph_vae.writing import glyphs_for"), namespace)
+    exec(compiled("from glyph_vae.font import build_font"), namespace)
     from fontTools.ttLib import TTFont
 
     assert TTFont(tmp_path / "my-hand.ttf")["name"].getDebugName(1) == "My Hand"
@@ -135,18 +183,18 @@ def test_font_and_vector_python_example_runs(monkeypatch, tmp_path):
 def test_font_and_svg_api_example_runs(app_url, monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     namespace = client_setup(app_url)
-    exec(compile(block('api_name="/write"'), "README.md", "exec"), namespace)
+    exec(compiled('api_name="/write"'), namespace)
     capsys.readouterr()
-    exec(compile(block('api_name="/font"'), "README.md", "exec"), namespace)
+    exec(compiled('api_name="/font"'), namespace)
     assert capsys.readouterr().out.strip() == "True <?xml"
 
 
 def test_style_file_api_example_runs(app_url, monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     namespace = client_setup(app_url)
-    exec(compile(block('api_name="/write"'), "README.md", "exec"), namespace)
+    exec(compiled('api_name="/write"'), namespace)
     capsys.readouterr()
-    exec(compile(block('api_name="/style"'), "README.md", "exec"), namespace)
+    exec(compiled('api_name="/style"'), namespace)
     assert capsys.readouterr().out.strip() == "AK True"
     assert open(namespace["gif"], "rb").read(6) == b"GIF89a"
     assert namespace["ttf"].endswith(".ttf") and open(namespace["svg"]).read(5) == "<?xml"
@@ -157,8 +205,17 @@ def test_classify_ruled_example_runs(app_url, monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     namespace = client_setup(app_url)
     example = block('api_name="/classify_ruled"')
-    exec(compile(example, "README.md", "exec"), namespace)
+    exec(compiled('api_name="/classify_ruled"'), namespace)
     printed = [line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("ruled_")]
     documented = [line.lstrip("# ").split()[:3] for line in example.splitlines() if line.startswith("# ruled_")]
     assert printed == documented  # what the README says each endpoint answers
     assert [row[1] for row in printed] == ["g", "9", "o"]
+
+
+def test_plain_http_example_runs(app_url, capsys):
+    namespace = {}
+    exec(compiled("gradio_api/call/", block("gradio_api/call/").replace("http://127.0.0.1:7860", app_url.rstrip("/"))),
+         namespace)
+    assert capsys.readouterr().out.splitlines() == ["ok", "complete True"]
+    event, message = namespace["call"]("write", [], "x" * 501, 0.3, 1)  # an error comes back as the error event
+    assert event == "error"

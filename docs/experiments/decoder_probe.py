@@ -1,4 +1,4 @@
-"""The experiment behind docs/decoder-experiments.md (a record, not part of the app or its tests).
+"""The experiment behind docs/experiments/decoder.md (a record, not part of the app or its tests).
 
     python docs/experiments/decoder_probe.py same 18    # the bundled decoder's architecture, fresh weights
     python docs/experiments/decoder_probe.py big 18     # upsampling + residual blocks

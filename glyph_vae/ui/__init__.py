@@ -23,7 +23,7 @@ from .confuse_tab import ConfuseTab
 from .read_tab import ReadTab
 from .write_tab import WriteTab
 
-# Limits (README "Limits"): uploads over MAX_FILE_SIZE are refused with HTTP 413; at most
+# Limits (docs/api.md, "Limits"): uploads over MAX_FILE_SIZE are refused with HTTP 413; at most
 # QUEUE_SIZE requests wait in the queue (more get "Queue is full"); each endpoint runs up
 # to CONCURRENCY calls at once.
 MAX_FILE_SIZE = "10mb"
