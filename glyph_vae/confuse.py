@@ -86,8 +86,8 @@ def _reframe(glyph: np.ndarray) -> np.ndarray:
 # pen's curve of the written glyphs (`style.ink`, after `style.full_strength`), dark on white.
 # Every scorer, the benchmark's panel and the tab's verdict read this picture, reduced back to the
 # glyph grid by averaging each SHOWN_SCALE x SHOWN_SCALE block (`read_pictures`). 6x (168 px):
-# a one-pixel anti-aliased edge at the size the tab shows it; a batch of 70 frames is treated in
-# about 12 ms on one thread (336 px took 80 ms).
+# a one-pixel anti-aliased edge at the size the tab shows it, and several times faster to treat
+# than 336 px (docs/experiments/choices.md has the timings).
 SHOWN_SCALE = 6
 SHOWN_SIZE = 28 * SHOWN_SCALE
 
@@ -306,8 +306,8 @@ def _pick(frames: list[Frame], d: int, e: int, every_scorer: bool = True) -> Fra
     """Among frames that every scorer reads as a d or an e (`reads_as_pair`: top two {d, e},
     together >= 0.8, as the benchmark asks of every reader), the one whose mean is closest to
     50/50 with the least disagreement (|p_d - p_e| of the mean + half the mutual information:
-    readers who agree on the split). Measured on 200 runs with the five scorers, the panel
-    rated 43.5% of these good against 38.0% by the rule below alone. When no frame qualifies:
+    readers who agree on the split): the panel rates more of these good than of the rule below
+    alone (docs/experiments/choices.md). When no frame qualifies:
     closest to 50/50 among frames whose top two are {d, e} with mass >= 0.9, for every scorer
     (the gap that counts is the worst scorer's), or for the scorers' mean."""
     if every_scorer:
@@ -333,10 +333,8 @@ def _evenness(frame: Frame, d: int, e: int) -> float:
 # Latent search off the straight path (Confuser._off_line): candidates a call, their spread
 # (in units of each latent dimension's spread over real codes), the real codes the density is
 # estimated from, and the share of real codes that sit below the density a candidate must keep.
-# Measured on 200 runs (20 per digit) with the five scorers: the panel rated 49.5% of the
-# muddles good with 32 candidates at 0.5, against 43.5% on the path alone; on the full
-# benchmark (bench/muddle.py, 500 runs) 44.4% against 42.2%, every panel member seeing a
-# d-or-e digit in 75.2% against 69.4%.
+# These values made more muddles good for the panel than the straight path alone, and more of
+# them seen as a d or an e by every member (docs/experiments/choices.md has the runs).
 OFF_LINE_CANDIDATES = 32
 OFF_LINE_SCALE = 0.5
 DENSITY_CODES = 1000

@@ -87,10 +87,9 @@ def for_serving(model: HubModel) -> HubModel:
     """The model in evaluation mode with its conv weights stored channels-last (NHWC).
 
     On the CPU, oneDNN's convolutions and max-pooling run on NHWC without reordering;
-    in NCHW the pooling alone took a third of the digit classifier's time. Measured on one
-    thread for a batch of 21 (the Confuse tab's path): digit classifier 6.2 -> 3.5 ms,
-    muddle decoder 3.1 -> 1.9 ms, GlyphVAE decoder of 62 glyphs 37 -> 24 ms; the outputs
-    agree to 2e-5. (save_pretrained still writes the usual contiguous tensors.)"""
+    in NCHW the pooling alone took a large share of the digit classifier's time, and every
+    model of the Confuse tab's path runs faster so, with the same outputs to float rounding
+    (docs/experiments/choices.md). (save_pretrained still writes the usual contiguous tensors.)"""
     return model.eval().to(memory_format=torch.channels_last)
 
 

@@ -29,8 +29,8 @@ def path_gif(frames: list[np.ndarray], size: int = 168, frame_ms: int = 90, leve
     28x28 glyphs in [0, 1], or uint8 pictures as `frame_image` takes them).
 
     Frames are cut to `levels` shades of grey: LZW packs smooth 256-level ramps
-    hardly at all (a 21-frame path was 400 KB and 40 ms to encode), and 16 shades
-    look the same at this size (90 KB, 10 ms)."""
+    hardly at all, and 16 shades look the same at this size for a fraction of the bytes
+    and the time (docs/experiments/choices.md)."""
     step = 255 // (levels - 1)
     images = []
     for frame in frames:

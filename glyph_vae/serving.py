@@ -74,8 +74,8 @@ class OutputFiles:
     def png(self, image, name: str = "image") -> str:
         """A PIL image as a content-named PNG file."""
         buffer = io.BytesIO()
-        # zlib level 1, not PIL's 6: the 336 px muddle encodes in 1 ms instead of 4 for 15 KB
-        # instead of 13, and a request's time is what a user waits for.
+        # zlib level 1, not PIL's 6: a few times faster for a slightly larger file, and a
+        # request's time is what a user waits for (docs/experiments/choices.md).
         image.save(buffer, format="PNG", compress_level=1)
         return self.save(buffer.getvalue(), f"{name}.png")
 
@@ -233,11 +233,9 @@ def tune_malloc(arenas: int = 2, trim_every_s: float = 5.0) -> bool:
     glibc gives each new thread its own malloc arena (up to 8 per core) and rarely hands
     their freed pages back, so a server whose requests run on a pool of worker threads
     creeps upwards: a couple of shared arenas, and malloc_trim now and then, stop that.
-    Measured with tests/test_soak.py (2,000 requests, 8 clients), resident memory from
-    request 200 to the last: +13.9% untuned, +8.3% with the arenas alone, +4.9% and +0.8%
-    with the arenas and the trim. (A fixed mmap threshold as well kept it at +3.6% to
-    +5.1%, but every large tensor then came from a fresh mapping and its page faults: the
-    handlers ran 1-4 ms slower, e.g. /write 18.6 ms instead of 14.8.)
+    (A fixed mmap threshold as well did no better, and every large tensor then came from a
+    fresh mapping and its page faults, which slowed the handlers. The soak's figures are in
+    docs/experiments/choices.md.)
     Must run before the worker threads start; returns False where there is no glibc.
     """
     try:

@@ -103,7 +103,7 @@ def _contours(field_: np.ndarray, level: float, tolerance: float) -> list[np.nda
     contours = []
     for c in measure.find_contours(padded, level):
         # Every other point first: marching squares puts them under a pixel apart, and
-        # Douglas-Peucker's time grows with their square (3.6x faster, the same IoU).
+        # Douglas-Peucker's time grows with their square (docs/experiments/choices.md).
         if len(c) > 8:
             c = np.vstack([c[:-1:2], c[:1]])  # still closed: the last point is the first
         # -2: the padding; +0.5: marching squares works on pixel centres, shapes on pixel areas

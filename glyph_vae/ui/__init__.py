@@ -30,9 +30,8 @@ MAX_FILE_SIZE = "10mb"
 QUEUE_SIZE = 64
 CONCURRENCY = 8
 # Gradio recomputes a traffic summary (a pandas table of the last 10,000 events, for its
-# /monitoring page) after every event: 2.5 ms of CPU a request, 7 ms once 10,000 have been
-# served. Once every 1,000 events is enough for that page; measured over plain HTTP,
-# /health then answers in 10.8 ms instead of 13.1 and /write in 26.4 instead of 30.3.
+# /monitoring page) after every event, a cost that grows with the events served. Once every
+# 1,000 events is enough for that page, and a call is faster (docs/experiments/choices.md).
 ANALYTICS_EVERY = "1000"
 # Gradio's copies of the files the app answers with, and the uploads: every ten minutes,
 # those older than half an hour go (a long-running Space would otherwise fill its disk, and
