@@ -316,7 +316,8 @@ def draw_stroke_glyphs(model, characters: str, style, randomness: float = 0.0, s
                        method: str = "auto") -> list[StrokeGlyph]:
     """`characters` (each in CHARSET) written in `style` as pen strokes; the same arguments give
     the same strokes. `pen`: the pen's width in capital heights (default the style's weight);
-    heights on the line in the style's proportions."""
+    heights on the line in the style's proportions. The randomness and seed are taken as
+    checked (writing.write is the entry that checks them)."""
     from .punctuation import style_pen
     from .style import check_characters, style_latents
 
