@@ -17,6 +17,7 @@ from torch import nn
 
 from .hub import EVAL_RECORD, TRAINING_RECORD, HubModel, ModelLoadError
 from .outputs import GlyphVAEOutput
+from .ruled_reader import load_ruled_reader
 from .style_axes import read_style_axes
 
 CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # EMNIST ByClass order
@@ -100,7 +101,7 @@ class GlyphVAE(HubModel, nn.Module):
         self.feature_shape = (c, side, side)
         flat = c * side * side  # 32 x 7 x 7 = 1568 at the published architecture's sizes
         self.style_axes: list = []  # the latent sliders (glyph_vae.style.StyleAxis), from style_axes.json
-        # The reader of ruled drawings (glyph_vae.ruled.RuledReader), from ruled.safetensors; kept
+        # The reader of ruled drawings (glyph_vae.ruled_reader.RuledReader), from ruled.safetensors; kept
         # out of the module tree so that it is not saved into model.safetensors.
         object.__setattr__(self, "ruled", None)
 
@@ -218,8 +219,6 @@ class GlyphVAE(HubModel, nn.Module):
     def load_sidecars(self, folder) -> None:
         """The style sliders' axes and the reader of ruled drawings: a broken file is an error, a
         missing one a warning (no sliders; no reading on the lines)."""
-        from .ruled import load_ruled_reader
-
         path = folder / STYLE_AXES_NAME
         if not path.is_file():
             self.load_warnings.append(f"GlyphVAE from {folder} has no {STYLE_AXES_NAME}, so the Write tab has "
