@@ -2,7 +2,8 @@
 
     python -m bench.training_throughput [--steps 200] [--batch 256] [--threads N]
 
-For GlyphVAE and the muddle autoencoder (their default configs), times training steps as
+For GlyphVAE (the published architecture, `GlyphVAEConfig.published()`, on which the figures have
+always been measured) and the muddle autoencoder (its default config), times training steps as
 `python -m train` takes them (forward, loss, backward, AdamW; with and without the
 augmentation) on batches of 28x28 glyphs, counts the FLOPs of one step with
 torch.utils.flop_counter, and measures the CPU's float32 peak as the GFLOP/s of a large
@@ -22,7 +23,7 @@ import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from glyph_vae import GlyphVAE
+from glyph_vae import GlyphVAE, GlyphVAEConfig
 from glyph_vae.hub import TRAINING_RECORD, bundled_path
 from glyph_vae.muddle import MuddleAutoencoder
 from train.augment import augment
@@ -106,7 +107,7 @@ def main(argv=None) -> dict:
     load_before = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     peak = matmul_peak(args.threads)
     rows, results = [], {}
-    for name, model in (("GlyphVAE", GlyphVAE()), ("muddle autoencoder", MuddleAutoencoder())):
+    for name, model in (("GlyphVAE", GlyphVAE(GlyphVAEConfig.published())), ("muddle autoencoder", MuddleAutoencoder())):
         num_classes = model.config.num_classes if isinstance(model, GlyphVAE) else model.config.num_digits
         x, y = batch(args.batch, num_classes)
         forward, train_flops = flops_per_image(model, x, y)
@@ -137,7 +138,7 @@ def main(argv=None) -> dict:
 
 Machine: {machine()}; {args.threads} threads. Load average (1/5/15 min) before: {load_before},
 after: {load_after} ({load_note}).
-Batch {args.batch}, default configs, median over 5 groups of {args.steps // 5} steps after 10 warm-up steps.
+Batch {args.batch}, GlyphVAE's published architecture and the muddle autoencoder's default config, median over 5 groups of {args.steps // 5} steps after 10 warm-up steps.
 A step is what `python -m train` does: forward, loss, backward, AdamW. FLOPs are counted by
 `torch.utils.flop_counter` (a multiply-add is 2; elementwise ops are not counted); the CPU's
 arithmetic limit is a 2048x2048 float32 matmul with the same threads: **{peak:.0f} GFLOP/s**.

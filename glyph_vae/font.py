@@ -207,6 +207,7 @@ def build_font(model: GlyphVAE, style: Style, *, name: str = DEFAULT_NAME, alter
 
     from . import punctuation
 
+    # What a user gives is checked here, once: the layers below (style_latents) take it as checked.
     family = check_font_name(name)
     alternates = check_whole_number(alternates, "The number of alternates", 1, MAX_ALTERNATES)
     randomness, seed = check_randomness(randomness), check_seed(seed)

@@ -240,6 +240,8 @@ class HubModel(PyTorchModelHubMixin):
         unknown = sorted(set(raw) - fields)
         if unknown:
             raise ModelLoadError(f"{name}: {config_path} has unknown config keys {unknown}.")
+        # A key the config lacks was saved before its field existed: what it meant then, not today's default.
+        raw = {**getattr(cls.config_class, "ABSENT_MEANS", {}), **raw}
         try:
             return cls.config_class(**raw)
         except (TypeError, ValueError) as exc:

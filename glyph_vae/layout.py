@@ -60,6 +60,7 @@ class Page:
     # The decoder's glyph drawn at each of `glyphs`, as given (None: punctuation drawn by rule).
     sources: list[np.ndarray | None] = field(default_factory=list)
     pen: tuple[float, float] | None = None  # (weight, slant) punctuation was drawn with
+    seed: int | None = None  # the seed its glyphs were drawn with (set by writing.write; what a saved page is named by)
 
 
 def ink_extent(glyph: np.ndarray, threshold: float = INK_THRESHOLD) -> tuple[int, int, int, int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -17,6 +18,7 @@ from torch import nn
 
 from .hub import EVAL_RECORD, TRAINING_RECORD, HubModel, ModelLoadError
 from .outputs import GlyphVAEOutput
+from .ruled_reader import load_ruled_reader
 from .style_axes import read_style_axes
 
 CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # EMNIST ByClass order
@@ -24,30 +26,46 @@ CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # EM
 
 @dataclass
 class GlyphVAEConfig:
+    """The architecture; the defaults are the shipped model's (assets/glyph_vae/config.json),
+    but for `reader_channels` (see there). `published()` is the published hand-writing VAE's."""
+
     num_classes: int = 62
     latent_dim: int = 64
-    channels: int = 32  # conv width of encoder and decoder
-    hidden: int = 128  # width of the class head and of the class embedding
+    channels: int = 64  # conv width of encoder and decoder (the published architecture's 32)
+    hidden: int = 512  # width of the class head and of the class embedding (published: 128)
     image_size: int = 28
-    # Additions to the published hand-writing VAE's architecture (off or 0 = that
-    # architecture, so its configs load unchanged):
+    # Additions to the published architecture (off or 0 = that architecture; a config saved
+    # before one of them existed lacks its key, and loads with it off: ABSENT_MEANS):
     # on: the posterior over z also sees the class, q(z|x, y), as in Kingma et al.'s
     # M2. With q(z|x) alone, z has to say "this is a thin 1" and a style read from
     # a wide A decodes as a blob when asked for an l; with q(z|x, y), z only says
     # how this glyph differs from its class's usual shape, which transfers.
-    encoder_sees_class: bool = False
+    encoder_sees_class: bool = True
     # > 0: class and z meet in an MLP of this width before the deconvolutions
     # instead of being summed, so what a style dimension does can depend on the class.
-    decoder_hidden: int = 0
+    decoder_hidden: int = 256
     # > 0: the class head reads from a trunk of its own (a VGG-style CNN whose first
     # block has this many channels) instead of the two convolutions it shares with the
     # posterior over z. The shared trunk is shaped as much by reconstruction as by
     # reading; a reader of its own reads 62-way as well as a dedicated classifier does,
     # and the posterior, the decoder and every style stay as they were.
+    # 0 by default, where the shipped model has 32: its reader is added after training, by
+    # `train.tune_head --reader-channels 32` (the recorded recipe, training.json), so that
+    # `python -m train` as recorded starts without one.
     reader_channels: int = 0
     # > 0: the width of the reader's feature layer (between its trunk and the 62 logits);
     # 0 = `hidden`, as before this option existed.
     reader_hidden: int = 0
+
+    # What a saved config without one of the additions' keys meant: it was saved before the
+    # addition existed, by the published architecture (hub reads configs with these filled in).
+    ABSENT_MEANS: ClassVar[dict] = {"encoder_sees_class": False, "decoder_hidden": 0, "reader_channels": 0,
+                                    "reader_hidden": 0}
+
+    @classmethod
+    def published(cls, **changes) -> "GlyphVAEConfig":
+        """The published hand-writing VAE's architecture (every addition off), with `changes`."""
+        return cls(**{"channels": 32, "hidden": 128, **cls.ABSENT_MEANS, **changes})
 
     def __post_init__(self):
         # Switches saved as 0/1 (as configs were before they were typed) load as bools.
@@ -100,7 +118,7 @@ class GlyphVAE(HubModel, nn.Module):
         self.feature_shape = (c, side, side)
         flat = c * side * side  # 32 x 7 x 7 = 1568 at the published architecture's sizes
         self.style_axes: list = []  # the latent sliders (glyph_vae.style.StyleAxis), from style_axes.json
-        # The reader of ruled drawings (glyph_vae.ruled.RuledReader), from ruled.safetensors; kept
+        # The reader of ruled drawings (glyph_vae.ruled_reader.RuledReader), from ruled.safetensors; kept
         # out of the module tree so that it is not saved into model.safetensors.
         object.__setattr__(self, "ruled", None)
 
@@ -218,8 +236,6 @@ class GlyphVAE(HubModel, nn.Module):
     def load_sidecars(self, folder) -> None:
         """The style sliders' axes and the reader of ruled drawings: a broken file is an error, a
         missing one a warning (no sliders; no reading on the lines)."""
-        from .ruled import load_ruled_reader
-
         path = folder / STYLE_AXES_NAME
         if not path.is_file():
             self.load_warnings.append(f"GlyphVAE from {folder} has no {STYLE_AXES_NAME}, so the Write tab has "

@@ -14,6 +14,7 @@ import weakref
 
 import numpy as np
 
+from .round_pen import StrokeGlyph
 from .strokes import Stroke, arc, render_strokes
 
 X = 0.62  # x-height, in capital heights (layout.X_HEIGHT)
@@ -130,8 +131,6 @@ def placed_strokes(char: str, *, weight: float, slant: float) -> tuple[list[np.n
 
 def stroke_glyph(char: str, *, weight: float, slant: float):
     """`char`'s strokes by rule as a StrokeGlyph, drawn with a round pen `weight` capital heights wide."""
-    from .stroke_glyphs import StrokeGlyph
-
     strokes, top, left, width, height = placed_strokes(char, weight=weight, slant=slant)
     return StrokeGlyph(char, strokes, weight, width, height, top, left, smooth=False, construction=char)
 

@@ -32,13 +32,13 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
 from .errors import GlyphError
-from .hub import ModelLoadError
 from .model import CHARSET, RULED_NAME, GlyphVAE  # noqa: F401 (RULED_NAME: where its weights are)
 from .preprocess import ink_map, load_image, normalize_ink
 from .reading import Reading, glyph_tensor
+# The reader's weights load with the model's, from the module below it (names kept here too).
+from .ruled_reader import FEATURES, RuledReader, load_ruled_reader, reader_fingerprint  # noqa: F401
 from .strokes import SKELETONS, render_strokes
 
 # Fractions of the canvas height, from the top: where the guides are drawn.
@@ -49,8 +49,6 @@ X_HEIGHT = GUIDES["base"] - GUIDES["x"]  # the unit of every measure here
 SMALLEST = 0.45
 # The ruled test set's seed; nothing that trains or calibrates draws with it.
 TEST_SEED = 2027
-
-FEATURES = ("top", "bottom", "height", "width", "centre", "row10", "row90", "below_base", "above_x")
 
 
 class TooSmallToReadError(GlyphError):
@@ -113,71 +111,11 @@ def measure(ink: np.ndarray) -> Geometry:
                     above_x=float(by_row[u > 1.1].sum() / total))
 
 
-class RuledReader(nn.Module):
-    """p(c | shape, geometry) ~ softmax((a * log p(c | shape) + g(geometry)_c) / T): the shape
-    reader's log-probabilities, scaled, plus a per-class geometry score (an MLP), over a
-    temperature T fitted after training on held-out drawings."""
-
-    def __init__(self, hidden: int = 48, num_classes: int = len(CHARSET)):
-        super().__init__()
-        n = len(FEATURES)
-        self.register_buffer("feature_mean", torch.zeros(n))
-        self.register_buffer("feature_std", torch.ones(n))
-        self.shape_weight = nn.Parameter(torch.ones(()))
-        self.geometry = nn.Sequential(nn.Linear(n, hidden), nn.Tanh(), nn.Linear(hidden, num_classes))
-        self.register_buffer("temperature", torch.ones(()))
-
-    def forward(self, shape_log_probs: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
-        """(B, 62) log-probabilities, (B, len(FEATURES)) -> (B, 62) calibrated logits."""
-        g = self.geometry((features - self.feature_mean) / self.feature_std)
-        return (self.shape_weight * shape_log_probs + g) / self.temperature
-
-
-def load_ruled_reader(path, model: GlyphVAE) -> RuledReader | None:
-    """The RuledReader saved at `path` (safetensors, every key and shape checked), or None with a
-    warning in model.load_warnings when there is none or it was fitted to another reader."""
-    from safetensors import SafetensorError, safe_open
-
-    if not path.is_file():
-        model.load_warnings.append(f"GlyphVAE from {path.parent} has no {path.name}, so drawings on ruled pads are "
-                                   "read by their shape alone (`python -m train.ruled` fits a reader for them).")
-        return None
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            metadata = f.metadata() or {}
-            state = {k: f.get_tensor(k) for k in f.keys()}
-        reader = RuledReader(hidden=int(metadata.get("hidden", "48")))
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise ModelLoadError(f"GlyphVAE: {path} is not a readable safetensors file: {exc}") from None
-    expected = reader.state_dict()
-    if set(state) != set(expected) or any(state[k].shape != expected[k].shape for k in expected):
-        raise ModelLoadError(f"GlyphVAE: {path} does not hold a ruled reader's weights "
-                             f"(keys {sorted(state)})")
-    if metadata.get("reader") != reader_fingerprint(model):
-        model.load_warnings.append(f"{path} was fitted to another shape reader than {path.parent}'s, so drawings "
-                                   "on ruled pads are read by their shape alone (`python -m train.ruled` again).")
-        return None
-    reader.load_state_dict(state, strict=True)
-    return reader.eval()
-
-
 def shape_log_probs(model: GlyphVAE, glyphs: torch.Tensor) -> torch.Tensor:
     """The shape reader's log-probabilities without its class prior shift: the combiner learns
     its own prior for ruled writing, and stays valid when `train.prior` moves the shift."""
     with torch.no_grad():
         return (model.read_logits(glyphs) - model.class_prior_shift).log_softmax(dim=1)
-
-
-def reader_fingerprint(model: GlyphVAE) -> str:
-    """A hash of the reading parameters (prior shift excluded): the combiner was fitted to them."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for name, tensor in sorted(model.state_dict().items()):
-        if name.startswith(("reader.", "class_head.")):
-            digest.update(name.encode())
-            digest.update(tensor.detach().cpu().numpy().tobytes())
-    return digest.hexdigest()[:16]
 
 
 @dataclass

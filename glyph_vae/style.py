@@ -16,14 +16,14 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from .errors import MAX_SEED, UnsupportedCharactersError, check_randomness, check_seed
+from .errors import UnsupportedCharactersError
 from .model import CHARSET, GlyphVAE
 from .proportions import Proportions, blend
 from .reading import glyph_tensor
 from .style_axes import StyleAxis, read_style_axes
 
-__all__ = ["MAX_SEED", "SliderSetting", "Sliders", "Style", "StyleAxis", "UnsupportedCharactersError",
-           "check_characters", "check_randomness", "check_seed", "combine_posteriors", "draw_glyphs", "full_strength",
+__all__ = ["SliderSetting", "Sliders", "Style", "StyleAxis", "UnsupportedCharactersError",
+           "check_characters", "combine_posteriors", "draw_glyphs", "full_strength",
            "infer_style", "ink", "mix_styles", "prior_style", "read_style_axes", "slider_offset", "slider_positions",
            "style_latents", "written_probabilities"]
 
@@ -149,8 +149,9 @@ def style_latents(style: Style, count: int, randomness: float, seed: int, *,
 
     Each glyph gets its own draw, as a hand never makes two letters alike; the
     noise comes from one seeded generator, so the same seed gives the same glyphs.
+    The randomness (0 to 1) and the seed (0 to 2^63-1) are a user's, checked where the
+    library is entered (writing.check_inputs, font.build_font), not again at every layer.
     """
-    randomness, seed = check_randomness(randomness), check_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     noise = torch.randn(count, len(style.mean), generator=generator)
     spread = style.std if spread is None else spread
@@ -216,7 +217,8 @@ def draw_glyphs(model: GlyphVAE, characters: str, style: Style, randomness: floa
     """One 28x28 glyph in [0, 1] (white ink on black) per character of `characters`:
     inked (see `ink`), or with crisp=False the decoder's probabilities at full strength
     (`full_strength`), not yet inked. `spread`: what
-    randomness scales (default the style's std; see style_latents)."""
+    randomness scales (default the style's std; see style_latents). The randomness and seed
+    are taken as checked (writing.glyphs_for is the entry that checks them)."""
     check_characters(characters)
     z = style_latents(style, len(characters), randomness, seed, spread=spread)
     if not characters:

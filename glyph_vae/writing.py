@@ -21,7 +21,8 @@ from PIL import Image
 from .layout import Page, layout_text
 from .model import CHARSET, GlyphVAE
 from .errors import (BlankDrawingError, GlyphError, NoTextError, SettingError, TextTooLongError,
-                     TooManyDrawingsError, UnsupportedCharactersError, check_whole_number, shown)
+                     TooManyDrawingsError, UnsupportedCharactersError, check_randomness, check_seed,
+                     check_whole_number, shown)
 from .preprocess import normalize_glyph
 from .proportions import measured_proportions
 from .punctuation import PUNCTUATION, style_pen
@@ -95,9 +96,13 @@ def style_from_drawings(model: GlyphVAE, drawings: Sequence[Any], *, ruled: Sequ
 
 
 def check_text(text: str | None) -> str:
-    if text is not None and not isinstance(text, str):
+    """A text to write, its line ends made "\n"; None (what an API call with no text sends),
+    a text with nothing to draw in it and one of more than MAX_TEXT_LENGTH characters are refused."""
+    if text is None:
+        raise NoTextError("Type some text to write.")
+    if not isinstance(text, str):
         raise NoTextError(f"The text to write must be text, not {type(text).__name__} {shown(text)}.")
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if len(text) > MAX_TEXT_LENGTH:
         raise TextTooLongError(f"The text has {len(text):,} characters; at most {MAX_TEXT_LENGTH} are written at once.")
     if not any(c in CHARSET or c in PUNCTUATION for c in text):
@@ -105,29 +110,50 @@ def check_text(text: str | None) -> str:
     return text
 
 
+def check_inputs(text: str | None, randomness, seed) -> tuple[str, float, int]:
+    """What a page is written from, checked once where the library is entered (`write`,
+    `write_svg`, `write_print`; `morph` and `glyphs_for` check their own words the same way):
+    the text (`check_text`), the randomness (0 to 1) and the seed (a whole number from 0 to
+    2^63-1), in that order -> the text with its line ends made "\n", the randomness as a float,
+    the seed as an int. The layers below (`style.draw_glyphs`, `stroke_glyphs.draw_stroke_glyphs`,
+    `style.style_latents`) take them as checked."""
+    return check_text(text), check_randomness(randomness), check_seed(seed)
+
+
 def write(model: GlyphVAE, text: str, style: Style, randomness: float = 0.0, seed: int = 0, *,
           cap_height: int = 48, line_width: int = 1000) -> Page:
     """Lay out `text` in `style`: letters and digits drawn by the model, punctuation and symbols
     by rule in the style's pen. Characters outside printable ASCII become gaps and are listed
-    in `page.unknown`. The same arguments give the same image, pixel for pixel."""
-    text = check_text(text)
+    in `page.unknown`. The same arguments give the same image, pixel for pixel; the page keeps
+    the seed it was written with (`page.seed`, as `check_inputs` reads it)."""
+    text, randomness, seed = check_inputs(text, randomness, seed)
+    return written(model, text, style, randomness, seed, cap_height=cap_height, line_width=line_width)
+
+
+def written(model: GlyphVAE, text: str, style: Style, randomness: float, seed: int, *, cap_height: int,
+            line_width: int) -> Page:
+    """`write` of inputs `check_inputs` has checked."""
     characters = "".join(c for c in text if c in CHARSET)
     weight, slant = style_pen(model, style)
     pen = (pen_width(weight), slant)  # letters, digits and punctuation in one pen
     glyphs = draw_stroke_glyphs(model, characters, style, randomness, seed, pen=pen[0])
-    return layout_text(text, glyphs, cap_height=cap_height, line_width=line_width, pen=pen, strokes=True,
+    page = layout_text(text, glyphs, cap_height=cap_height, line_width=line_width, pen=pen, strokes=True,
                        proportions=style.proportions)
+    return replace(page, seed=seed)
 
 
 def glyphs_for(model: GlyphVAE, characters: str, style: Style, randomness: float = 0.0,
                seed: int = 0) -> tuple[str, np.ndarray]:
     """Each non-space character of `characters` drawn in `style` -> (those characters, glyphs)."""
+    if characters is not None and not isinstance(characters, str):
+        raise NoTextError(f"The characters to draw must be text, not {type(characters).__name__} {shown(characters)}.")
     characters = "".join(c for c in (characters or "") if not c.isspace())
     if not characters:
         raise NoTextError("Give at least one character to draw (0-9, A-Z, a-z).")
     if len(characters) > MAX_TEXT_LENGTH:
         raise TextTooLongError(f"{len(characters):,} characters asked for; at most {MAX_TEXT_LENGTH} at once.")
     check_characters(characters)
+    randomness, seed = check_randomness(randomness), check_seed(seed)
     return characters, draw_glyphs(model, characters, style, randomness, seed)
 
 
@@ -202,8 +228,10 @@ def morph(model: GlyphVAE, word: str, style_a: Style, style_b: Style, steps: int
     smaller ones), the word on the same baseline in each. Every frame draws its glyphs from
     the same seeded noise, so with randomness > 0 they still change only with the style."""
     word = check_morph_word(word)
-    pages = [write(model, word, mix_styles(style_a, style_b, w), randomness, seed,
-                   cap_height=MORPH_CAP_HEIGHT, line_width=1000).image for w in morph_weights(steps)]
+    weights = morph_weights(steps)
+    randomness, seed = check_randomness(randomness), check_seed(seed)
+    pages = [written(model, word, mix_styles(style_a, style_b, w), randomness, seed,
+                     cap_height=MORPH_CAP_HEIGHT, line_width=1000).image for w in weights]
     width, height = max(p.width for p in pages), max(p.height for p in pages)
     frames = []
     for page in pages:

@@ -37,7 +37,7 @@ def load_in_subprocess(cache: Path, source: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def small_model():
     torch.manual_seed(0)
-    return GlyphVAE(GlyphVAEConfig(hidden=16))
+    return GlyphVAE(GlyphVAEConfig.published(hidden=16))
 
 
 def test_repo_id_loads_from_the_offline_cache(tmp_path, small_model):

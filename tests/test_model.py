@@ -14,7 +14,34 @@ from glyph_vae import CHARSET, GlyphVAE, GlyphVAEConfig, ModelLoadError, bundled
 @pytest.fixture
 def model():
     torch.manual_seed(0)
-    return GlyphVAE()
+    return GlyphVAE(GlyphVAEConfig.published())
+
+
+def test_the_configs_defaults_are_the_shipped_models_and_an_older_config_loads_as_it_was_saved(tmp_path):
+    """GlyphVAEConfig() is the shipped architecture but for its reader, which `train.tune_head`
+    adds after training; a config saved before the additions existed loads with them off."""
+    shipped = json.loads((bundled_path("glyph_vae") / "config.json").read_text())
+    shipped.pop("model_type")
+    assert shipped["reader_channels"] == 32 and GlyphVAEConfig().reader_channels == 0
+    assert GlyphVAEConfig(**shipped) == GlyphVAEConfig(reader_channels=32)
+    published = GlyphVAEConfig.published(latent_dim=8)
+    GlyphVAE(published).save_pretrained(tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    for key in GlyphVAEConfig.ABSENT_MEANS:  # as written before these fields existed
+        del config[key]
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    assert GlyphVAE.from_pretrained(tmp_path).config == published  # strict keys: the same weights load
+
+
+@pytest.mark.parametrize("folder", ["digit_classifier", "muddle", "chooser"])
+def test_the_other_models_config_defaults_are_the_shipped_ones(folder):
+    from glyph_vae.registry import model_class_for
+
+    cls = model_class_for(bundled_path(folder))
+    shipped = json.loads((bundled_path(folder) / "config.json").read_text())
+    assert shipped.pop("model_type") == cls.model_type
+    assert cls.config_class(**shipped) == cls.config_class()
+    assert cls.from_pretrained().config == cls.config_class()  # strict keys and shapes
 
 
 def test_charset_is_emnist_byclass_order():
@@ -42,7 +69,7 @@ def test_decoder_uses_the_requested_class_not_a_guess(model):
 
 
 def test_widths_are_config_fields():
-    wide = GlyphVAE(GlyphVAEConfig(channels=64, hidden=256, latent_dim=16))
+    wide = GlyphVAE(GlyphVAEConfig.published(channels=64, hidden=256, latent_dim=16))
     logits, mu, _ = wide.encode(torch.rand(2, 1, 28, 28))
     assert mu.shape == (2, 16) and wide.encoder(torch.rand(1, 1, 28, 28)).shape == (1, 64 * 49)
 
@@ -95,7 +122,7 @@ def test_every_model_says_its_reading_and_posterior_in_a_typed_output():
 
     torch.manual_seed(0)
     x, y = torch.rand(3, 1, 28, 28), torch.tensor([1, 2, 3])
-    glyph = GlyphVAE(GlyphVAEConfig(channels=4, hidden=8, latent_dim=4)).eval()(x, y)
+    glyph = GlyphVAE(GlyphVAEConfig.published(channels=4, hidden=8, latent_dim=4)).eval()(x, y)
     assert isinstance(glyph, GlyphVAEOutput) and glyph.class_logits.shape == (3, 62)
     assert glyph.posterior_means is glyph.mu and glyph["mu"] is glyph.mu
     with pytest.raises(KeyError):
@@ -120,7 +147,7 @@ def test_switches_are_bools_and_configs_saved_with_0_or_1_load(tmp_path):
     assert bundled.config.encoder_sees_class is True
     # /health and style files name the weights by an identity whose switches stay 1 or 0
     assert type(bundled.identity()["config"]["encoder_sees_class"]) is int
-    GlyphVAE(GlyphVAEConfig(channels=4, hidden=8, latent_dim=4, encoder_sees_class=True)).save_pretrained(tmp_path)
+    GlyphVAE(GlyphVAEConfig.published(channels=4, hidden=8, latent_dim=4, encoder_sees_class=True)).save_pretrained(tmp_path)
     assert json.loads((tmp_path / "config.json").read_text())["encoder_sees_class"] is True
     config = json.loads((tmp_path / "config.json").read_text())
     (tmp_path / "config.json").write_text(json.dumps({**config, "encoder_sees_class": 2}))
@@ -261,7 +288,7 @@ def test_a_missing_style_axes_file_is_a_warning_and_a_broken_one_an_error(model,
 
 def test_a_reader_of_its_own_reads_beside_the_unchanged_posterior():
     torch.manual_seed(0)
-    config = GlyphVAEConfig(channels=8, hidden=16, latent_dim=8, reader_channels=4)
+    config = GlyphVAEConfig.published(channels=8, hidden=16, latent_dim=8, reader_channels=4)
     model = GlyphVAE(config).eval()
     x = torch.rand(3, 1, 28, 28)
     features = model.reader[:-1](x)  # the VGG-style blocks halve 28 -> 14 -> 7 -> 3
@@ -288,7 +315,7 @@ def test_the_default_config_has_no_reader_and_reads_from_the_shared_trunk(model)
 
 def test_a_reader_config_saves_and_loads(tmp_path):
     torch.manual_seed(0)
-    model = GlyphVAE(GlyphVAEConfig(channels=8, hidden=16, latent_dim=8, reader_channels=4)).eval()
+    model = GlyphVAE(GlyphVAEConfig.published(channels=8, hidden=16, latent_dim=8, reader_channels=4)).eval()
     model.save_pretrained(tmp_path)
     assert json.loads((tmp_path / "config.json").read_text())["reader_channels"] == 4
     assert any(k.startswith("reader.") and k.endswith("running_mean") for k in load_file(tmp_path / "model.safetensors"))

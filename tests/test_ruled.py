@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from glyph_vae import GlyphVAE
+from glyph_vae import CHARSET, GlyphVAE
 from glyph_vae.errors import BlankDrawingError, UnsupportedCharactersError
 from glyph_vae.preprocess import ink_map
 from glyph_vae.ruled import (GUIDES, TEST_SEED, TooSmallToReadError, expected_calibration_error, measure,
@@ -91,7 +91,10 @@ def test_the_bundled_reader_of_ruled_drawings_loads_with_its_model_and_refuses_a
 
     from glyph_vae.hub import bundled_path
 
+    from glyph_vae.ruled_reader import NUM_CLASSES
+
     assert model.ruled is not None and not model.load_warnings
+    assert NUM_CLASSES == len(CHARSET) == model.ruled.geometry[-1].out_features  # a score per character
     folder = tmp_path / "model"
     shutil.copytree(bundled_path("glyph_vae"), folder)
     other = GlyphVAE.from_pretrained(folder)

@@ -42,7 +42,7 @@ def test_a_model_switch_on_the_command_line_is_a_bool(tmp_path, capsys):
     for given, wanted in (("1", True), ("true", True), ("on", True), ("0", False), ("False", False)):
         _, config = fit.parse_args([*common, "--encoder-sees-class", given])
         assert config.encoder_sees_class is wanted, given
-    assert fit.parse_args(common)[1].encoder_sees_class is False  # the published architecture's
+    assert fit.parse_args(common)[1].encoder_sees_class is True  # the shipped model's
     assert fit.parse_args([*common, "--channels", "8"])[1].channels == 8  # widths stay whole numbers
     with pytest.raises(SystemExit):
         fit.parse_args([*common, "--encoder-sees-class", "2"])
@@ -137,7 +137,7 @@ def test_prior_shift_corrects_logits_to_the_target_frequencies(npz, tmp_path):
     assert np.allclose(shift, np.log([0.5, 0.5]) - np.log([0.25, 0.75]))
 
     torch.manual_seed(0)
-    model = GlyphVAE(__import__("glyph_vae").GlyphVAEConfig(channels=4, hidden=8, latent_dim=4))
+    model = GlyphVAE(__import__("glyph_vae").GlyphVAEConfig.published(channels=4, hidden=8, latent_dim=4))
     model.save_pretrained(tmp_path)
     x = torch.rand(2, 1, 28, 28)
     before = model.eval().encode(x)[0]
@@ -212,7 +212,7 @@ def test_the_card_tells_every_step_of_the_training_record(tmp_path):
     from train.cards import write_card
 
     torch.manual_seed(0)
-    model = GlyphVAE(__import__("glyph_vae").GlyphVAEConfig(channels=4, hidden=8, latent_dim=4))
+    model = GlyphVAE(__import__("glyph_vae").GlyphVAEConfig.published(channels=4, hidden=8, latent_dim=4))
     model.files = {"training.json": json.dumps([
         {"step": "train", "command": "python -m train --out r --epochs 3", "epochs": 3, "seconds": 120.0,
          "images_per_s": 900.0, "processes": 2, "recipe": "AdamW"},
@@ -232,7 +232,7 @@ def test_tune_head_changes_only_the_class_head(npz, tmp_path):
     from train import tune_head
 
     torch.manual_seed(0)
-    GlyphVAE(__import__("glyph_vae").GlyphVAEConfig(channels=4, hidden=8, latent_dim=4)).save_pretrained(tmp_path)
+    GlyphVAE(__import__("glyph_vae").GlyphVAEConfig.published(channels=4, hidden=8, latent_dim=4)).save_pretrained(tmp_path)
     before = GlyphVAE.from_pretrained(tmp_path).state_dict()
     tune_head.main([str(tmp_path), "--data", str(npz), "--epochs", "2", "--batch-size", "32", "--lr", "1e-2",
                     "--threads", "1"])
@@ -246,7 +246,7 @@ def test_tune_head_with_a_reader_of_its_own_keeps_every_other_weight_and_resumes
     from train import tune_head
 
     torch.manual_seed(0)
-    GlyphVAE(GlyphVAEConfig(channels=4, hidden=8, latent_dim=4)).save_pretrained(tmp_path / "m")
+    GlyphVAE(GlyphVAEConfig.published(channels=4, hidden=8, latent_dim=4)).save_pretrained(tmp_path / "m")
     before = GlyphVAE.from_pretrained(tmp_path / "m").state_dict()
     common = ["--data", str(npz), "--batch-size", "32", "--lr", "1e-2", "--threads", "1",
               "--reader-channels", "4", "--checkpoint", str(tmp_path / "head.pt")]
@@ -282,7 +282,7 @@ def test_the_reader_recipe_adamw_one_cycle_moved_augmentation_and_a_feature_widt
     assert torch.equal(augment_reader(x, torch.Generator().manual_seed(0), probability=0.0, stroke_share=0.0), x)
 
     torch.manual_seed(0)
-    GlyphVAE(GlyphVAEConfig(channels=4, hidden=8, latent_dim=4)).save_pretrained(tmp_path / "m")
+    GlyphVAE(GlyphVAEConfig.published(channels=4, hidden=8, latent_dim=4)).save_pretrained(tmp_path / "m")
     tune_head.main([str(tmp_path / "m"), "--epochs", "1", "--data", str(npz), "--batch-size", "32", "--threads", "1",
                     "--reader-channels", "4", "--reader-hidden", "12", "--optimizer", "adamw", "--lr", "3e-3",
                     "--augment-recipe", "moved", "--augment", "0.75", "--checkpoint", str(tmp_path / "head.pt")])
@@ -308,7 +308,7 @@ def test_drawn_glyphs_for_the_reader_are_read_as_classify_reads_them_and_never_t
         tune_head.drawn_glyphs(1, seed=TEST_SEED)
 
     torch.manual_seed(0)
-    GlyphVAE(GlyphVAEConfig(channels=4, hidden=8, latent_dim=4)).save_pretrained(tmp_path / "m")
+    GlyphVAE(GlyphVAEConfig.published(channels=4, hidden=8, latent_dim=4)).save_pretrained(tmp_path / "m")
     tune_head.main([str(tmp_path / "m"), "--epochs", "1", "--data", str(npz), "--batch-size", "64", "--threads", "1",
                     "--drawn", "1", "--checkpoint", str(tmp_path / "head.pt")])
     record = json.loads((tmp_path / "m" / "training.json").read_text())[-1]

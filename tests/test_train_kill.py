@@ -27,6 +27,7 @@ pytestmark = pytest.mark.slow
 
 STEPS_PER_EPOCH = 72  # 288 training glyphs (320 less the 10% validation split) in batches of 4
 ARGS = ["--batch-size", "4", "--seed", "3", "--channels", "8", "--hidden", "32", "--latent-dim", "8",
+        "--encoder-sees-class", "0", "--decoder-hidden", "0",  # the published architecture, as tiny_data.run
         "--kl-warmup-steps", "20", "--val-fraction", "0.1", "--lr", "3e-3", "--threads", "1", "--epochs", "2",
         "--checkpoint-every", "5"]
 CHECKPOINT_WAIT_S = 300  # as long as finish() gives a whole run, of which this is 5 steps

@@ -17,7 +17,8 @@ from glyph_vae.model import CHARSET
 from glyph_vae.errors import UserInputError, check_seed
 from glyph_vae.style import (UnsupportedCharactersError, draw_glyphs, infer_style, prior_style, slider_offset,
                              slider_positions)
-from glyph_vae.writing import TextTooLongError, TooManyDrawingsError, glyphs_for, style_from_drawings, write
+from glyph_vae.writing import (TextTooLongError, TooManyDrawingsError, glyphs_for, style_from_drawings, write,
+                               write_print, write_svg)
 
 
 @pytest.fixture(scope="module")
@@ -177,6 +178,17 @@ def test_bad_input_gets_specific_errors(model):
         with pytest.raises(UserInputError, match="The seed must be a whole number from 0 to 2\\^63-1"):
             write(model, "a", style, seed=bad)
     assert check_seed(7.0) == 7 and check_seed("12") == 12 and check_seed(2**63 - 1) == 2**63 - 1
+    # checked where the library is entered, also where no glyph is drawn (punctuation alone)
+    for entry in (write, write_svg, write_print):
+        with pytest.raises(UserInputError, match="The seed must be a whole number"):
+            entry(model, "!!", style, 0, "abc")
+        with pytest.raises(UserInputError, match="Randomness must be between 0 and 1"):
+            entry(model, "!!", style, 2, 0)
+        with pytest.raises(UserInputError, match="^Type some text to write\\.$"):  # what an API call without text gets
+            entry(model, None, style)
+    with pytest.raises(UserInputError, match="The seed must be a whole number"):
+        glyphs_for(model, "a", style, 0, -1)
+    assert write(model, "!", style, 0.0, "12").seed == 12  # the seed as it was read, what a saved page is named by
     with pytest.raises(TooManyDrawingsError, match="At most 16"):
         style_from_drawings(model, [None] * 100)
     with pytest.raises(UserInputError, match="Style drawing 2"):
@@ -317,8 +329,6 @@ def test_punctuation_keeps_the_styles_pen(model):
 def test_punctuation_is_in_the_svgs(model, kind):
     import re
 
-    from glyph_vae.writing import write_svg
-
     page, svg = write_svg(model, "Hi, you! (ok?)", prior_style(model.config.latent_dim), 0.0, 0, kind=kind)
     paths = dict(re.findall(r'<path data-char="([^"]+)" d="([^"]*)"', svg))
     for char in ",!(?)":
@@ -326,7 +336,7 @@ def test_punctuation_is_in_the_svgs(model, kind):
 
 
 def test_punctuation_is_on_the_print_png(model):
-    from glyph_vae.writing import PRINT_SCALE, write_print
+    from glyph_vae.writing import PRINT_SCALE
 
     style = prior_style(model.config.latent_dim)
     printed = write_print(model, "a ! b", style, 0.0, 0)

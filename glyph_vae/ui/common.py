@@ -58,6 +58,13 @@ def markdown_text(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|~])", r"\\\1", html.escape(str(text), quote=False))
 
 
+def as_text(value) -> str | None:
+    """A text an endpoint was sent, as the text box gives it: a number or other value as its
+    str(), so that the API writes what it was sent; None (no text) stays None, for the library
+    to refuse with its message."""
+    return None if value is None else str(value)
+
+
 def drawings_style(model: GlyphVAE, drawings) -> Style:
     """The style of the drawings a client sent an endpoint (uploaded pictures, one character
     each; none: the average style)."""

@@ -13,14 +13,14 @@ import re
 import gradio as gr
 from gradio.data_classes import FileData
 
-from ..errors import NoTextError, SettingError, check_randomness, check_seed, shown
-from ..font import DEFAULT_NAME, MAX_ALTERNATES, MAX_NAME_LENGTH, build_font, check_font_name
+from ..errors import SettingError, shown
+from ..font import DEFAULT_NAME, MAX_ALTERNATES, MAX_NAME_LENGTH, build_font
 from ..model import GlyphVAE
 from ..serving import OutputFiles
 from ..style import Sliders, Style
 from ..writing import SVG_KINDS, page_print, page_svg, write, write_svg
 from . import notes
-from .common import drawings_style, file_data, style_or_average, user_errors, warn
+from .common import as_text, drawings_style, file_data, style_or_average, user_errors, warn
 
 PREVIEW_TEXT = "Type here to try your font: The quick brown fox jumps over the lazy dog. 0123456789 ?!&@"
 
@@ -66,18 +66,17 @@ class Downloads:
 
     def font_files(self, style: Style, name, alternates, randomness, seed) -> tuple[str, str, object]:
         """The font of a style -> (TTF path, WOFF2 path, the FontFiles)."""
-        font = build_font(self.model, style, name=check_font_name(name), alternates=alternates,
+        font = build_font(self.model, style, name=name, alternates=alternates,
                           randomness=randomness, seed=seed)
         stem = re.sub(r"[^A-Za-z0-9]+", "-", font.family).strip("-") or "GlyphVAE-Hand"
         return self.files.save(font.ttf, f"{stem}.ttf"), self.files.save(font.woff2, f"{stem}.woff2"), font
 
     def page_files(self, style: Style, text, randomness, seed, line_width, size) -> tuple[str, str, str]:
         """The page as SVG outlines, single-line SVG and a print PNG -> three paths."""
-        if text is None:
-            raise NoTextError("Type some text to write.")
-        randomness, seed = check_randomness(randomness), check_seed(seed)
         # The page is drawn and laid out once; its three files are drawn from the same strokes.
-        page = write(self.model, str(text), style, randomness, seed, cap_height=int(size), line_width=int(line_width))
+        page = write(self.model, as_text(text), style, randomness, seed, cap_height=int(size),
+                     line_width=int(line_width))
+        seed = page.seed
         outline_svg, single_svg, printed = page_svg(page, "outline"), page_svg(page, "single_line"), page_print(page)
         buffer = io.BytesIO()
         printed.save(buffer, format="PNG", dpi=(300, 300), compress_level=6)
@@ -155,13 +154,11 @@ class Downloads:
         /write_svg_with_style both answer with it)."""
         if kind not in SVG_KINDS:
             raise SettingError(f"The kind of SVG must be one of {', '.join(map(repr, SVG_KINDS))}, not {shown(kind)}.")
-        if text is None:
-            raise NoTextError("Type some text to write.")
-        randomness, seed = check_randomness(randomness), check_seed(seed)
-        page, svg = write_svg(self.model, str(text), style, randomness, seed, kind=kind)
+        page, svg = write_svg(self.model, as_text(text), style, randomness, seed, kind=kind)
         if page.unknown:
             warn(notes.gaps_note(page.unknown))
-        return self.files.save(notes.svg_with_notes(svg, notes.current()).encode(), f"glyphvae_{kind}_{seed}.svg")
+        return self.files.save(notes.svg_with_notes(svg, notes.current()).encode(),
+                               f"glyphvae_{kind}_{page.seed}.svg")
 
     # -- layout ----------------------------------------------------------------------------
     def render(self, page_settings: list, sliders: list) -> None:

@@ -20,7 +20,7 @@ from typing import Callable, NamedTuple
 import gradio as gr
 from gradio.data_classes import FileData
 
-from ..errors import SettingError, check_randomness, check_seed
+from ..errors import SettingError
 from ..hub import bundled_path
 from ..model import GlyphVAE
 from ..render import captioned_grid, page_gif
@@ -245,7 +245,6 @@ class StyleFiles:
             The written text as a PNG image.
         """
         loaded = self.load(style)
-        randomness, seed = check_randomness(randomness), check_seed(seed)
         return file_data(self.write_page(self.drawn(loaded), text, randomness, seed))
 
     @user_errors

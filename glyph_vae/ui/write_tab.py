@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import gradio as gr
 from gradio.data_classes import FileData
 
-from ..errors import NoTextError, check_randomness, check_seed, check_whole_number
+from ..errors import check_whole_number
 from ..hub import bundled_path
 from ..model import CHARSET, GlyphVAE
 from ..render import glyph_image
@@ -23,7 +23,7 @@ from ..serving import OutputFiles
 from ..style import SliderSetting, Sliders, Style, prior_style
 from ..writing import FULL_CHARACTER_SET, MAX_STYLE_DRAWINGS, MAX_TEXT_LENGTH, glyphs_for, style_from_drawings, write
 from . import notes
-from .common import drawings_style, file_data, markdown_text, style_or_average, user_errors, warn
+from .common import as_text, drawings_style, file_data, markdown_text, style_or_average, user_errors, warn
 from .downloads import Downloads
 from .inputs import client_images
 from .notes import GAPS, gaps_note
@@ -67,16 +67,14 @@ def written_page(model: GlyphVAE, files: OutputFiles, style: Style, text, random
                  size=48, toast: bool = True) -> str:
     """A text written in a style -> path of the page's PNG. Characters outside printable ASCII
     become gaps and a warning (a toast unless `toast` is False, and a note the PNG carries
-    with the call's others)."""
-    if text is None:
-        raise NoTextError("Type some text to write.")
-    randomness, seed = check_randomness(randomness), check_seed(seed)
+    with the call's others). The text, randomness and seed are checked where the library is
+    entered (writing.write); the page's size is the tab's own."""
     line_width = check_whole_number(line_width, "The line width", *LINE_WIDTHS)
     size = check_whole_number(size, "The capital height", *CAP_HEIGHTS)
-    page = write(model, str(text), style, randomness, seed, cap_height=size, line_width=line_width)
+    page = write(model, as_text(text), style, randomness, seed, cap_height=size, line_width=line_width)
     if page.unknown:
         (warn if toast else notes.record)(gaps_note(page.unknown))
-    return files.save(notes.png_bytes(page.image, notes.current()), f"glyphvae_{seed}.png")
+    return files.save(notes.png_bytes(page.image, notes.current()), f"glyphvae_{page.seed}.png")
 
 
 @dataclass(frozen=True)
@@ -293,8 +291,7 @@ class WriteTab:
         """
         style = drawings_style(self.model, drawings)
         # The characters, randomness and seed are checked where the library is entered (glyphs_for).
-        chars, glyphs = glyphs_for(self.model, None if characters is None else str(characters), style, randomness,
-                                   seed)
+        chars, glyphs = glyphs_for(self.model, as_text(characters), style, randomness, seed)
         return [{"image": file_data(self.files.png(glyph_image(g, 112, smooth=True), f"glyph_{ord(c)}")),
                  "caption": c} for c, g in zip(chars, glyphs)]
 
