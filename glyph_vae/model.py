@@ -27,7 +27,7 @@ CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # EM
 @dataclass
 class GlyphVAEConfig:
     """The architecture; the defaults are the shipped model's (assets/glyph_vae/config.json),
-    but for `reader_channels` (see there). `published()` is the published hand-writing VAE's."""
+    but for its reader (`reader_channels`, `reader_hidden`: see there). `published()` is the published hand-writing VAE's."""
 
     num_classes: int = 62
     latent_dim: int = 64
@@ -49,8 +49,9 @@ class GlyphVAEConfig:
     # posterior over z. The shared trunk is shaped as much by reconstruction as by
     # reading; a reader of its own reads 62-way as well as a dedicated classifier does,
     # and the posterior, the decoder and every style stay as they were.
-    # 0 by default, where the shipped model has 32: its reader is added after training, by
-    # `train.tune_head --reader-channels 32` (the recorded recipe, training.json), so that
+    # 0 by default, where the shipped model has 32 (and a feature layer of 256): its reader is
+    # added after training, by `train.tune_head --reader-channels 32 --reader-hidden 256` (the
+    # recorded recipe, training.json), so that
     # `python -m train` as recorded starts without one.
     reader_channels: int = 0
     # > 0: the width of the reader's feature layer (between its trunk and the 62 logits);

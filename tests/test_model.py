@@ -23,7 +23,7 @@ def test_the_configs_defaults_are_the_shipped_models_and_an_older_config_loads_a
     shipped = json.loads((bundled_path("glyph_vae") / "config.json").read_text())
     shipped.pop("model_type")
     assert shipped["reader_channels"] == 32 and GlyphVAEConfig().reader_channels == 0
-    assert GlyphVAEConfig(**shipped) == GlyphVAEConfig(reader_channels=32)
+    assert GlyphVAEConfig(**shipped) == GlyphVAEConfig(reader_channels=32, reader_hidden=256)
     published = GlyphVAEConfig.published(latent_dim=8)
     GlyphVAE(published).save_pretrained(tmp_path)
     config = json.loads((tmp_path / "config.json").read_text())
