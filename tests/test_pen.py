@@ -9,7 +9,8 @@ import pytest
 import torch
 from scipy import ndimage
 
-from glyph_vae import GlyphVAE, pen
+from glyph_vae import GlyphVAE
+from glyph_vae.glyphs import pen
 from glyph_vae.models.hub import bundled_path
 from glyph_vae.pipelines.layout import X_HEIGHT
 from glyph_vae.models.model import CHARSET
