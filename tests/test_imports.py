@@ -101,7 +101,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_packages_layering_is_one_way():
     """No module of glyph_vae imports, directly or through others, a module that imports it."""
     graph = glyph_vae_imports()
-    assert "glyph_vae.models.hub" in graph["glyph_vae.models.model"]  # the walk sees imports (this one is the model's base)
+    assert "glyph_vae.models.hub" in graph["glyph_vae.models.model"]  # the walk sees imports (the model's base)
     assert "glyph_vae.pipelines.style" in graph["glyph_vae.pipelines.writing"]
     assert cycles(graph) == []
 

@@ -7,8 +7,8 @@ import torch
 
 from bench import panel
 from bench.muddle import Tally
-from glyph_vae.pipelines.confuse import (Frame, MuddleResult, is_between, is_good_muddle, mid_grey_share, mutual_information,
-                               reads_as_pair)
+from glyph_vae.pipelines.confuse import (Frame, MuddleResult, is_between, is_good_muddle, mid_grey_share,
+                                         mutual_information, reads_as_pair)
 from glyph_vae.models.hub import ASSETS_DIR
 from glyph_vae.glyphs.preprocess import normalize_glyph
 from glyph_vae.glyphs.strokes import render_drawing

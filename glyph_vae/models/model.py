@@ -96,7 +96,8 @@ def reader_trunk(channels: int) -> tuple[nn.Sequential, int]:
 
 
 STYLE_AXES_NAME = "style_axes.json"  # the latent sliders' directions; written by `python -m train.style_axes`
-RULED_NAME = "ruled.safetensors"  # the reader of ruled drawings (glyph_vae.pipelines.ruled); written by `python -m train.ruled`
+# the reader of ruled drawings (glyph_vae.pipelines.ruled); written by `python -m train.ruled`
+RULED_NAME = "ruled.safetensors"
 
 
 class GlyphVAE(HubModel, nn.Module):

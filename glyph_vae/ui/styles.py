@@ -26,8 +26,8 @@ from ..models.model import GlyphVAE
 from ..glyphs.render import captioned_grid, page_gif
 from ..serving import OutputFiles
 from ..pipelines.style import Sliders, Style, mix_styles
-from ..pipelines.style_file import (DEFAULT_NAME, MAX_NAME_LENGTH, LoadedStyle, StyleInfo, check_style_name, style_from_file,
-                          style_to_file)
+from ..pipelines.style_file import (DEFAULT_NAME, MAX_NAME_LENGTH, LoadedStyle, StyleInfo, check_style_name,
+                                    style_from_file, style_to_file)
 from ..pipelines.writing import MAX_MORPH_WORD, MORPH_STEPS, morph, morph_weights
 from . import notes
 from .common import drawings_style, file_data, markdown_text, style_or_average, user_errors, warn

@@ -21,7 +21,8 @@ from ..models.model import CHARSET, GlyphVAE
 from ..glyphs.render import glyph_image
 from ..serving import OutputFiles
 from ..pipelines.style import SliderSetting, Sliders, Style, prior_style
-from ..pipelines.writing import FULL_CHARACTER_SET, MAX_STYLE_DRAWINGS, MAX_TEXT_LENGTH, glyphs_for, style_from_drawings, write
+from ..pipelines.writing import (FULL_CHARACTER_SET, MAX_STYLE_DRAWINGS, MAX_TEXT_LENGTH, glyphs_for,
+                                 style_from_drawings, write)
 from . import notes
 from .common import as_text, drawings_style, file_data, markdown_text, style_or_average, user_errors, warn
 from .downloads import Downloads
