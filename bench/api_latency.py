@@ -184,9 +184,9 @@ def batching(clients: int, per_client: int, folder: Path) -> dict:
     import gradio as gr
     import httpx
 
-    from glyph_vae.model import GlyphVAE
-    from glyph_vae.preprocess import normalize_glyph
-    from glyph_vae.reading import Reading, read_glyphs
+    from glyph_vae.models.model import GlyphVAE
+    from glyph_vae.glyphs.preprocess import normalize_glyph
+    from glyph_vae.pipelines.reading import Reading, read_glyphs
     from glyph_vae.serving import OutputFiles
     from glyph_vae.ui.common import user_errors
     from glyph_vae.ui.read_tab import ReadTab, label_value

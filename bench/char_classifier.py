@@ -21,7 +21,7 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
-from glyph_vae.model import CHARSET
+from glyph_vae.models.model import CHARSET
 
 from .classifier_fit import fit_classifier
 from .digit_classifier import load_judge

@@ -10,7 +10,7 @@ Shape checks, per character and style:
 - l: one stroke, no flag or foot (no row of its ink wider than 1.8x its median row);
 - i, j: a dot apart from the stem (two pieces of ink, the smaller above the larger);
 - every glyph: one piece of ink for characters drawn in one stroke, and not a blob (no more
-  of its box inked than 99% of real test glyphs of the character: `glyph_vae.measures.fill_limits`).
+  of its box inked than 99% of real test glyphs of the character: `glyph_vae.glyphs.measures.fill_limits`).
 Pieces are counted on the glyph as the page inks it at the sheet's size.
 Writes the sheet and the "contact_sheet" section of BENCHMARKS.md.
 """
@@ -24,13 +24,13 @@ from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 
 from glyph_vae import GlyphVAE
-from glyph_vae.hub import bundled_path
-from glyph_vae.layout import glyph_sprite
-from glyph_vae.measures import fill_limits, ink_fill
-from glyph_vae.model import CHARSET
-from glyph_vae.strokes import render_drawing
-from glyph_vae.style import draw_glyphs, prior_style, slider_offset, slider_positions
-from glyph_vae.writing import style_from_drawings
+from glyph_vae.models.hub import bundled_path
+from glyph_vae.pipelines.layout import glyph_sprite
+from glyph_vae.glyphs.measures import fill_limits, ink_fill
+from glyph_vae.models.model import CHARSET
+from glyph_vae.glyphs.strokes import render_drawing
+from glyph_vae.pipelines.style import draw_glyphs, prior_style, slider_offset, slider_positions
+from glyph_vae.pipelines.writing import style_from_drawings
 
 from .report import Headline, machine, write_section
 

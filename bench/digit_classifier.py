@@ -14,7 +14,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from glyph_vae.confuse import probability_scorer
+from glyph_vae.pipelines.confuse import probability_scorer
 
 from .classifier_fit import fit_classifier
 

@@ -31,15 +31,15 @@ from pathlib import Path
 import numpy as np
 
 from glyph_vae import GlyphVAE, normalize_glyph
-from glyph_vae.font import alternate_glyphs, build_font
-from glyph_vae.hub import bundled_path
-from glyph_vae.layout import glyph_sprite, scaled_probabilities
-from glyph_vae.measures import measure_all
-from glyph_vae.model import CHARSET
-from glyph_vae.style import draw_glyphs, infer_style, ink, prior_style
-from glyph_vae.vector import (INK_LEVEL, centre_line_fidelity, centre_lines, iou, outline_fidelity, rasterize,
+from glyph_vae.export.font import alternate_glyphs, build_font
+from glyph_vae.models.hub import bundled_path
+from glyph_vae.pipelines.layout import glyph_sprite, scaled_probabilities
+from glyph_vae.glyphs.measures import measure_all
+from glyph_vae.models.model import CHARSET
+from glyph_vae.pipelines.style import draw_glyphs, infer_style, ink, prior_style
+from glyph_vae.export.vector import (INK_LEVEL, centre_line_fidelity, centre_lines, iou, outline_fidelity, rasterize,
                               trace_sprite)
-from glyph_vae.writing import style_from_drawings, write_print, write_svg
+from glyph_vae.pipelines.writing import style_from_drawings, write_print, write_svg
 
 from . import char_classifier as judge
 from .report import Headline, machine, write_section
@@ -101,8 +101,8 @@ def compare_tracers(glyphs) -> dict:
     fidelity at the decoder's resolution (as outline_fidelity measures it), size."""
     from PIL import Image, ImageDraw
 
-    from glyph_vae.layout import ink_extent
-    from glyph_vae.vector import TRACE_CAP, outline_of
+    from glyph_vae.pipelines.layout import ink_extent
+    from glyph_vae.export.vector import TRACE_CAP, outline_of
 
     out = {"ours": {"ms": [], "iou": [], "points": 0}, "potrace": {"ms": [], "iou": [], "points": 0}}
     for glyph, char in glyphs:
@@ -157,10 +157,10 @@ def reading_rates(judge_model, glyphs: np.ndarray, targets: np.ndarray) -> dict:
 
 
 def writer_variation(chars: str, repeats: int = 6) -> tuple[float, dict]:
-    """How much one writer's glyphs of a character differ: a synthetic writer of glyph_vae.strokes
+    """How much one writer's glyphs of a character differ: a synthetic writer of glyph_vae.glyphs.strokes
     (fixed pen, size, slant and width; each drawing with its own wobble, tilt and place),
     since no data set here has writer ids."""
-    from glyph_vae.strokes import place_strokes, render_strokes
+    from glyph_vae.glyphs.strokes import place_strokes, render_strokes
 
     sets = {}
     for char in chars:
@@ -287,9 +287,9 @@ def main(argv=None) -> dict:
                                                               ("potrace (the potracer port), cubic Beziers", tracers["potrace"])))
 
     # -- alternates ----------------------------------------------------------------------------
-    chars = "AKGR47BDEHMNS235"  # the characters glyph_vae.strokes can draw, letters and digits
+    chars = "AKGR47BDEHMNS235"  # the characters glyph_vae.glyphs.strokes can draw, letters and digits
     writer = writer_variation(chars)
-    rows = [f"| one writer's drawings (synthetic: glyph_vae.strokes, 6 of each character) | | {writer[0]:.3f} | "
+    rows = [f"| one writer's drawings (synthetic: glyph_vae.glyphs.strokes, 6 of each character) | | {writer[0]:.3f} | "
             f"{writer[1]['width']:.2f} | {writer[1]['slant']:.3f} | {writer[1]['stroke_thickness']:.3f} |"]
     for label, naive in (("the style's own spread (naive)", True), ("one drawing's spread (the font's)", False)):
         for r in (0.0, 0.3, 1.0):

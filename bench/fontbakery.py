@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 from glyph_vae import GlyphVAE
-from glyph_vae.font import build_font
+from glyph_vae.export.font import build_font
 
 from .report import Headline, machine, write_section
 from .strokes import styles

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from glyph_vae.hub import bundled_path
+from glyph_vae.models.hub import bundled_path
 from glyph_vae.ui import MAX_REQUEST_BODY, SESSIONS_HELD
 from harness.app import running_app_process
 
@@ -83,7 +83,7 @@ def read_in_process(pictures: dict[str, Path], repeats: int) -> dict[str, dict]:
     (decode, reduce, normalise), median wall and CPU seconds after one warm-up."""
     import torch
 
-    from glyph_vae.preprocess import normalize_glyph
+    from glyph_vae.glyphs.preprocess import normalize_glyph
 
     torch.set_num_threads(1)
     out = {}

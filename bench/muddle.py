@@ -6,11 +6,11 @@ panel of five readers the app never uses.
 For every muddle maker, both criteria and every digit, `--runs` calls of the app's endpoint
 handler (each run its own seed, a random MNIST test image of the digit as a): the muddle PNG it
 returns is read back from the file's bytes, decoded as a client decodes it (Pillow, then grey),
-and read on the glyph grid as the app's scorers read it (`glyph_vae.confuse.read_pictures`:
+and read on the glyph grid as the app's scorers read it (`glyph_vae.pipelines.confuse.read_pictures`:
 each 6x6 block of the 168 px picture averaged, then the shared normalisation). The path is read
 from the GIF returned beside it (its forward frames).
 
-- **Good muddle** (`glyph_vae.confuse.is_good_muddle`): the panel's (`bench/panel.py`) mean
+- **Good muddle** (`glyph_vae.pipelines.confuse.is_good_muddle`): the panel's (`bench/panel.py`) mean
   has top two {d, e}, each 0.3-0.7, together >= 0.9; and every panel member on its own has
   {d, e} as its top two with p_d + p_e >= 0.8. Reported: the share of good muddles, the two
   halves of the definition apart, the share of runs whose returned path holds a good frame,
@@ -20,7 +20,7 @@ from the GIF returned beside it (its forward frames).
 - **Still looks like a digit**: of the ink (> 0.1 after the shared normalisation) in the
   returned pictures read on the glyph grid, the share that is mid-grey (0.25-0.75), against
   real MNIST test digits.
-- **Drawn digits**: the mouse-drawn test set's digits (`glyph_vae.strokes.drawing_set`,
+- **Drawn digits**: the mouse-drawn test set's digits (`glyph_vae.glyphs.strokes.drawing_set`,
   `--drawn` of each) sent as the drawing, criterion balance.
 - The median time of the /confuse handler per call, in-process on one thread (what `gr.api`
   serves, pictures and GIF included), over `--calls` calls.
@@ -43,10 +43,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from glyph_vae.confuse import (CRITERIA, frame_glyphs, is_between, is_good_muddle, mid_grey_share,
+from glyph_vae.pipelines.confuse import (CRITERIA, frame_glyphs, is_between, is_good_muddle, mid_grey_share,
                                mutual_information, read_pictures, reads_as_pair)
 from glyph_vae.errors import BlankDrawingError
-from glyph_vae.preprocess import normalize_glyph
+from glyph_vae.glyphs.preprocess import normalize_glyph
 from train.data import load_npz
 
 from . import panel as panel_module
@@ -151,7 +151,7 @@ def server_ms(tab, calls: int) -> tuple[float, float]:
 def run(runs: int, drawn: int, data_dir: Path, calls: int = 50, log=print) -> dict:
     import gradio as gr
 
-    from glyph_vae.strokes import drawing_set
+    from glyph_vae.glyphs.strokes import drawing_set
 
     tab = make_tab()
     makers = list(tab.confuser.makers) if hasattr(tab, "confuse_with") else [None]
@@ -204,7 +204,7 @@ def run(runs: int, drawn: int, data_dir: Path, calls: int = 50, log=print) -> di
             "drawn_figures": {str(m): t.figures(real_grey) for m, t in drawn_tallies.items()},
             "makers": [str(m) for m in makers], "server_ms": server_ms(tab, calls), "calls": calls,
             "members": panel.names, "scorers": tab.confuser.scorer_names,
-            "default_maker": getattr(__import__("glyph_vae.confuse", fromlist=["x"]), "DEFAULT_MAKER", None)}
+            "default_maker": getattr(__import__("glyph_vae.pipelines.confuse", fromlist=["x"]), "DEFAULT_MAKER", None)}
 
 
 def _pct(x) -> str:
@@ -276,7 +276,7 @@ on the reading.
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 {chr(10).join(rows)}
 
-Drawn digits: the mouse-drawn test set's digits (`glyph_vae.strokes.drawing_set`, {r['drawn']} drawings,
+Drawn digits: the mouse-drawn test set's digits (`glyph_vae.glyphs.strokes.drawing_set`, {r['drawn']} drawings,
 {r['drawn'] // 10} of each digit) sent as the drawing, criterion balance. A drawing the app reads as a letter
 (refused) or as another digit counts as not good ("no muddle" column).
 

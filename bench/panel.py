@@ -28,9 +28,9 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from glyph_vae.chooser import fit_temperature  # the app's chooser is calibrated the same way
-from glyph_vae.ruled import expected_calibration_error as ruled_ece
-from glyph_vae.confuse import frame_glyphs
+from glyph_vae.models.chooser import fit_temperature  # the app's chooser is calibrated the same way
+from glyph_vae.pipelines.ruled import expected_calibration_error as ruled_ece
+from glyph_vae.pipelines.confuse import frame_glyphs
 
 from .classifier_fit import fit_classifier
 from .report import machine, write_section

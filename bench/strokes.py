@@ -41,12 +41,12 @@ import torch
 from scipy import ndimage
 
 from glyph_vae import GlyphVAE
-from glyph_vae.hub import bundled_path
-from glyph_vae.layout import X_HEIGHT
-from glyph_vae.model import CHARSET
-from glyph_vae.preprocess import normalize_glyph
-from glyph_vae.style import draw_glyphs, ink, prior_style, slider_offset, slider_positions, style_latents
-from glyph_vae.writing import page_print, page_svg, style_from_drawings, write, write_svg
+from glyph_vae.models.hub import bundled_path
+from glyph_vae.pipelines.layout import X_HEIGHT
+from glyph_vae.models.model import CHARSET
+from glyph_vae.glyphs.preprocess import normalize_glyph
+from glyph_vae.pipelines.style import draw_glyphs, ink, prior_style, slider_offset, slider_positions, style_latents
+from glyph_vae.pipelines.writing import page_print, page_svg, style_from_drawings, write, write_svg
 
 from .report import Headline, machine, write_section
 
@@ -237,8 +237,8 @@ def legibility(model, judge_model, style) -> tuple[float, float]:
 
 
 def fidelity(model, style) -> float:
-    from glyph_vae import pen
-    from glyph_vae.stroke_glyphs import fit_glyphs
+    from glyph_vae.glyphs import pen
+    from glyph_vae.pipelines.stroke_glyphs import fit_glyphs
 
     z = style_latents(style, len(CHARSET), 0.0, 0)
     fit, probabilities = fit_glyphs(model, CHARSET, z)
@@ -254,8 +254,8 @@ FIT_CHARS = "0147AEKMRWagijkmqtwy"
 def fit_or_net(model, style) -> dict:
     """The per-glyph fit (the reference) against StrokeNet on 20 characters: seconds for the
     batch, and the image error (mean squared, per pixel) of each against the decoder's ink."""
-    from glyph_vae import pen
-    from glyph_vae.stroke_glyphs import fit_glyphs
+    from glyph_vae.glyphs import pen
+    from glyph_vae.pipelines.stroke_glyphs import fit_glyphs
 
     z = style_latents(style, len(FIT_CHARS), 0.0, 0)
     out = {}
@@ -270,9 +270,9 @@ def fit_or_net(model, style) -> dict:
 
 
 def alternates_spread(model, style) -> float:
-    from glyph_vae.font import alternate_stroke_glyphs
-    from glyph_vae.punctuation import style_pen
-    from glyph_vae.stroke_glyphs import pen_width
+    from glyph_vae.export.font import alternate_stroke_glyphs
+    from glyph_vae.pipelines.punctuation import style_pen
+    from glyph_vae.pipelines.stroke_glyphs import pen_width
 
     from .font import variation
 
@@ -290,9 +290,9 @@ def transfer(model, data_dir, sets: int = 12, set_size: int = 5, seed: int = 0) 
     bolder, lighter or slanted) on the stroke glyphs and on the raster glyphs, both as the page
     draws them and normalised as a drawing is: per style, the median over prompt sets of
     (change of the generated glyphs' measure) / (change of the prompts')."""
-    from glyph_vae.measures import measure_all
-    from glyph_vae.stroke_glyphs import draw_stroke_glyphs
-    from glyph_vae.style import infer_style
+    from glyph_vae.glyphs.measures import measure_all
+    from glyph_vae.pipelines.stroke_glyphs import draw_stroke_glyphs
+    from glyph_vae.pipelines.style import infer_style
 
     from .font import set_as_the_page
     from .style_transfer import STYLE_MEASURE, STYLES, styled_prompts, transfer_ratios
@@ -344,7 +344,7 @@ def page_png(model, style, text: str = TEXT_100) -> None:
 
 def make_my_font(model, style) -> None:
     """The Write tab's button: the font, then the page's three files from one layout of it."""
-    from glyph_vae.font import build_font
+    from glyph_vae.export.font import build_font
 
     build_font(model, style, alternates=3, randomness=0.3, seed=1)
     page = write(model, TEXT_100, style, 0.3, 1)
@@ -357,8 +357,8 @@ def speed(model, style, runs: int) -> dict[str, tuple[float, float]]:
     fitted glyphs, inked sprites and pens emptied before each run). "Typing": the page
     rewritten after one more character (its first 99 drawn before). "Make my font": pressed with
     the page on screen (drawn before), so the page's glyphs are known and the font's are not."""
-    from glyph_vae.font import build_font
-    from glyph_vae.stroke_glyphs import clear_fit_cache
+    from glyph_vae.export.font import build_font
+    from glyph_vae.pipelines.stroke_glyphs import clear_fit_cache
 
     def after_prefix():
         clear_fit_cache()
@@ -441,7 +441,7 @@ def main(argv=None) -> dict:
     body = f"""## Pen strokes (`python -m bench.strokes`)
 
 {machine()}; load average {load:.1f} while timing (the machine is shared: timings are upper bounds).
-Every letter is a construction of pen strokes fitted to the decoder by StrokeNet (glyph_vae.pen);
+Every letter is a construction of pen strokes fitted to the decoder by StrokeNet (glyph_vae.glyphs.pen);
 measured on what /write and /write_svg return.
 
 | style | structure checks | plotter pen-downs (62 glyphs) | per glyph | most in a glyph | shortest pen-down (cap heights) | shorter than cap/12 | read (strokes) | read (raster glyphs) | fidelity IoU (median) |

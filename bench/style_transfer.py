@@ -2,7 +2,7 @@
 
 A prompt set is a few real test glyphs; each style is the same glyphs changed
 one way (narrower, wider, bolder, lighter, slanted), applied to the raw 28x28
-test image and then normalised by `glyph_vae.preprocess.normalize_ink`, exactly
+test image and then normalised by `glyph_vae.glyphs.preprocess.normalize_ink`, exactly
 as a user's drawing in that style would be. Prompts and generated glyphs are
 then measured in that normalised space, the one the model sees and draws in.
 
@@ -15,10 +15,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from glyph_vae.preprocess import BlankDrawingError, normalize_ink
+from glyph_vae.glyphs.preprocess import BlankDrawingError, normalize_ink
 
 STYLES = ("neutral", "narrow", "wide", "bold", "light", "italic")
-# Which measure each style is meant to move (glyph_vae.measures names).
+# Which measure each style is meant to move (glyph_vae.glyphs.measures names).
 STYLE_MEASURE = {"narrow": "width", "wide": "width", "bold": "stroke_thickness",
                  "light": "stroke_thickness", "italic": "slant"}
 NARROW, WIDE, SHEAR = 0.6, 1.4, 0.35

@@ -24,8 +24,8 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from glyph_vae import GlyphVAE, GlyphVAEConfig
-from glyph_vae.hub import TRAINING_RECORD, bundled_path
-from glyph_vae.muddle import MuddleAutoencoder
+from glyph_vae.models.hub import TRAINING_RECORD, bundled_path
+from glyph_vae.models.muddle import MuddleAutoencoder
 from train.augment import augment
 
 from .report import machine, write_section

@@ -32,7 +32,7 @@ from harness.browser import PHONE, chromium, draw_character, draw_with_finger
 from .read_accuracy import read_latency_ms
 from .report import Headline, machine, write_section
 
-SINGLE_STROKE = "0123456789CGLMNOSUVWZ"  # one pen-up each (glyph_vae.strokes)
+SINGLE_STROKE = "0123456789CGLMNOSUVWZ"  # one pen-up each (glyph_vae.glyphs.strokes)
 
 WATCH_JS = """(selector) => {
   window.penUp = null; window.changes = [];
@@ -139,7 +139,7 @@ def main(argv=None) -> dict:
     body = f"""## Drawing, live (`python -m bench.ui_latency`)
 
 Machine: {machine()}. Load average (1/5/15 min) before: {load_before}, after: {load_after}. Headless Chromium
-against `python app.py` on loopback, drawing single-stroke characters (`glyph_vae.strokes`) with the mouse,
+against `python app.py` on loopback, drawing single-stroke characters (`glyph_vae.glyphs.strokes`) with the mouse,
 and with touch events on a 390 px phone page. Time from lifting the pen to the answer's last change on screen
 (0 when the answer on screen at pen-up was already final: the Read tab reads while the pen moves, every
 100 ms at most).

@@ -31,9 +31,9 @@ import numpy as np
 import torch
 
 from glyph_vae import GlyphVAE
-from glyph_vae.measures import measure_all
-from glyph_vae.model import CHARSET
-from glyph_vae.style import draw_glyphs, infer_style, ink, prior_style, written_probabilities
+from glyph_vae.glyphs.measures import measure_all
+from glyph_vae.models.model import CHARSET
+from glyph_vae.pipelines.style import draw_glyphs, infer_style, ink, prior_style, written_probabilities
 
 from . import char_classifier as judge
 from .report import Headline, machine, write_section
@@ -322,7 +322,7 @@ writer ids, so "another writer" means another random test glyph. Seed {args.seed
 | real test glyphs | {real['n']:,} | {_pct(real['casefold'])} | {_pct(real['merged'])} | {_pct(real['exact'])} | | {fig['fd']['real (other half)']:.1f} (the other half) |
 {chr(10).join(rows)}
 
-The judge checked: it reads the real glyphs above inked by `glyph_vae.style.ink` (the look of generated glyphs) at
+The judge checked: it reads the real glyphs above inked by `glyph_vae.pipelines.style.ink` (the look of generated glyphs) at
 {_pct(fig['checks']['real_inked'])} case-folded (plain: {_pct(real['casefold'])}), and GlyphVAE's reading checkpoint
 (`assets/glyph_vae`), a second opinion, reads the prior glyphs at {_pct(fig['checks']['prior_by_reader'])} (judge:
 {_pct(fig['conditions']['prior z, randomness 1']['casefold'])}).
@@ -346,7 +346,7 @@ changed before the normalisation (narrow: width x{NARROW}, wide: x{WIDE}, bold: 
 grey erosion, italic: shear {SHEAR}, top to the right; `bench/style_transfer.py`), then normalised as a drawing is.
 From each set, `infer_style` of the 5 and all 62 characters drawn at randomness 0. Ratio per set =
 (generated mean - neutral set's generated mean) / (prompts' mean - neutral prompts' mean) on the style's measure
-(`glyph_vae/measures.py`); "pooled" = sum of generated changes / sum of prompt changes; "relative" = median of
+(`glyph_vae/glyphs/measures.py`); "pooled" = sum of generated changes / sum of prompt changes; "relative" = median of
 log(generated styled / neutral) / log(prompts styled / neutral), the same question asked of proportions (it does not
 count against the writer that its glyphs are smaller than the prompts to begin with). "Redrawn": each prompt's own
 character drawn from its own style, inferred from it alone: how much of the style survives the encoder and decoder at

@@ -1,10 +1,10 @@
 """GlyphVAE: read handwritten characters and write like their writer."""
 from .errors import (BlankDrawingError, GlyphError, UnreadableImageError, UnsupportedCharactersError,
                      UserInputError)
-from .hub import ModelLoadError, bundled_path
-from .model import CHARSET, GlyphVAE, GlyphVAEConfig, glyph_vae_loss
-from .preprocess import normalize_glyph
-from .reading import Reading, read, read_glyphs
+from .models.hub import ModelLoadError, bundled_path
+from .models.model import CHARSET, GlyphVAE, GlyphVAEConfig, glyph_vae_loss
+from .glyphs.preprocess import normalize_glyph
+from .pipelines.reading import Reading, read, read_glyphs
 from .version import __version__
 
 __all__ = [

@@ -17,12 +17,12 @@ from typing import Mapping
 import numpy as np
 import torch
 
-from .chooser import ChooserEnsemble
-from .confuse import Confuser, make_confuser
-from .digits import DigitClassifier
-from .hub import HubModel, ModelLoadError, bundled_path
-from .model import GlyphVAE
-from .muddle import MuddleAutoencoder
+from .models.chooser import ChooserEnsemble
+from .pipelines.confuse import Confuser, make_confuser
+from .models.digits import DigitClassifier
+from .models.hub import HubModel, ModelLoadError, bundled_path
+from .models.model import GlyphVAE
+from .models.muddle import MuddleAutoencoder
 
 log = logging.getLogger(__name__)
 

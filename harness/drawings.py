@@ -1,9 +1,9 @@
-"""Image files of characters drawn the way a user draws them on a canvas (glyph_vae.strokes)."""
+"""Image files of characters drawn the way a user draws them on a canvas (glyph_vae.glyphs.strokes)."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from glyph_vae.strokes import render_drawing
+from glyph_vae.glyphs.strokes import render_drawing
 
 
 def drawing_files(folder: Path, characters: str, first_seed: int, *, canvas: int, brush: int) -> list[str]:

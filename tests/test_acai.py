@@ -9,9 +9,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from glyph_vae.muddle import MuddleAutoencoder, MuddleConfig
-from glyph_vae.preprocess import normalize_glyph
-from glyph_vae.strokes import render_drawing
+from glyph_vae.models.muddle import MuddleAutoencoder, MuddleConfig
+from glyph_vae.glyphs.preprocess import normalize_glyph
+from glyph_vae.glyphs.strokes import render_drawing
 from train import fit
 from train.acai import Critic, autoencoder_term, critic_loss, mixing_weights
 

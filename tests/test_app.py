@@ -10,8 +10,8 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from glyph_vae.hub import bundled_path
-from glyph_vae.strokes import render_drawing
+from glyph_vae.models.hub import bundled_path
+from glyph_vae.glyphs.strokes import render_drawing
 from harness.app import running_app
 from harness.browser import draw_character
 
@@ -45,8 +45,8 @@ def test_classify_a_blank_image_says_draw_first_and_server_keeps_answering(clien
 def test_classify_ruled_reads_size_and_place_on_the_lines_where_classify_reads_shape(client, tmp_path):
     import numpy as np
 
-    from glyph_vae.ruled import ruled_strokes
-    from glyph_vae.strokes import render_strokes
+    from glyph_vae.pipelines.ruled import ruled_strokes
+    from glyph_vae.glyphs.strokes import render_strokes
 
     def on_lines(char: str, name: str, **shape) -> str:
         strokes = ruled_strokes(char, np.random.default_rng(7), 400, miss=0.0, slant=0.1, **{"size": 1.0, **shape})
@@ -143,7 +143,7 @@ def test_page_upload_a_picture_instead_of_drawing(read_page):
 
 def test_confuse_endpoint_returns_a_b_muddle_gif_and_json(client, confuser):
     from bench.muddle import read_returned
-    from glyph_vae.confuse import SHOWN_SIZE
+    from glyph_vae.pipelines.confuse import SHOWN_SIZE
 
     a, b, muddle, gif, info = client.predict("3", None, 11, api_name="/confuse")
     assert Image.open(a).size == Image.open(b).size

@@ -1,4 +1,4 @@
-"""The chooser ensemble (glyph_vae/chooser.py): its members, their calibration, its training
+"""The chooser ensemble (glyph_vae/models/chooser.py): its members, their calibration, its training
 through `python -m train --model chooser`, and its place among the app's scorers."""
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from glyph_vae.chooser import MEMBERS, ChooserConfig, ChooserEnsemble, fit_temperature
-from glyph_vae.hub import ASSETS_DIR
+from glyph_vae.models.chooser import MEMBERS, ChooserConfig, ChooserEnsemble, fit_temperature
+from glyph_vae.models.hub import ASSETS_DIR
 from tests.test_acai import digits_npz
 from train import fit
 
@@ -68,7 +68,7 @@ def test_training_calibrates_every_member_on_the_held_out_split(tiny, tmp_path):
 
 
 def test_the_app_chooses_with_five_scorers_of_its_own(models, confuser):
-    from glyph_vae.confuse import make_confuser
+    from glyph_vae.pipelines.confuse import make_confuser
 
     pool = np.load(ASSETS_DIR / "muddle" / "test_digits.npz")
     assert len(confuser.predictors) == 5 and len(set(confuser.scorer_names)) == 5

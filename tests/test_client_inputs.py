@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from glyph_vae.errors import StyleFileError, UnreadableImageError, UserInputError
-from glyph_vae.hub import bundled_path
-from glyph_vae.preprocess import MAX_LAYERS
+from glyph_vae.models.hub import bundled_path
+from glyph_vae.glyphs.preprocess import MAX_LAYERS
 from glyph_vae.ui.inputs import client_image, client_style, uploaded_path
 from glyph_vae.ui.pad import image_value
 from harness.http import call
@@ -98,8 +98,8 @@ def test_a_fifo_inside_the_upload_folder_is_refused_without_blocking(tmp_path):
 
 
 def test_the_library_loaders_refuse_a_fifo_before_opening_it(fifo):
-    from glyph_vae.preprocess import load_image
-    from glyph_vae.style_file import read_style_bytes
+    from glyph_vae.glyphs.preprocess import load_image
+    from glyph_vae.pipelines.style_file import read_style_bytes
 
     with pytest.raises(StyleFileError, match="pipe.json is not a regular file"):
         read_style_bytes(fifo)
@@ -227,7 +227,7 @@ def test_mcp_refuses_a_server_path_and_tells_nothing_about_it(app_url, server_im
 
 @pytest.mark.parametrize("kind", ["TIFF", "ICO", "TGA", "PPM", "SGI", "PCX", "IM"])
 def test_only_the_documented_kinds_of_picture_are_opened(tmp_path, kind):
-    from glyph_vae.preprocess import normalize_glyph
+    from glyph_vae.glyphs.preprocess import normalize_glyph
 
     path = tmp_path / f"a.{kind.lower()}"
     Image.open(bundled_path("examples", "drawn_A.png")).convert("RGB").resize((64, 64)).save(path, format=kind)
@@ -236,7 +236,7 @@ def test_only_the_documented_kinds_of_picture_are_opened(tmp_path, kind):
 
 
 def test_an_eps_file_never_reaches_ghostscript(tmp_path):
-    from glyph_vae.preprocess import normalize_glyph
+    from glyph_vae.glyphs.preprocess import normalize_glyph
 
     eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nnewpath 0 0 moveto 10 10 lineto stroke\n%%EOF\n"
     with pytest.raises(UnreadableImageError, match="is not an image"):
@@ -250,7 +250,7 @@ def big_drawing(size: int) -> Image.Image:
 
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
 def test_a_large_picture_is_reduced_on_decoding_and_reads_the_same(tmp_path, fmt):
-    from glyph_vae.preprocess import MAX_SIDE, load_image, normalize_glyph
+    from glyph_vae.glyphs.preprocess import MAX_SIDE, load_image, normalize_glyph
 
     path = tmp_path / f"big.{fmt.lower()}"
     big_drawing(6300).save(path, format=fmt)
@@ -261,7 +261,7 @@ def test_a_large_picture_is_reduced_on_decoding_and_reads_the_same(tmp_path, fmt
 
 
 def test_an_editor_value_of_too_many_layers_is_refused(tmp_path):
-    from glyph_vae.preprocess import normalize_glyph
+    from glyph_vae.glyphs.preprocess import normalize_glyph
 
     layer = image_value(bundled_path("examples", "drawn_A.png"))
     assert normalize_glyph({"background": None, "layers": [layer] * MAX_LAYERS, "composite": None}).shape == (28, 28)

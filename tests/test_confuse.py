@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 import torch
 
-from glyph_vae.confuse import (CriterionError, far_from_both, is_between, mutual_information,
+from glyph_vae.pipelines.confuse import (CriterionError, far_from_both, is_between, mutual_information,
                                nearest_other_centroid, reads_as_pair)
 from glyph_vae.errors import UserInputError
-from glyph_vae.hub import ASSETS_DIR
-from glyph_vae.muddle import MuddleAutoencoder, MuddleConfig
-from glyph_vae.strokes import render_drawing
-from glyph_vae.preprocess import normalize_glyph
+from glyph_vae.models.hub import ASSETS_DIR
+from glyph_vae.models.muddle import MuddleAutoencoder, MuddleConfig
+from glyph_vae.glyphs.strokes import render_drawing
+from glyph_vae.glyphs.preprocess import normalize_glyph
 
 
 def test_architecture_four_conv_blocks_and_a_10d_latent():
@@ -140,7 +140,7 @@ def test_the_confuser_checks_its_seed_where_it_is_entered(confuser):
 
 
 def test_bundled_digit_classifier_reads_the_pool():
-    from glyph_vae.digits import DigitClassifier
+    from glyph_vae.models.digits import DigitClassifier
 
     pool = np.load(ASSETS_DIR / "muddle" / "test_digits.npz")
     model = DigitClassifier.from_pretrained()
@@ -188,7 +188,7 @@ def test_an_unknown_criterion_is_the_users_error(confuser):
 # -- the picture shown, and the class-mix maker -----------------------------------------------
 
 def test_the_shown_picture_is_the_glyph_inked_and_reads_back_on_the_glyph_grid():
-    from glyph_vae.confuse import SHOWN_SIZE, read_pictures, shown_pictures
+    from glyph_vae.pipelines.confuse import SHOWN_SIZE, read_pictures, shown_pictures
 
     pool = np.load(ASSETS_DIR / "muddle" / "test_digits.npz")
     glyphs = pool["images"][:8].astype(np.float32) / 255
@@ -208,7 +208,7 @@ def test_the_shown_picture_is_the_glyph_inked_and_reads_back_on_the_glyph_grid()
 
 @pytest.mark.parametrize("maker", ["class_mix", "autoencoder"])
 def test_both_makers_give_a_muddle_for_every_digit_and_seed_chosen_on_the_picture_shown(confuser, maker):
-    from glyph_vae.confuse import SHOWN_SIZE
+    from glyph_vae.pipelines.confuse import SHOWN_SIZE
 
     for d in range(10):
         for seed in (0, 1):
@@ -248,7 +248,7 @@ def test_the_class_mix_far_from_both_criterion_takes_the_frame_farthest_from_the
 
 
 def test_an_unknown_maker_is_the_users_error(confuser):
-    from glyph_vae.confuse import MakerError
+    from glyph_vae.pipelines.confuse import MakerError
 
     with pytest.raises(MakerError, match="class_mix, autoencoder") as caught:
         confuser.confuse(3, seed=0, maker="gan")

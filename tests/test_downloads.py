@@ -9,7 +9,7 @@ from fontTools.ttLib import TTFont
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
-from glyph_vae.hub import bundled_path
+from glyph_vae.models.hub import bundled_path
 from harness.browser import draw_character, output_src, wait_for_new_output
 
 

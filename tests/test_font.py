@@ -10,9 +10,9 @@ from fontTools.ttLib import TTFont
 
 from glyph_vae import GlyphVAE, bundled_path
 from glyph_vae.errors import UserInputError
-from glyph_vae.font import CAP_UNITS, build_font, check_font_name, postscript_name
-from glyph_vae.model import CHARSET
-from glyph_vae.writing import style_from_drawings
+from glyph_vae.export.font import CAP_UNITS, build_font, check_font_name, postscript_name
+from glyph_vae.models.model import CHARSET
+from glyph_vae.pipelines.writing import style_from_drawings
 
 PRINTABLE = "".join(chr(i) for i in range(32, 127))
 
@@ -81,7 +81,7 @@ def test_the_font_is_named_for_font_menus(font):
 def test_the_font_meets_what_font_validators_fail_it_for(font):
     """fontbakery's universal profile (bench/fontbakery.py runs it) fails a font with Mac name
     records, no code page, no dropout control for unhinted outlines or no no-break space."""
-    from glyph_vae.font import ASCENT, DESCENT, LINE_GAP
+    from glyph_vae.export.font import ASCENT, DESCENT, LINE_GAP
 
     tt = TTFont(io.BytesIO(font.ttf))
     assert {r.platformID for r in tt["name"].names} == {3}  # Windows names only
@@ -132,8 +132,8 @@ def test_calt_gives_repeated_letters_different_glyphs(model, style, font):
 
 
 def test_the_alternates_differ_visibly(model, style):
-    from glyph_vae.font import alternate_glyphs
-    from glyph_vae.style import ink
+    from glyph_vae.export.font import alternate_glyphs
+    from glyph_vae.pipelines.style import ink
 
     variants = [ink(v) for v in alternate_glyphs(model, style, 3, 0.0, 5)]  # even at randomness 0
     differences = [np.abs(variants[0][i] - variants[k][i]).mean() / max(1e-6, variants[0][i].mean())

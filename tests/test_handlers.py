@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from glyph_vae.hub import bundled_path
-from glyph_vae.strokes import render_drawing
+from glyph_vae.models.hub import bundled_path
+from glyph_vae.glyphs.strokes import render_drawing
 from glyph_vae.ui import Health, build_demo
 from glyph_vae.ui.common import user_errors
 from glyph_vae.ui.confuse_tab import ConfuseTab
@@ -81,8 +81,8 @@ def drawing(char: str, seed: int = 1, tmp_path=None, **kw) -> str:
 
 def lined(char: str, seed: int = 1, tmp_path=None) -> str:
     """A drawing written on a ruled pad's lines, as the pad sends it."""
-    from glyph_vae.ruled import ruled_strokes
-    from glyph_vae.strokes import render_strokes
+    from glyph_vae.pipelines.ruled import ruled_strokes
+    from glyph_vae.glyphs.strokes import render_strokes
 
     path = tmp_path / f"lined_{char}_{seed}.png"
     strokes = ruled_strokes(char, np.random.default_rng(seed), 200, size=1.0, miss=0.0, slant=0.1)
@@ -318,7 +318,7 @@ def test_write_and_glyphs_endpoints(write_tab):
 # -- Confuse this digit ------------------------------------------------------------------------
 
 def test_confuse_a_chosen_digit(confuse_tab):
-    from glyph_vae.confuse import DEFAULT_MAKER, SHOWN_SIZE
+    from glyph_vae.pipelines.confuse import DEFAULT_MAKER, SHOWN_SIZE
 
     a, b, muddle, gif, info, result, digit = confuse_tab.confuse_ui("3", None, 42)
     assert info["digit"] == 3 == result.digit and digit == "3" and info["partner"] != 3
@@ -338,7 +338,7 @@ def test_confuse_a_chosen_digit(confuse_tab):
 
 def test_the_benchmarks_reading_of_the_returned_file_is_the_in_process_reading(confuse_tab):
     from bench.muddle import read_returned, read_returned_gif
-    from glyph_vae.confuse import read_pictures
+    from glyph_vae.pipelines.confuse import read_pictures
 
     for maker in ("class_mix", "autoencoder"):
         (a, b, muddle, gif, info), result = confuse_tab.answer("6", None, 5, "balance", maker)

@@ -101,9 +101,44 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_packages_layering_is_one_way():
     """No module of glyph_vae imports, directly or through others, a module that imports it."""
     graph = glyph_vae_imports()
-    assert "glyph_vae.hub" in graph["glyph_vae.model"]  # the walk sees imports (this one is the model's base)
-    assert "glyph_vae.style" in graph["glyph_vae.writing"]
+    assert "glyph_vae.models.hub" in graph["glyph_vae.models.model"]  # the walk sees imports (the model's base)
+    assert "glyph_vae.pipelines.style" in graph["glyph_vae.pipelines.writing"]
     assert cycles(graph) == []
+
+
+LAYERS_ORDER = ["glyph_vae.models", "glyph_vae.glyphs", "glyph_vae.pipelines", "glyph_vae.export", "glyph_vae.ui"]
+
+
+def test_the_folders_are_layers_that_import_only_downward():
+    """models <- glyphs <- pipelines <- export <- ui: no module imports a folder above its own,
+    except that writing's glyphs drawn from pen strokes trace their outlines (export.vector)."""
+    def layer(name):
+        return next((i for i, p in enumerate(LAYERS_ORDER) if name.startswith(p + ".")), None)
+
+    upward = sorted((a, b) for a, targets in glyph_vae_imports().items() for b in targets
+                    if layer(a) is not None and layer(b) is not None and layer(b) > layer(a))
+    assert upward == [("glyph_vae.pipelines.stroke_glyphs", "glyph_vae.export.vector")]
+
+
+SHIMS = {"writing": "pipelines", "style": "pipelines", "style_file": "pipelines", "font": "export",
+         "muddle": "models", "digits": "models", "chooser": "models"}
+
+
+@pytest.mark.parametrize("name", sorted(SHIMS))
+def test_the_documented_import_paths_give_the_modules_public_names(name):
+    """`from glyph_vae.writing import write` (README, model cards) gets the very objects of the layer's module."""
+    shim = importlib.import_module(f"glyph_vae.{name}")
+    module = importlib.import_module(f"glyph_vae.{SHIMS[name]}.{name}")
+    public = getattr(module, "__all__", [n for n in vars(module) if not n.startswith("_")])
+    assert public and all(getattr(shim, n) is getattr(module, n) for n in public)
+
+
+def test_every_folder_of_the_package_is_in_the_wheel():
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    folders = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "glyph_vae").rglob("__init__.py")}
+    assert folders and folders | {"glyph_vae.assets"} == listed
 
 
 def test_the_cycle_finder_finds_a_lazy_import_cycle():
@@ -191,12 +226,17 @@ def test_the_package_installs_with_its_weights_and_works_from_another_folder(tmp
     code = ("import glyph_vae; from glyph_vae import GlyphVAE, read, bundled_path;"
             "m = GlyphVAE.from_pretrained(); print(glyph_vae.__file__); print(glyph_vae.__version__);"
             "print(read(m, bundled_path('examples', 'drawn_7.png')).character, len(m.style_axes));"
-            "from glyph_vae.style_file import style_from_file;"
-            "print(style_from_file(bundled_path('style_examples', 'bold.json'), m).info.name)")
+            "from glyph_vae.pipelines.style_file import style_from_file;"
+            "print(style_from_file(bundled_path('style_examples', 'bold.json'), m).info.name);"
+            "import importlib, pkgutil;"
+            "names = [i.name for i in pkgutil.walk_packages(glyph_vae.__path__, 'glyph_vae.')];"
+            "[importlib.import_module(n) for n in names]; print(','.join(sorted(names)))")
     run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300,
                          env={"PYTHONPATH": str(tmp_path / "site"), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
     assert run.returncode == 0, run.stderr[-2000:]
-    where, version, reading, example_style = run.stdout.splitlines()
+    where, version, reading, example_style, imported = run.stdout.splitlines()
     assert where.startswith(str(tmp_path / "site")) and reading == "7 4"
     assert version == project_version()  # from the installed metadata: no pyproject.toml beside it
     assert example_style == "Bold"  # the example style files are installed beside their drawings
+    # every module of the checkout is in the wheel (and imports from it), and nothing else of the checkout
+    assert imported.split(",") == sorted(modules("glyph_vae")[1:])

@@ -10,7 +10,7 @@ import ast
 
 from PIL import Image
 
-from glyph_vae.hub import bundled_path
+from glyph_vae.models.hub import bundled_path
 
 
 def in_own_thread(coroutine_function):

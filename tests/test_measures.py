@@ -1,4 +1,4 @@
-"""Style measures (glyph_vae/measures.py) on glyphs whose true width, stroke and slant are known,
+"""Style measures (glyph_vae/glyphs/measures.py) on glyphs whose true width, stroke and slant are known,
 and the style-transfer benchmark's pieces that rest on them (bench/style_transfer.py, bench/write_like_me.py)."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from glyph_vae.measures import measure_all, slant, stroke_thickness, width
+from glyph_vae.glyphs.measures import measure_all, slant, stroke_thickness, width
 
 SUB = 8  # sub-samples per pixel side when rasterising a shape
 
@@ -149,7 +149,7 @@ def test_transfer_ratio_and_frechet_distance():
 
 
 def test_ink_fill_is_the_inked_share_of_the_ink_box():
-    from glyph_vae.measures import ink_fill
+    from glyph_vae.glyphs.measures import ink_fill
 
     square = render(bar(10, 10))  # fills its own box
     h = render(letter_h(2.0))
@@ -161,7 +161,7 @@ def test_ink_fill_is_the_inked_share_of_the_ink_box():
 
 
 def test_fill_limits_are_per_class_quantiles_of_real_glyphs():
-    from glyph_vae.measures import fill_limits, ink_fill
+    from glyph_vae.glyphs.measures import fill_limits, ink_fill
 
     thin = [render(letter_h(s)) for s in (1.5, 2.0, 2.5)]
     rings = [render(ring(8, s)) for s in (2.0, 3.0, 4.0)]

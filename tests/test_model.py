@@ -35,7 +35,7 @@ def test_the_configs_defaults_are_the_shipped_models_and_an_older_config_loads_a
 
 @pytest.mark.parametrize("folder", ["digit_classifier", "muddle", "chooser"])
 def test_the_other_models_config_defaults_are_the_shipped_ones(folder):
-    from glyph_vae.registry import model_class_for
+    from glyph_vae.models.registry import model_class_for
 
     cls = model_class_for(bundled_path(folder))
     shipped = json.loads((bundled_path(folder) / "config.json").read_text())
@@ -92,7 +92,7 @@ def test_loss_terms_are_per_image_sums(model):
 
 
 def test_kl_is_zero_at_the_prior_and_free_bits_floor_it():
-    from glyph_vae.outputs import GlyphVAEOutput
+    from glyph_vae.models.outputs import GlyphVAEOutput
 
     out = GlyphVAEOutput(mu=torch.zeros(2, 8), logvar=torch.zeros(2, 8), recon_logits=torch.zeros(2, 1, 28, 28),
                          class_logits=torch.zeros(2, 62))
@@ -115,10 +115,10 @@ def test_training_samples_and_eval_uses_the_mean(model):
 def test_every_model_says_its_reading_and_posterior_in_a_typed_output():
     """What the trainer reads, the same way for each model: class logits (None for the
     autoencoder) and posterior means (GlyphVAE's alone); fields are readable by name too."""
-    from glyph_vae.chooser import ChooserConfig, ChooserEnsemble
-    from glyph_vae.digits import DigitClassifier
-    from glyph_vae.muddle import MuddleAutoencoder, MuddleConfig
-    from glyph_vae.outputs import GlyphVAEOutput
+    from glyph_vae.models.chooser import ChooserConfig, ChooserEnsemble
+    from glyph_vae.models.digits import DigitClassifier
+    from glyph_vae.models.muddle import MuddleAutoencoder, MuddleConfig
+    from glyph_vae.models.outputs import GlyphVAEOutput
 
     torch.manual_seed(0)
     x, y = torch.rand(3, 1, 28, 28), torch.tensor([1, 2, 3])
@@ -245,7 +245,7 @@ def test_not_a_folder_nor_a_repo_id(tmp_path):
 
 
 def test_another_models_folder_is_refused_by_name(tmp_path):
-    from glyph_vae.muddle import MuddleAutoencoder
+    from glyph_vae.models.muddle import MuddleAutoencoder
 
     MuddleAutoencoder().save_pretrained(tmp_path)
     with pytest.raises(ModelLoadError, match="holds a 'muddle' model, not 'glyph_vae'"):
@@ -253,9 +253,9 @@ def test_another_models_folder_is_refused_by_name(tmp_path):
 
 
 def test_model_type_dispatches_from_one_registry(tmp_path):
-    from glyph_vae.digits import DigitClassifier
-    from glyph_vae.registry import model_class, model_class_for
-    from glyph_vae.muddle import MuddleAutoencoder
+    from glyph_vae.models.digits import DigitClassifier
+    from glyph_vae.models.registry import model_class, model_class_for
+    from glyph_vae.models.muddle import MuddleAutoencoder
 
     assert model_class("glyph_vae") is GlyphVAE and model_class("muddle") is MuddleAutoencoder
     assert model_class_for(bundled_path("digit_classifier")) is DigitClassifier

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from glyph_vae import GlyphVAE, normalize_glyph, read
-from glyph_vae.strokes import place_strokes
-from glyph_vae.ruled import read_ruled
+from glyph_vae.glyphs.strokes import place_strokes
+from glyph_vae.pipelines.ruled import read_ruled
 from harness.browser import PHONE, draw_character, draw_on_lines, draw_with_finger
 
 
@@ -147,7 +147,7 @@ def test_every_pad_is_labelled_for_screen_readers(read_page):
 
 def test_a_drawing_sent_as_a_data_url_is_the_same_glyph_as_the_file(tmp_path):
     """What a pad sends (a data: URL) and the same PNG as a file become the same glyph."""
-    from glyph_vae.strokes import render_drawing
+    from glyph_vae.glyphs.strokes import render_drawing
     from glyph_vae.ui.pad import image_value
 
     path = tmp_path / "g.png"
@@ -180,7 +180,7 @@ def reading_visible(page) -> bool:
 
 
 def test_after_clear_or_undo_an_example_or_an_upload_shows_its_reading(read_page):
-    from glyph_vae.hub import bundled_path
+    from glyph_vae.models.hub import bundled_path
 
     page = read_page
     draw_character(page, "4", seed=1)

@@ -9,13 +9,14 @@ import pytest
 import torch
 from scipy import ndimage
 
-from glyph_vae import GlyphVAE, pen
-from glyph_vae.hub import bundled_path
-from glyph_vae.layout import X_HEIGHT
-from glyph_vae.model import CHARSET
-from glyph_vae.stroke_glyphs import clear_fit_cache, draw_stroke_glyphs, fit_glyphs, stroke_net
-from glyph_vae.style import prior_style, style_latents
-from glyph_vae.writing import style_from_drawings, write
+from glyph_vae import GlyphVAE
+from glyph_vae.glyphs import pen
+from glyph_vae.models.hub import bundled_path
+from glyph_vae.pipelines.layout import X_HEIGHT
+from glyph_vae.models.model import CHARSET
+from glyph_vae.pipelines.stroke_glyphs import clear_fit_cache, draw_stroke_glyphs, fit_glyphs, stroke_net
+from glyph_vae.pipelines.style import prior_style, style_latents
+from glyph_vae.pipelines.writing import style_from_drawings, write
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +133,7 @@ def test_stroke_net_is_near_the_per_glyph_fit_it_stands_for(model):
     torch.manual_seed(0)
     net_fit, probabilities = fit_glyphs(model, chars, z, method="net")
     reference, _ = fit_glyphs(model, chars, z, method="fit")
-    from glyph_vae.style import ink
+    from glyph_vae.pipelines.style import ink
 
     target = torch.from_numpy(ink(probabilities))
     construction = net_fit.construction
@@ -180,7 +181,7 @@ def test_segment_distances_are_the_plain_formula(model):
 
 
 def test_catmull_rom_is_the_curve_the_fit_draws():
-    from glyph_vae.stroke_glyphs import catmull_rom
+    from glyph_vae.pipelines.stroke_glyphs import catmull_rom
 
     points = np.random.default_rng(0).random((pen.POINTS, 2)) * 20
     for samples in (3, 8):
@@ -192,7 +193,7 @@ def test_catmull_rom_is_the_curve_the_fit_draws():
 def round_pen(lines, pen_width, cap, shape, fine=8):
     """The reference ink: the share of each pixel within the pen's radius of a polyline
     (a dot: DOT_INK at least), sampled on a fine grid."""
-    from glyph_vae.stroke_glyphs import DOT_INK
+    from glyph_vae.pipelines.stroke_glyphs import DOT_INK
 
     h, w = shape
     ys, xs = np.mgrid[0:h * fine, 0:w * fine]
@@ -214,7 +215,7 @@ def round_pen(lines, pen_width, cap, shape, fine=8):
 def test_the_stamped_pen_is_a_round_pen(pen_width):
     """The page's rasteriser inks what a round pen inks: a hairpin tighter than the pen, a loop
     crossing itself, a sharp corner, a dot."""
-    from glyph_vae.stroke_glyphs import catmull_rom, stamp
+    from glyph_vae.pipelines.stroke_glyphs import catmull_rom, stamp
 
     t = np.linspace(0, 2 * np.pi, 9)
     loop = catmull_rom(np.stack([0.4 + 0.25 * np.sin(t), 0.5 - 0.3 * np.sin(2 * t) / 2 + 0.1 * t / 6], 1))
@@ -229,7 +230,7 @@ def test_the_stamped_pen_is_a_round_pen(pen_width):
 
 
 def test_a_fitted_glyph_is_remembered_and_is_what_a_fresh_fit_gives(model, monkeypatch):
-    import glyph_vae.stroke_glyphs as sg
+    import glyph_vae.pipelines.stroke_glyphs as sg
 
     style = prior_style(model.config.latent_dim)
     z = style_latents(style, 5, 0.7, 3)
@@ -259,7 +260,7 @@ def test_a_fitted_glyph_is_remembered_and_is_what_a_fresh_fit_gives(model, monke
 
 
 def test_the_style_pen_is_measured_once_per_style(model, monkeypatch):
-    from glyph_vae import punctuation
+    from glyph_vae.pipelines import punctuation
 
     clear_fit_cache()
     style = prior_style(model.config.latent_dim)
@@ -297,7 +298,7 @@ def test_the_font_zero_and_o_have_their_counter(model):
     """fontbakery counts a 0 of one contour as a glyph without its counter: the loop is closed."""
     from fontTools.ttLib import TTFont
 
-    from glyph_vae.font import build_font
+    from glyph_vae.export.font import build_font
 
     tt = TTFont(io.BytesIO(build_font(model, prior_style(model.config.latent_dim), alternates=1).ttf))
     for name in ("zero", "o", "O"):

@@ -10,14 +10,14 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from glyph_vae.errors import StyleFileError
-from glyph_vae.font import CAP_UNITS, build_font
-from glyph_vae.layout import metrics
-from glyph_vae.proportions import TYPICAL, Proportions, blend, measured_proportions
-from glyph_vae.ruled import GUIDES, ruled_strokes
-from glyph_vae.strokes import render_strokes
-from glyph_vae.style import mix_styles
-from glyph_vae.style_file import style_document, style_from_file, style_to_file
-from glyph_vae.writing import style_from_drawings, write
+from glyph_vae.export.font import CAP_UNITS, build_font
+from glyph_vae.pipelines.layout import metrics
+from glyph_vae.glyphs.proportions import TYPICAL, Proportions, blend, measured_proportions
+from glyph_vae.pipelines.ruled import GUIDES, ruled_strokes
+from glyph_vae.glyphs.strokes import render_strokes
+from glyph_vae.pipelines.style import mix_styles
+from glyph_vae.pipelines.style_file import style_document, style_from_file, style_to_file
+from glyph_vae.pipelines.writing import style_from_drawings, write
 
 CANVAS = 300
 CHARACTERS = "AHahgy"

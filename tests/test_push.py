@@ -14,8 +14,8 @@ import torch
 from safetensors.torch import load_file
 
 from glyph_vae import GlyphVAE
-from glyph_vae.registry import model_class_for
-from glyph_vae.muddle import MuddleAutoencoder
+from glyph_vae.models.registry import model_class_for
+from glyph_vae.models.muddle import MuddleAutoencoder
 from tiny_data import glyphs, run
 from train import fit, push
 
@@ -105,7 +105,7 @@ def test_no_token_stops_before_reading_any_data(npz, tmp_path, no_token, monkeyp
 
 def test_the_library_says_a_token_is_missing_with_its_own_exception(no_token):
     """Only the commands turn it into an exit; a program that calls hub_token can catch it."""
-    from glyph_vae.hub import MissingTokenError, hub_token
+    from glyph_vae.models.hub import MissingTokenError, hub_token
 
     with pytest.raises(MissingTokenError, match="upload needs a Hugging Face token.*hf auth login"):
         hub_token("upload")

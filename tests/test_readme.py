@@ -143,6 +143,16 @@ def test_the_layout_table_names_what_is_there():
         assert list(ROOT.rglob(name)), name
 
 
+def test_the_layout_table_names_every_module_of_the_package_in_its_folder():
+    """Each glyph_vae folder's row names the modules that folder holds, and only those."""
+    rows = dict(re.findall(r"^\| `(glyph_vae/[a-z_/]*)` \| (.*) \|$", README.split("## Layout")[1], re.M))
+    folders = sorted({p.parent for p in (ROOT / "glyph_vae").rglob("*.py")} - {ROOT / "glyph_vae" / "assets"})
+    assert {f"{f.relative_to(ROOT)}/" for f in folders} == set(rows)
+    for folder in folders:
+        named = set(re.findall(r"`([a-z_]+\.py)`", rows[f"{folder.relative_to(ROOT)}/"]))
+        assert named - {"__init__.py"} == {p.name for p in folder.glob("*.py")} - {"__init__.py"}, folder
+
+
 def slug(heading: str) -> str:
     """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens."""
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")

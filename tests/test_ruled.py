@@ -8,12 +8,12 @@ from PIL import Image, ImageDraw
 
 from glyph_vae import CHARSET, GlyphVAE
 from glyph_vae.errors import BlankDrawingError, UnsupportedCharactersError
-from glyph_vae.preprocess import ink_map
-from glyph_vae.ruled import (GUIDES, TEST_SEED, TooSmallToReadError, expected_calibration_error, measure,
+from glyph_vae.glyphs.preprocess import ink_map
+from glyph_vae.pipelines.ruled import (GUIDES, TEST_SEED, TooSmallToReadError, expected_calibration_error, measure,
                              read_ruled, ruled_strokes)
-from glyph_vae.strokes import render_strokes
-from glyph_vae.style_file import style_from_file, style_to_file
-from glyph_vae.writing import style_from_drawings
+from glyph_vae.glyphs.strokes import render_strokes
+from glyph_vae.pipelines.style_file import style_from_file, style_to_file
+from glyph_vae.pipelines.writing import style_from_drawings
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_size_and_place_on_the_lines_tell_the_case_and_the_descenders(model, cha
 
 def test_the_shape_reader_alone_cannot_tell_a_small_o_from_a_capital():
     """The reason for all of this: cropped and scaled, a small o and a capital O are the same glyph."""
-    from glyph_vae.preprocess import normalize_glyph
+    from glyph_vae.glyphs.preprocess import normalize_glyph
 
     small = on_lines("o", seed=5, aspect=0.7 / 1.1, brush=12)  # a small letter's width is 1.1x the x-height's
     capital = on_lines("O", seed=5, aspect=0.7, brush=24)  # twice as big, the pen too
@@ -89,9 +89,9 @@ def test_the_shape_reader_alone_cannot_tell_a_small_o_from_a_capital():
 def test_the_bundled_reader_of_ruled_drawings_loads_with_its_model_and_refuses_another_reader(model, tmp_path):
     import shutil
 
-    from glyph_vae.hub import bundled_path
+    from glyph_vae.models.hub import bundled_path
 
-    from glyph_vae.ruled_reader import NUM_CLASSES
+    from glyph_vae.models.ruled_reader import NUM_CLASSES
 
     assert model.ruled is not None and not model.load_warnings
     assert NUM_CLASSES == len(CHARSET) == model.ruled.geometry[-1].out_features  # a score per character

@@ -55,7 +55,7 @@ def test_a_model_that_cannot_be_loaded_is_replaced_and_the_record_says_why(tmp_p
 
 
 def test_a_folder_named_in_the_environment_is_used(tmp_path):
-    from glyph_vae.digits import DigitClassifier, DigitClassifierConfig
+    from glyph_vae.models.digits import DigitClassifier, DigitClassifierConfig
 
     DigitClassifier(DigitClassifierConfig(channels=4, hidden=8)).save_pretrained(tmp_path)
     models = load_models({"DIGIT_CLASSIFIER_MODEL": str(tmp_path)})

@@ -1,10 +1,10 @@
-"""The style sliders' arithmetic (glyph_vae.style.Sliders) on small made-up axes: no model, no app."""
+"""The style sliders' arithmetic (glyph_vae.pipelines.style.Sliders) on small made-up axes: no model, no app."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from glyph_vae.style import SliderSetting, Sliders, Style, StyleAxis, slider_offset, slider_positions
+from glyph_vae.pipelines.style import SliderSetting, Sliders, Style, StyleAxis, slider_offset, slider_positions
 
 LATENT = 6
 

@@ -12,7 +12,7 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from glyph_vae.hub import bundled_path
+from glyph_vae.models.hub import bundled_path
 from harness.browser import output_src, wait_for_new_output
 
 
@@ -208,7 +208,7 @@ def test_phone_a_far_style_stretches_its_slider_and_messages_come_one_at_a_time_
     Then a style of other weights (a warning) and a broken file (an error): one message shows at
     a time, at the bottom of the phone's screen, and no component is marked."""
     from glyph_vae import GlyphVAE
-    from glyph_vae.style_file import style_from_file, style_to_file
+    from glyph_vae.pipelines.style_file import style_from_file, style_to_file
     from harness.browser import PHONE
 
     model = GlyphVAE.from_pretrained()

@@ -15,15 +15,15 @@ from PIL import Image
 
 from bench.style_transfer import STYLE_MEASURE
 from glyph_vae.errors import SettingError, StyleFileError, StyleModelError
-from glyph_vae.hub import bundled_path
-from glyph_vae.measures import measure_all
-from glyph_vae.model import CHARSET
-from glyph_vae.render import page_gif
-from glyph_vae.strokes import STYLE_EXAMPLES
-from glyph_vae.style import draw_glyphs, mix_styles, slider_positions
-from glyph_vae.style_file import (MAX_STYLE_FILE_BYTES, parse_style_file, style_document, style_from_file,
+from glyph_vae.models.hub import bundled_path
+from glyph_vae.glyphs.measures import measure_all
+from glyph_vae.models.model import CHARSET
+from glyph_vae.glyphs.render import page_gif
+from glyph_vae.glyphs.strokes import STYLE_EXAMPLES
+from glyph_vae.pipelines.style import draw_glyphs, mix_styles, slider_positions
+from glyph_vae.pipelines.style_file import (MAX_STYLE_FILE_BYTES, parse_style_file, style_document, style_from_file,
                                   style_to_file)
-from glyph_vae.writing import morph, style_from_drawings, write
+from glyph_vae.pipelines.writing import morph, style_from_drawings, write
 from glyph_vae.ui.styles import NewStyle, example_style_file
 from glyph_vae.ui.write_tab import WriteTab
 from harness.uploads import uploaded

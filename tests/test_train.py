@@ -9,7 +9,7 @@ import torch
 from safetensors.torch import load_file
 
 from glyph_vae import GlyphVAE
-from glyph_vae.model import CHARSET
+from glyph_vae.models.model import CHARSET
 from train import fit
 from train.data import load_source, parse_label_map
 from tiny_data import run, write_npz
@@ -180,8 +180,8 @@ def test_tune_decoder_makes_other_styles_legible_and_leaves_the_reader_alone(npz
 
 
 def test_tune_decoder_accepts_the_readings_people_would_and_inks_like_the_app():
-    from glyph_vae.style import full_strength, ink
-    from glyph_vae.model import CHARSET
+    from glyph_vae.pipelines.style import full_strength, ink
+    from glyph_vae.models.model import CHARSET
     from train.tune_decoder import ink_for_training, reading_nll
 
     def read_as(char):
@@ -294,8 +294,8 @@ def test_the_reader_recipe_adamw_one_cycle_moved_augmentation_and_a_feature_widt
 
 def test_drawn_glyphs_for_the_reader_are_read_as_classify_reads_them_and_never_the_test_sets(tmp_path, npz):
     from glyph_vae import GlyphVAEConfig
-    from glyph_vae.preprocess import normalize_glyph
-    from glyph_vae.strokes import TEST_SEED, drawing_set
+    from glyph_vae.glyphs.preprocess import normalize_glyph
+    from glyph_vae.glyphs.strokes import TEST_SEED, drawing_set
     from train import tune_head
 
     glyphs, labels = tune_head.drawn_glyphs(2, seed=5)

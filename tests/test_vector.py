@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from glyph_vae import GlyphVAE
-from glyph_vae.layout import ink_extent
-from glyph_vae.model import CHARSET
-from glyph_vae.style import draw_glyphs, prior_style
-from glyph_vae.vector import (_signed_area, centre_line_fidelity, flatten, iou, outline, outline_fidelity,
+from glyph_vae.pipelines.layout import ink_extent
+from glyph_vae.models.model import CHARSET
+from glyph_vae.pipelines.style import draw_glyphs, prior_style
+from glyph_vae.export.vector import (_signed_area, centre_line_fidelity, flatten, iou, outline, outline_fidelity,
                               rasterize)
-from glyph_vae.writing import write, write_print, write_svg
+from glyph_vae.pipelines.writing import write, write_print, write_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -8,16 +8,16 @@ import pytest
 import torch
 from PIL import Image
 
-from glyph_vae.layout import X_HEIGHT, layout_text
-from glyph_vae.measures import stroke_thickness, width
-from glyph_vae.preprocess import normalize_glyph
-from glyph_vae.strokes import render_drawing, style_example
+from glyph_vae.pipelines.layout import X_HEIGHT, layout_text
+from glyph_vae.glyphs.measures import stroke_thickness, width
+from glyph_vae.glyphs.preprocess import normalize_glyph
+from glyph_vae.glyphs.strokes import render_drawing, style_example
 from glyph_vae import GlyphVAE
-from glyph_vae.model import CHARSET
+from glyph_vae.models.model import CHARSET
 from glyph_vae.errors import UserInputError, check_seed
-from glyph_vae.style import (UnsupportedCharactersError, draw_glyphs, infer_style, prior_style, slider_offset,
+from glyph_vae.pipelines.style import (UnsupportedCharactersError, draw_glyphs, infer_style, prior_style, slider_offset,
                              slider_positions)
-from glyph_vae.writing import (TextTooLongError, TooManyDrawingsError, glyphs_for, style_from_drawings, write,
+from glyph_vae.pipelines.writing import (TextTooLongError, TooManyDrawingsError, glyphs_for, style_from_drawings, write,
                                write_print, write_svg)
 
 
@@ -92,7 +92,7 @@ def ink_columns(page, placed) -> tuple[int, int]:
 def test_a_word_space_before_a_capital_survives_short_letters(model, style_name, text):
     """A capital's bar hangs over the short letters before it; the word space is kept from
     the bar too, not only from the stem ("is This", not "isThis")."""
-    from glyph_vae.hub import bundled_path
+    from glyph_vae.models.hub import bundled_path
 
     drawings = [bundled_path("style_examples", style_name, f"{c}.png") for c in "AGK47"] if style_name else []
     style, _ = style_from_drawings(model, drawings)
@@ -224,7 +224,7 @@ def test_glyphs_are_inked_not_blurred(model):
 def test_faint_glyphs_are_brought_to_full_strength_and_sure_ones_left_alone():
     from scipy import ndimage
 
-    from glyph_vae.style import FULL_STRENGTH, MAX_INK_GAIN, full_strength, ink, ink_gain
+    from glyph_vae.pipelines.style import FULL_STRENGTH, MAX_INK_GAIN, full_strength, ink, ink_gain
 
     stroke = np.zeros((28, 28), np.float32)
     stroke[4:24, 12:15] = 1.0
@@ -244,7 +244,7 @@ def test_faint_glyphs_are_brought_to_full_strength_and_sure_ones_left_alone():
 
 
 def test_written_glyphs_start_from_full_strength(model):
-    from glyph_vae.style import full_strength, style_latents
+    from glyph_vae.pipelines.style import full_strength, style_latents
 
     style = prior_style(model.config.latent_dim)
     z = style_latents(style, 3, 0.0, 0)
@@ -267,7 +267,7 @@ def ink_gap(a: np.ndarray, a_box, b: np.ndarray, b_box) -> float:
 def test_a_word_space_stays_wider_than_the_space_between_letters(model, style_name):
     """Slanted and wide glyphs have mostly empty boxes; spaced by their ink, the gap between
     two words is still clearly wider than between two letters ("Hello World", not "Helloworld")."""
-    from glyph_vae.hub import bundled_path
+    from glyph_vae.models.hub import bundled_path
 
     drawings = [bundled_path("style_examples", style_name, f"{c}.png") for c in "AGK47"] if style_name else []
     style, _ = style_from_drawings(model, drawings)
@@ -292,7 +292,7 @@ ALL_PUNCTUATION = "".join(c for c in map(chr, range(33, 127)) if not c.isalnum()
 
 
 def test_every_printable_ascii_character_is_written_on_the_page(model):
-    from glyph_vae.punctuation import PUNCTUATION
+    from glyph_vae.pipelines.punctuation import PUNCTUATION
 
     assert sorted(PUNCTUATION) == sorted(ALL_PUNCTUATION)  # all 32 of them have strokes
     text = "Hi " + " ".join(ALL_PUNCTUATION)
@@ -312,7 +312,7 @@ def test_every_printable_ascii_character_is_written_on_the_page(model):
 
 def test_punctuation_keeps_the_styles_pen(model):
     """A bold hand writes heavy commas, a light one light commas."""
-    from glyph_vae.hub import bundled_path
+    from glyph_vae.models.hub import bundled_path
 
     weights = {}
     for name in ("bold", "light"):
@@ -336,7 +336,7 @@ def test_punctuation_is_in_the_svgs(model, kind):
 
 
 def test_punctuation_is_on_the_print_png(model):
-    from glyph_vae.writing import PRINT_SCALE
+    from glyph_vae.pipelines.writing import PRINT_SCALE
 
     style = prior_style(model.config.latent_dim)
     printed = write_print(model, "a ! b", style, 0.0, 0)

@@ -1,4 +1,4 @@
-"""Model cards: the values a model's card template (glyph_vae/cards/) is filled with.
+"""Model cards: the values a model's card template (glyph_vae/models/cards/) is filled with.
 
 The card of a model folder is rendered by huggingface_hub's `ModelCard.from_template`
 (through the model's `generate_model_card`) from what the folder holds: its config, its
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from glyph_vae.hub import CARD_NAME, EVAL_RECORD, TRAINING_RECORD, HubModel
+from glyph_vae.models.hub import CARD_NAME, EVAL_RECORD, TRAINING_RECORD, HubModel
 
 from .records import command_data, completed_epochs, run_records, val_fraction
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from glyph_vae.preprocess import GlyphError, normalize_batch, normalize_glyph
+from glyph_vae.glyphs.preprocess import GlyphError, normalize_batch, normalize_glyph
 
 NUM_CLASSES = 62
 # EMNIST Letters (and the Hub copies of it) label a/A as 1 ... z/Z as 26, upper and

@@ -22,12 +22,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from glyph_vae.hub import ASSETS_DIR, EVAL_RECORD, HubModel, atomic_write_bytes
-from glyph_vae.registry import model_class_for
-from glyph_vae.model import CHARSET, GlyphVAE, glyph_vae_loss
-from glyph_vae.preprocess import normalize_glyph
-from glyph_vae.reading import case_fold, glyph_tensor
-from glyph_vae.strokes import drawing_set
+from glyph_vae.models.hub import ASSETS_DIR, EVAL_RECORD, HubModel, atomic_write_bytes
+from glyph_vae.models.registry import model_class_for
+from glyph_vae.models.model import CHARSET, GlyphVAE, glyph_vae_loss
+from glyph_vae.glyphs.preprocess import normalize_glyph
+from glyph_vae.pipelines.reading import case_fold, glyph_tensor
+from glyph_vae.glyphs.strokes import drawing_set
 
 from .cards import write_card
 from .data import load_npz
@@ -85,7 +85,7 @@ def png_bytes(image: np.ndarray) -> bytes:
 
 
 def mouse_drawn_accuracy(model: GlyphVAE, per_char: int = 20) -> dict:
-    """Case-folded accuracy on the mouse-drawn test set (glyph_vae.strokes.drawing_set, its
+    """Case-folded accuracy on the mouse-drawn test set (glyph_vae.glyphs.strokes.drawing_set, its
     test seed), for 0-9 with A-Z and for a-z; the misreads of each."""
     drawings = drawing_set(per_char=per_char)
     glyphs = np.stack([normalize_glyph(image) for _, image in drawings])
@@ -167,7 +167,7 @@ def evaluate_digits(model, data_dir: Path) -> dict:
 @torch.no_grad()
 def evaluate_chooser(model, data_dir: Path) -> dict:
     """MNIST test accuracy of the ensemble's mean and of each member."""
-    from glyph_vae.chooser import MEMBERS
+    from glyph_vae.models.chooser import MEMBERS
 
     test = load_npz(data_dir / "mnist.npz", "test")
     probs = model.probabilities(torch.from_numpy(test.images).float().div(255).unsqueeze(1)).numpy()

@@ -13,8 +13,8 @@ from typing import Iterable, Iterator
 
 import torch
 
-from glyph_vae.hub import ASSETS_DIR, EVAL_RECORD, TRAINING_RECORD
-from glyph_vae.model import GlyphVAE
+from glyph_vae.models.hub import ASSETS_DIR, EVAL_RECORD, TRAINING_RECORD
+from glyph_vae.models.model import GlyphVAE
 
 from .augment import augment, augment_reader
 

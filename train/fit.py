@@ -34,8 +34,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from glyph_vae.hub import TRAINING_RECORD, HubModel, atomic_write_bytes
-from glyph_vae.registry import MODEL_TYPES, model_class
+from glyph_vae.models.hub import TRAINING_RECORD, HubModel, atomic_write_bytes
+from glyph_vae.models.registry import MODEL_TYPES, model_class
 
 from .augment import augment
 from .data import GlyphSet, concat, load_source, parse_label_map, split_validation

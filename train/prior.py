@@ -22,7 +22,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from glyph_vae import GlyphVAE
-from glyph_vae.hub import WEIGHTS_NAME
+from glyph_vae.models.hub import WEIGHTS_NAME
 
 from .fine_tune import save_step
 from .records import this_command

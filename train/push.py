@@ -23,8 +23,8 @@ import json
 import sys
 from pathlib import Path
 
-from glyph_vae.hub import EVAL_RECORD, HubModel, MissingTokenError, hub_token
-from glyph_vae.registry import model_class, model_class_for
+from glyph_vae.models.hub import EVAL_RECORD, HubModel, MissingTokenError, hub_token
+from glyph_vae.models.registry import model_class, model_class_for
 
 from . import evaluate
 from .cards import card_values

@@ -9,7 +9,7 @@ A run folder (`python -m train --out RUN`) holds:
 A model folder's `training.json` lists every step that made its weights, in order: the
 training run, then any fine-tuning (`train.tune_head`, `train.prior`,
 `train.tune_decoder`, `train.style_axes`), each with its command and figures. It travels
-with the weights (a sidecar of glyph_vae.hub) and the model card tells it.
+with the weights (a sidecar of glyph_vae.models.hub) and the model card tells it.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from glyph_vae.hub import CONFIG_NAME, TRAINING_RECORD, atomic_write_bytes
+from glyph_vae.models.hub import CONFIG_NAME, TRAINING_RECORD, atomic_write_bytes
 
 METRICS = "metrics.jsonl"
 COMMAND = "command.txt"

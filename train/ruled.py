@@ -1,9 +1,9 @@
-"""Fit the reader of ruled drawings (`glyph_vae.ruled.RuledReader`) to a GlyphVAE's shape reader.
+"""Fit the reader of ruled drawings (`glyph_vae.pipelines.ruled.RuledReader`) to a GlyphVAE's shape reader.
 
     python -m train.ruled assets/glyph_vae --per-char 120 --val-per-char 30 --cache /tmp/ruled.npz
 
-Drawings of all 62 characters are made on the lines (`glyph_vae.ruled.ruled_drawing`, seeds of
-their own: never `glyph_vae.ruled.TEST_SEED`), each turned into what the app sees of it (the
+Drawings of all 62 characters are made on the lines (`glyph_vae.pipelines.ruled.ruled_drawing`, seeds of
+their own: never `glyph_vae.pipelines.ruled.TEST_SEED`), each turned into what the app sees of it (the
 normalised glyph and the ink's geometry against the guides). The combiner is trained on the
 first set by cross-entropy with weight decay (its geometry MLP is small, and the drawings are
 many), then its temperature alone is fitted on the second set (Guo et al. 2017), whose
@@ -26,9 +26,9 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
-from glyph_vae.model import CHARSET, GlyphVAE
-from glyph_vae.preprocess import ink_map, normalize_ink
-from glyph_vae.ruled import (RULED_NAME, TEST_SEED, RuledReader, expected_calibration_error, measure,
+from glyph_vae.models.model import CHARSET, GlyphVAE
+from glyph_vae.glyphs.preprocess import ink_map, normalize_ink
+from glyph_vae.pipelines.ruled import (RULED_NAME, TEST_SEED, RuledReader, expected_calibration_error, measure,
                              reader_fingerprint, ruled_drawing, shape_log_probs)
 
 from .fine_tune import record_step
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> Path:
     record_step(model, {"step": "ruled", "command": this_command("python -m train.ruled", argv),
                         **key, "seconds": round(time.perf_counter() - started), **{
                             k: round(v, 4) for k, v in figures.items()}}, weights_changed=False)
-    from glyph_vae.hub import TRAINING_RECORD
+    from glyph_vae.models.hub import TRAINING_RECORD
     (folder / TRAINING_RECORD).write_bytes(model.files[TRAINING_RECORD])
     print(json.dumps(figures, indent=2))
     return folder

@@ -4,7 +4,7 @@
     python -m train.strokes --out /root/ckpt/22/strokes --resume --minutes 10 --lr 3e-4
     python -m train.strokes --out /root/ckpt/22/strokes --export assets/strokes
 
-The loss is the per-glyph fit's (glyph_vae.pen.stroke_loss): the strokes, soft-rasterised,
+The loss is the per-glyph fit's (glyph_vae.glyphs.pen.stroke_loss): the strokes, soft-rasterised,
 against the decoder's own ink, with the same priors; the decoder is frozen. Styles are drawn
 from the prior, shrunk by a random factor (a style inferred from drawings sits nearer the
 mean than a prior sample), so the net sees every hand the sliders and style files reach.
@@ -20,8 +20,8 @@ from pathlib import Path
 import torch
 
 from glyph_vae import GlyphVAE
-from glyph_vae import pen
-from glyph_vae.style import ink, written_probabilities
+from glyph_vae.glyphs import pen
+from glyph_vae.pipelines.style import ink, written_probabilities
 
 
 def batch(model: GlyphVAE, size: int, generator: torch.Generator):

@@ -4,7 +4,7 @@
         --data ../shared/data/emnist_byclass_test.npz
 
 The app's latent sliders move a writer's style along these axes: for each style
-measure (glyph_vae.measures: width, stroke weight, slant, height), the direction of
+measure (glyph_vae.glyphs.measures: width, stroke weight, slant, height), the direction of
 the posterior means over training glyphs that covaries most with it (partial least
 squares' first component), made orthogonal to the axes before it, computed once here
 rather than at every start-up, oriented so that moving right increases it. Each axis
@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from glyph_vae.measures import fill_limits, ink_fill, measure_all
-from glyph_vae.model import CHARSET, STYLE_AXES_NAME, GlyphVAE
-from glyph_vae.style import ink, written_probabilities
+from glyph_vae.glyphs.measures import fill_limits, ink_fill, measure_all
+from glyph_vae.models.model import CHARSET, STYLE_AXES_NAME, GlyphVAE
+from glyph_vae.pipelines.style import ink, written_probabilities
 
 from .data import concat, load_source
 from .fine_tune import save_step

@@ -35,8 +35,8 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from glyph_vae.model import CHARSET, GlyphVAE, reconstruction_nll
-from glyph_vae.style import INK_FLOOR, INK_SPAN, ink_gain
+from glyph_vae.models.model import CHARSET, GlyphVAE, reconstruction_nll
+from glyph_vae.pipelines.style import INK_FLOOR, INK_SPAN, ink_gain
 
 from . import fine_tune
 from .augment import augment
@@ -63,7 +63,7 @@ ACCEPTED = accepted_readings()
 
 
 def ink_for_training(probabilities: torch.Tensor) -> torch.Tensor:
-    """glyph_vae.style.ink's curve in the forward pass, a smooth version of it in the
+    """glyph_vae.pipelines.style.ink's curve in the forward pass, a smooth version of it in the
     backward pass (a straight-through estimator, Bengio et al. 2013): the hard curve
     has no gradient where a pixel is off, exactly where a missing stroke would go."""
     # The app first brings each glyph to full strength (style.full_strength); the gain is a

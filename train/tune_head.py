@@ -12,7 +12,7 @@ The encoder trunk is shared by the class head and the posterior over z, and the
 full loss spends much of its effort on reconstruction. Cross-entropy on the head alone
 (same data and augmentation as training) sharpens the reading without moving z, the
 decoder, or anything a style depends on. With --reader-channels the head gets a trunk
-of its own (a VGG-style CNN, `glyph_vae.model.reader_trunk`), trained from scratch
+of its own (a VGG-style CNN, `glyph_vae.models.model.reader_trunk`), trained from scratch
 here: the model's config gains `reader_channels`, and the old head is replaced.
 
 The third is the recipe of a dedicated VGG-BN character CNN (widths 24/48/96, a 256-wide
@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from glyph_vae.model import CHARSET, GlyphVAE
+from glyph_vae.models.model import CHARSET, GlyphVAE
 
 from . import fine_tune
 from .data import train_tensors
@@ -62,8 +62,8 @@ def drawn_glyphs(per_char: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     uint8 glyphs and (N,) labels. EMNIST's writers wrote with a pen on forms; the app's users
     draw with a mouse or a finger, with even strokes, any width and a hand's wobble, and a
     drawn O is a wider ring than a drawn 0. The reader learns their look from these."""
-    from glyph_vae.preprocess import normalize_glyph
-    from glyph_vae.strokes import TEST_SEED, drawing_set
+    from glyph_vae.glyphs.preprocess import normalize_glyph
+    from glyph_vae.glyphs.strokes import TEST_SEED, drawing_set
 
     if seed == TEST_SEED:
         raise SystemExit(f"--drawn-seed {seed} is the mouse-drawn test set's seed: take another")
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> Path:
                         "(train.augment.augment_reader: rotation, scale, aspect, shear and shift kept, soft "
                         "dilation and erosion), on --augment of the glyphs")
     p.add_argument("--drawn", type=int, default=0,
-                   help="add this many mouse-style drawings of each character (glyph_vae.strokes, seed "
+                   help="add this many mouse-style drawings of each character (glyph_vae.glyphs.strokes, seed "
                         "--drawn-seed, never the test set's), normalised as /classify reads a drawing")
     p.add_argument("--drawn-seed", type=int, default=7,
                    help="seed of the added drawings (the mouse-drawn test set's seed is refused)")

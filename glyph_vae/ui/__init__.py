@@ -16,7 +16,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from ..confuse import Confuser
+from ..pipelines.confuse import Confuser
 from ..loading import AppModels
 from ..serving import OutputFiles, RequestLimits, health_record
 from .confuse_tab import ConfuseTab

@@ -10,9 +10,9 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from ..errors import UserInputError
-from ..model import GlyphVAE
-from ..style import Style, prior_style
-from ..writing import style_from_drawings
+from ..models.model import GlyphVAE
+from ..pipelines.style import Style, prior_style
+from ..pipelines.writing import style_from_drawings
 from . import notes
 from .inputs import client_images
 

@@ -4,12 +4,12 @@ import gradio as gr
 from gradio.data_classes import FileData
 from PIL import Image
 
-from ..confuse import (CRITERIA, DEFAULT_MAKER, MAKERS, Confuser, MuddleResult, latent_map)
+from ..pipelines.confuse import (CRITERIA, DEFAULT_MAKER, MAKERS, Confuser, MuddleResult, latent_map)
 from ..errors import BlankDrawingError, SettingError, UserInputError, shown
-from ..model import CHARSET, GlyphVAE
-from ..preprocess import normalize_glyph
-from ..reading import read_glyphs
-from ..render import glyph_image, labelled_strip, path_gif
+from ..models.model import CHARSET, GlyphVAE
+from ..glyphs.preprocess import normalize_glyph
+from ..pipelines.reading import read_glyphs
+from ..glyphs.render import glyph_image, labelled_strip, path_gif
 from ..serving import OutputFiles
 from .common import file_data, user_errors
 from .inputs import client_image
@@ -22,7 +22,7 @@ DEFAULT_DIGIT = "3"
 CRITERION_CHOICES = [("the readers' closest 50/50", "balance"),
                      ("far from both ends of the path (largest mse to each)", "far_from_both")]
 assert [value for _, value in CRITERION_CHOICES] == list(CRITERIA)
-# Who makes it; the first is the default (glyph_vae.confuse.DEFAULT_MAKER).
+# Who makes it; the first is the default (glyph_vae.pipelines.confuse.DEFAULT_MAKER).
 MAKER_CHOICES = [("GlyphVAE, drawing a class between the two digits", "class_mix"),
                  ("the muddle autoencoder, walking its latent space", "autoencoder")]
 assert [value for _, value in MAKER_CHOICES] == list(MAKERS) and MAKERS[0] == DEFAULT_MAKER

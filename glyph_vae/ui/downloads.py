@@ -14,11 +14,11 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from ..errors import SettingError, shown
-from ..font import DEFAULT_NAME, MAX_ALTERNATES, MAX_NAME_LENGTH, build_font
-from ..model import GlyphVAE
+from ..export.font import DEFAULT_NAME, MAX_ALTERNATES, MAX_NAME_LENGTH, build_font
+from ..models.model import GlyphVAE
 from ..serving import OutputFiles
-from ..style import Sliders, Style
-from ..writing import SVG_KINDS, page_print, page_svg, write, write_svg
+from ..pipelines.style import Sliders, Style
+from ..pipelines.writing import SVG_KINDS, page_print, page_svg, write, write_svg
 from . import notes
 from .common import as_text, drawings_style, file_data, style_or_average, user_errors, warn
 

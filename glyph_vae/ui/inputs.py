@@ -26,7 +26,7 @@ from typing import Any
 from gradio.utils import get_upload_folder
 
 from ..errors import StyleFileError, UnreadableImageError, UserInputError
-from ..preprocess import MAX_LAYERS
+from ..glyphs.preprocess import MAX_LAYERS
 
 
 _HOW_TO_SEND_IMAGE = ("upload the file (gradio_client's handle_file does), or send the picture as a "

@@ -15,9 +15,9 @@ trigger_mode="always_last" answers them in order and the last answer is the one 
 value set by the server (an example drawing, or "" to empty it) is drawn into the canvas
 and fires nothing, so handlers never run twice for one change.
 
-A ruled pad is lined like handwriting paper (`glyph_vae.ruled.GUIDES`): four faint lines the
+A ruled pad is lined like handwriting paper (`glyph_vae.pipelines.ruled.GUIDES`): four faint lines the
 page draws under the canvas, never part of the ink or of the PNG it sends, so that a drawing's
-size and place on the lines can be read with its shape (`glyph_vae.ruled`).
+size and place on the lines can be read with its shape (`glyph_vae.pipelines.ruled`).
 
 While a cleared pad waits for its answer the pad carries `data-cleared`, so the page can
 hide what was read from the drawing that is gone (see glyph_vae.ui.CSS): an answer still on
@@ -163,7 +163,7 @@ def drawing_pad(*, label: str, canvas: int, brush: int, elem_id: str, extra_clas
     round pen of radius `brush` px; with `live_ms` > 0 it also sends the drawing while the
     pen moves, every `live_ms` ms at most. A `ruled` pad shows the guides of lined paper;
     `hint` is the faint text of an empty pad."""
-    from ..ruled import GUIDES
+    from ..pipelines.ruled import GUIDES
 
     guides = [{"name": name, "percent": round(100 * at, 2)} for name, at in GUIDES.items()] if ruled else []
     return gr.HTML(value="", html_template=TEMPLATE, css_template=CSS, js_on_load=JS, elem_id=elem_id,
@@ -224,7 +224,7 @@ def picture_value(source, size: int) -> str:
     """Any picture the app reads (a photo, a scan, a drawing, either polarity) as a pad value:
     its ink, black on a transparent `size` px square, the picture fitted and centred, so the
     pad shows what is read and can be drawn over like the user's own drawing."""
-    from ..preprocess import ink_map, load_image
+    from ..glyphs.preprocess import ink_map, load_image
 
     picture = load_image(source)
     picture.thumbnail((size, size), Image.LANCZOS)

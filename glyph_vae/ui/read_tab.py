@@ -3,11 +3,11 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from ..errors import BlankDrawingError, UnreadableImageError, shown
-from ..hub import bundled_path
-from ..model import GlyphVAE
-from ..reading import Reading, read
-from ..ruled import TooSmallToReadError, read_ruled
-from ..render import glyph_image
+from ..models.hub import bundled_path
+from ..models.model import GlyphVAE
+from ..pipelines.reading import Reading, read
+from ..pipelines.ruled import TooSmallToReadError, read_ruled
+from ..glyphs.render import glyph_image
 from ..serving import OutputFiles
 from .common import user_errors
 from .inputs import client_image

@@ -21,14 +21,14 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from ..errors import SettingError
-from ..hub import bundled_path
-from ..model import GlyphVAE
-from ..render import captioned_grid, page_gif
+from ..models.hub import bundled_path
+from ..models.model import GlyphVAE
+from ..glyphs.render import captioned_grid, page_gif
 from ..serving import OutputFiles
-from ..style import Sliders, Style, mix_styles
-from ..style_file import (DEFAULT_NAME, MAX_NAME_LENGTH, LoadedStyle, StyleInfo, check_style_name, style_from_file,
-                          style_to_file)
-from ..writing import MAX_MORPH_WORD, MORPH_STEPS, morph, morph_weights
+from ..pipelines.style import Sliders, Style, mix_styles
+from ..pipelines.style_file import (DEFAULT_NAME, MAX_NAME_LENGTH, LoadedStyle, StyleInfo, check_style_name,
+                                    style_from_file, style_to_file)
+from ..pipelines.writing import MAX_MORPH_WORD, MORPH_STEPS, morph, morph_weights
 from . import notes
 from .common import drawings_style, file_data, markdown_text, style_or_average, user_errors, warn
 from .downloads import Downloads

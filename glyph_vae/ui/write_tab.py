@@ -5,7 +5,7 @@ browser) and builds the tab: its components are gathered in one `WriteControls`,
 events read from (dict inputs) and write to (dict outputs); `WriteControls.put` is the one
 way a style is put in the tab. Its parts in modules of their own, "Your style"
 (`styles.StyleFiles`) and the downloads (`downloads.Downloads`), are given the model, the
-output files, the style sliders' arithmetic (`glyph_vae.style.Sliders`) and a page writer,
+output files, the style sliders' arithmetic (`glyph_vae.pipelines.style.Sliders`) and a page writer,
 never the tab; they import nothing from this module.
 """
 import functools
@@ -16,12 +16,13 @@ import gradio as gr
 from gradio.data_classes import FileData
 
 from ..errors import check_whole_number
-from ..hub import bundled_path
-from ..model import CHARSET, GlyphVAE
-from ..render import glyph_image
+from ..models.hub import bundled_path
+from ..models.model import CHARSET, GlyphVAE
+from ..glyphs.render import glyph_image
 from ..serving import OutputFiles
-from ..style import SliderSetting, Sliders, Style, prior_style
-from ..writing import FULL_CHARACTER_SET, MAX_STYLE_DRAWINGS, MAX_TEXT_LENGTH, glyphs_for, style_from_drawings, write
+from ..pipelines.style import SliderSetting, Sliders, Style, prior_style
+from ..pipelines.writing import (FULL_CHARACTER_SET, MAX_STYLE_DRAWINGS, MAX_TEXT_LENGTH, glyphs_for,
+                                 style_from_drawings, write)
 from . import notes
 from .common import as_text, drawings_style, file_data, markdown_text, style_or_average, user_errors, warn
 from .downloads import Downloads

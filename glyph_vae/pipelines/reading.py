@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from .model import CHARSET, GlyphVAE
-from .preprocess import normalize_glyph
+from ..models.model import CHARSET, GlyphVAE
+from ..glyphs.preprocess import normalize_glyph
 
 
 @dataclass

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
-from .errors import SettingError
-from .model import CHARSET
-from .proportions import TYPICAL, Proportions
+from ..errors import SettingError
+from ..models.model import CHARSET
+from ..glyphs.proportions import TYPICAL, Proportions
 from .style import ink
 
 # Vertical extent of the ink in units of the capital height, above the baseline: a typical
-# hand's (a style drawn on the ruled pads brings its own, glyph_vae.proportions).
+# hand's (a style drawn on the ruled pads brings its own, glyph_vae.glyphs.proportions).
 X_HEIGHT = TYPICAL.x_height
 DESCENDER = TYPICAL.descender
 
@@ -158,7 +158,7 @@ def layout_text(text: str, glyphs: list, *, cap_height: int = 48, line_width: in
     in that pen; without it, and for characters outside printable ASCII, they are left as
     gaps. Lines wrap at word boundaries to fit `line_width` pixels (the page's width,
     margins included); a word longer than a line is broken between letters. `proportions`:
-    the hand's (glyph_vae.proportions; default a typical hand's), for the decoder's glyphs'
+    the hand's (glyph_vae.glyphs.proportions; default a typical hand's), for the decoder's glyphs'
     heights and the room each line leaves above and below its baseline (StrokeGlyphs come
     with their heights).
     """

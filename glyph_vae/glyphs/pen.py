@@ -7,7 +7,7 @@ and the decoder decides only its shape:
 
 1. **Constructions.** Each character has one or more constructions (`CONSTRUCTIONS`): a few
    pen strokes in a unit box, x right and y down, taken from the skeletons of
-   `glyph_vae.strokes` (the strokes a mouse user makes), with the variants people use (an open
+   `glyph_vae.glyphs.strokes` (the strokes a mouse user makes), with the variants people use (an open
    and a closed 4, a 7 with or without a bar, a 1 with or without its flag, a straight or a
    cupped y, a one- or two-storey a). Every stroke is a smooth curve (Catmull-Rom) through
    `POINTS` control points, corners of the skeleton kept among them.
@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .model import CHARSET
+from ..models.model import CHARSET
 from .strokes import SKELETONS, arc
 
 POINTS = 8  # control points per stroke

@@ -1,7 +1,7 @@
 """Glyphs as vectors: smooth outlines traced from the decoder's output, centre lines for pen
 plotters, and written pages of either as SVG.
 
-    >>> from glyph_vae.vector import outline, centre_lines, svg_page
+    >>> from glyph_vae.export.vector import outline, centre_lines, svg_page
     >>> shape = outline(glyph, "a")            # glyph: the decoder's 28x28 probabilities
     >>> shape.contours                          # closed quadratic B-splines, in trace pixels
     >>> svg = svg_page(page, outlines)          # the PNG page's layout, as filled paths
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .layout import scaled_probabilities
+from ..pipelines.layout import scaled_probabilities
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -361,7 +361,7 @@ def render_page(page, shapes: list[Outline], scale: float) -> "Image.Image":
     each glyph rasterised on its own (even-odd, 4x supersampled) and inked onto white."""
     from PIL import Image
 
-    from .layout import INK, PAPER
+    from ..pipelines.layout import INK, PAPER
 
     width, height = page.image.size
     W, H = round(width * scale), round(height * scale)
@@ -397,7 +397,7 @@ def outline_fidelity(glyph: np.ndarray, char: str, *, against: str = "traced") -
     the decoder's own 28x28 pixels above INK_LEVEL, which also counts the upscaling."""
     from PIL import Image
 
-    from .layout import ink_extent
+    from ..pipelines.layout import ink_extent
 
     field = trace_sprite(scaled_probabilities(glyph, char, TRACE_CAP))
     shape = outline_of(scaled_probabilities(glyph, char, TRACE_CAP), char)

@@ -20,7 +20,7 @@ from typing import Any, Mapping
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from .errors import BlankDrawingError, GlyphError, UnreadableImageError
+from ..errors import BlankDrawingError, GlyphError, UnreadableImageError
 
 __all__ = ["BlankDrawingError", "GlyphError", "UnreadableImageError", "load_image", "normalize_glyph",
            "normalize_ink", "normalize_batch", "ink_map"]

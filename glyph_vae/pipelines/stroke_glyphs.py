@@ -3,8 +3,8 @@ single-line SVG for pen plotters, filled outlines for the SVG page and the font.
 
 A `StrokeGlyph` is a character's centre lines in capital heights, in its box (x right, y
 down from the box's top-left corner), with the pen that draws them. Letters and digits come
-from `glyph_vae.pen` (constructions fitted to the decoder), punctuation from
-`glyph_vae.punctuation` (strokes by rule); both are drawn the same way:
+from `glyph_vae.glyphs.pen` (constructions fitted to the decoder), punctuation from
+`glyph_vae.pipelines.punctuation` (strokes by rule); both are drawn the same way:
 
 - sprites and the print PNG: each stroke stamped with a round pen, 3x supersampled;
 - plotter lines: the strokes themselves, one subpath per pen-down, cubic Beziers (a
@@ -24,11 +24,11 @@ import numpy as np
 import torch
 
 from .layout import metrics
-from .model import CHARSET
+from ..models.model import CHARSET
 # A StrokeGlyph and its inking live below the layout and the punctuation, which make them too.
-from .round_pen import (CURVE_SAMPLES, DOT_INK, SPRITE_CACHE, SUPERSAMPLE, StrokeGlyph, _SPRITES,  # noqa: F401
+from ..glyphs.round_pen import (CURVE_SAMPLES, DOT_INK, SPRITE_CACHE, SUPERSAMPLE, StrokeGlyph, _SPRITES,  # noqa: F401
                         _SPRITES_LOCK, bezier_spans, catmull_rom, stamp)
-from .vector import INK_COLOUR, svg_document
+from ..export.vector import INK_COLOUR, svg_document
 
 PEN_RANGE = (0.03, 0.17)  # capital heights: a fine liner to a marker; e's and a's eyes stay open
 DOT_RADIUS = 0.02  # capital heights: a plotter's dot is a circle at least this big
@@ -57,10 +57,10 @@ def pen_width(weight: float) -> float:
 # -- from the fit -------------------------------------------------------------------------------
 
 def from_fit(chars: str, fit, pen: float, proportions=None) -> list[StrokeGlyph]:
-    """The fitted strokes (glyph_vae.pen.Fit, decoder pixels) as StrokeGlyphs: scaled so that the
+    """The fitted strokes (glyph_vae.glyphs.pen.Fit, decoder pixels) as StrokeGlyphs: scaled so that the
     ink spans the character's height on the line (layout.metrics, in a hand of these
     `proportions`; default a typical hand's), drawn with `pen`."""
-    from . import pen as pens
+    from ..glyphs import pen as pens
 
     out = []
     points = fit.points.detach().numpy().astype(np.float64)
@@ -130,8 +130,8 @@ _NETS: dict[int, object] = {}
 
 def stroke_net(latent_dim: int):
     """The bundled StrokeNet (assets/strokes), loaded once; None when there is none."""
-    from .hub import bundled_path
-    from .pen import STROKE_NET_FILE, load_stroke_net
+    from ..models.hub import bundled_path
+    from ..glyphs.pen import STROKE_NET_FILE, load_stroke_net
 
     if latent_dim not in _NETS:
         folder = bundled_path("strokes")
@@ -166,7 +166,7 @@ def fit_glyphs(model, characters: str, z: torch.Tensor, *, method: str = "auto")
     (the latents of a seed do not change with the text's length), the font after the page, or
     a download after the preview reuse what was drawn (FIT_CACHE glyphs, least recently used
     dropped). A model in training mode is never cached."""
-    from . import pen as pens
+    from ..glyphs import pen as pens
     from .style import ink, written_probabilities
 
     classes = [CHARSET.index(c) for c in characters]

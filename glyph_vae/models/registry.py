@@ -1,6 +1,6 @@
 """The package's model types: the one list of them, and which class a saved model is.
 
-It sits above the models (as in diffusers, the base mixin in `glyph_vae.hub` imports no
+It sits above the models (as in diffusers, the base mixin in `glyph_vae.models.hub` imports no
 model): each model module imports `HubModel`, and this module imports every model.
 `model_type` in a config.json says which class a folder holds (`model_class_for`), so
 training, evaluation and pushing dispatch from here.

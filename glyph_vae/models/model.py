@@ -96,7 +96,8 @@ def reader_trunk(channels: int) -> tuple[nn.Sequential, int]:
 
 
 STYLE_AXES_NAME = "style_axes.json"  # the latent sliders' directions; written by `python -m train.style_axes`
-RULED_NAME = "ruled.safetensors"  # the reader of ruled drawings (glyph_vae.ruled); written by `python -m train.ruled`
+# the reader of ruled drawings (glyph_vae.pipelines.ruled); written by `python -m train.ruled`
+RULED_NAME = "ruled.safetensors"
 
 
 class GlyphVAE(HubModel, nn.Module):
@@ -118,8 +119,8 @@ class GlyphVAE(HubModel, nn.Module):
         c, side = config.channels, config.image_size // 4
         self.feature_shape = (c, side, side)
         flat = c * side * side  # 32 x 7 x 7 = 1568 at the published architecture's sizes
-        self.style_axes: list = []  # the latent sliders (glyph_vae.style.StyleAxis), from style_axes.json
-        # The reader of ruled drawings (glyph_vae.ruled_reader.RuledReader), from ruled.safetensors; kept
+        self.style_axes: list = []  # the latent sliders (glyph_vae.pipelines.style.StyleAxis), from style_axes.json
+        # The reader of ruled drawings (glyph_vae.models.ruled_reader.RuledReader), from ruled.safetensors; kept
         # out of the module tree so that it is not saved into model.safetensors.
         object.__setattr__(self, "ruled", None)
 

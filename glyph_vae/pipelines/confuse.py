@@ -29,10 +29,10 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .chooser import MEMBERS as CHOOSER_MEMBERS
-from .errors import BlankDrawingError, SettingError, check_seed, shown
-from .muddle import MuddleAutoencoder
-from .preprocess import normalize_ink
+from ..models.chooser import MEMBERS as CHOOSER_MEMBERS
+from ..errors import BlankDrawingError, SettingError, check_seed, shown
+from ..models.muddle import MuddleAutoencoder
+from ..glyphs.preprocess import normalize_ink
 from .style import INK_FLOOR, INK_SPAN, full_strength
 
 
@@ -71,7 +71,7 @@ def glyph_vae_digit_probabilities(model) -> DigitPredictor:
 
 
 def digit_classifier_probabilities(model) -> DigitPredictor:
-    """A dedicated digit classifier (glyph_vae.digits.DigitClassifier)."""
+    """A dedicated digit classifier (glyph_vae.models.digits.DigitClassifier)."""
     return model.eval().probabilities
 
 
@@ -615,7 +615,7 @@ class Confuser:
 def latent_map(autoencoder: MuddleAutoencoder, result: MuddleResult | None = None):
     """The training latents in 2-d (the PCA stored with the model) coloured by digit, with the
     centroids, and when given a result: a, b and the muddle on the path between them (a PIL image)."""
-    from .render import latent_map as draw_map
+    from ..glyphs.render import latent_map as draw_map
 
     with torch.no_grad():
         centres = autoencoder.project(autoencoder.centroids).numpy()
@@ -630,7 +630,7 @@ def latent_map(autoencoder: MuddleAutoencoder, result: MuddleResult | None = Non
 
 
 def chooser_probabilities(model, member: int) -> DigitPredictor:
-    """One member of the chooser ensemble (glyph_vae.chooser.ChooserEnsemble), calibrated."""
+    """One member of the chooser ensemble (glyph_vae.models.chooser.ChooserEnsemble), calibrated."""
     return lambda x: (model.members[CHOOSER_MEMBERS[member]](x) / model.temperatures[member]).softmax(1)
 
 

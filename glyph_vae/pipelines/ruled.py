@@ -17,7 +17,7 @@ part of the ink, so an image of a drawing made on them is read here as:
    drawings so that its probabilities stay calibrated.
 
 It is trained (`python -m train.ruled`) on drawings made here (`ruled_drawing`): the
-skeletons of `glyph_vae.strokes` placed on the lines the way a person writes, with a person's
+skeletons of `glyph_vae.glyphs.strokes` placed on the lines the way a person writes, with a person's
 sloppiness (size 0.85-1.2x the guides, the baseline missed by a few percent, slant, rotation,
 wobble, any width and pen). `TEST_SEED` is the benchmark's and no training step draws with it.
 
@@ -33,13 +33,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from .errors import GlyphError
-from .model import CHARSET, RULED_NAME, GlyphVAE  # noqa: F401 (RULED_NAME: where its weights are)
-from .preprocess import ink_map, load_image, normalize_ink
+from ..errors import GlyphError
+from ..models.model import CHARSET, RULED_NAME, GlyphVAE  # noqa: F401 (RULED_NAME: where its weights are)
+from ..glyphs.preprocess import ink_map, load_image, normalize_ink
 from .reading import Reading, glyph_tensor
 # The reader's weights load with the model's, from the module below it (names kept here too).
-from .ruled_reader import FEATURES, RuledReader, load_ruled_reader, reader_fingerprint  # noqa: F401
-from .strokes import SKELETONS, render_strokes
+from ..models.ruled_reader import FEATURES, RuledReader, load_ruled_reader, reader_fingerprint  # noqa: F401
+from ..glyphs.strokes import SKELETONS, render_strokes
 
 # Fractions of the canvas height, from the top: where the guides are drawn.
 GUIDES = {"cap": 0.22, "x": 0.46, "base": 0.70, "descender": 0.88}
@@ -88,7 +88,7 @@ class Geometry:
 def measure(ink: np.ndarray) -> Geometry:
     """An ink map (H, W) in [0, 1] of the whole canvas, guides at `GUIDES` of its height ->
     its Geometry. Raises BlankDrawingError (via the same rule as normalisation) when blank."""
-    from .errors import BlankDrawingError
+    from ..errors import BlankDrawingError
 
     peak = float(ink.max(initial=0.0))
     if peak < 0.08:
@@ -150,7 +150,7 @@ def ruled_probabilities(model: GlyphVAE, glyphs: np.ndarray, geometries: list[Ge
 @torch.no_grad()
 def read_ruled(model: GlyphVAE, source: Any) -> RuledReading:
     """Read a drawing made on a ruled pad: `source` is the whole square canvas (any image
-    `glyph_vae.preprocess.load_image` opens), guides at GUIDES, only the ink in it.
+    `glyph_vae.glyphs.preprocess.load_image` opens), guides at GUIDES, only the ink in it.
 
     Raises BlankDrawingError for a blank canvas, TooSmallToReadError for a stray mark, and
     RuntimeError when the model has no ruled reader (no ruled.safetensors beside it)."""
@@ -242,7 +242,7 @@ def ruled_drawing(char: str, seed: int, *, canvas: int | None = None, brush: flo
 def ruled_style_example(style: str, char: str, seed: int, canvas: int = 400):
     """A drawing of `char` on the lines in one of the app's example styles (strokes.STYLE_EXAMPLES:
     its width, slant and pen against the letter's height kept, written to the guides' size)."""
-    from .strokes import STYLE_EXAMPLES
+    from ..glyphs.strokes import STYLE_EXAMPLES
 
     brush, shape = STYLE_EXAMPLES[style]
     rng = np.random.default_rng(seed)

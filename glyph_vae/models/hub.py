@@ -16,7 +16,7 @@ does not do by default:
 - every failure is a `ModelLoadError` whose message names the model and the reason.
 
 The mixin imports no model: `model_type` in config.json says which class a folder holds,
-and `glyph_vae.registry`, above the models, maps it to the class.
+and `glyph_vae.models.registry`, above the models, maps it to the class.
 """
 from __future__ import annotations
 
@@ -36,8 +36,8 @@ WEIGHTS_NAME = "model.safetensors"
 CARD_NAME = "README.md"
 TRAINING_RECORD = "training.json"  # every step that made the weights (command, epochs, time): see train.record
 EVAL_RECORD = "eval.json"  # the test figures of train.evaluate, for the model card
-PACKAGE_DIR = Path(__file__).resolve().parent
-CARDS_DIR = PACKAGE_DIR / "cards"
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # glyph_vae/, beside which a checkout keeps assets/
+CARDS_DIR = Path(__file__).resolve().parent / "cards"
 
 
 def _bundled_dir() -> Path:
@@ -100,10 +100,10 @@ def is_repo_id(source: str) -> bool:
 class HubModel(PyTorchModelHubMixin):
     """save_pretrained / from_pretrained / push_to_hub for a torch module with a dataclass config.
 
-    A subclass sets `config_class`, `model_type` (written to config.json; glyph_vae.registry
+    A subclass sets `config_class`, `model_type` (written to config.json; glyph_vae.models.registry
     maps it back to the class),
     `bundled_folder` (its weights under assets/), `sidecars` (other files that travel with
-    the weights) and its card (`card_template`, a Jinja file in glyph_vae/cards/, and
+    the weights) and its card (`card_template`, a Jinja file in glyph_vae/models/cards/, and
     `card_data`)."""
 
     config_class: ClassVar[type]
@@ -151,7 +151,7 @@ class HubModel(PyTorchModelHubMixin):
             atomic_write_bytes(folder / name, data)
 
     def generate_model_card(self, *args, **values) -> ModelCard:
-        """The card from the class's Jinja template (glyph_vae/cards/) and its ModelCardData;
+        """The card from the class's Jinja template (glyph_vae/models/cards/) and its ModelCardData;
         `values` fill it in (train.cards gathers them from a model folder's records)."""
         import jinja2
 

@@ -1,7 +1,7 @@
 """The reader of ruled drawings as the model loads it: `RuledReader`'s weights, saved beside a
 GlyphVAE's as ruled.safetensors, and the check that they were fitted to its shape reader.
 
-What the reader reads and how it is trained are `glyph_vae.ruled`'s (which re-exports these
+What the reader reads and how it is trained are `glyph_vae.pipelines.ruled`'s (which re-exports these
 names). This module sits below the model: `GlyphVAE.load_sidecars` loads the reader from here,
 and nothing here imports the model, so that the model does not import the reading on the lines.
 """
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from .model import GlyphVAE
 
-# The geometry of a drawing against the guides that the reader reads (glyph_vae.ruled.Geometry).
+# The geometry of a drawing against the guides that the reader reads (glyph_vae.pipelines.ruled.Geometry).
 FEATURES = ("top", "bottom", "height", "width", "centre", "row10", "row90", "below_base", "above_x")
 NUM_CLASSES = 62  # GlyphVAE's characters (model.CHARSET); a test checks that they agree
 

@@ -3,9 +3,9 @@
 The strokes are a character's centre lines in capital heights, in its box (x right, y down
 from the box's top-left corner); smooth ones are Catmull-Rom control points. `stamp` inks
 polylines with a round pen, supersampled; `StrokeGlyph.sprite` keeps the inked glyphs it has
-drawn. Letters and digits are fitted to the decoder (`glyph_vae.stroke_glyphs`), punctuation is
-drawn by rule (`glyph_vae.punctuation`); this module sits below both and the page layout, so
-that each of them can make and ink StrokeGlyphs (`glyph_vae.stroke_glyphs` re-exports it all).
+drawn. Letters and digits are fitted to the decoder (`glyph_vae.pipelines.stroke_glyphs`), punctuation is
+drawn by rule (`glyph_vae.pipelines.punctuation`); this module sits below both and the page layout, so
+that each of them can make and ink StrokeGlyphs (`glyph_vae.pipelines.stroke_glyphs` re-exports it all).
 """
 from __future__ import annotations
 

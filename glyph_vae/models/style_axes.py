@@ -1,6 +1,6 @@
 """The latent sliders' axes: directions of z that matter, read from a model's style_axes.json
 (`python -m train.style_axes` writes it). Below the model, which loads them as a sidecar;
-`glyph_vae.style` moves styles along them."""
+`glyph_vae.pipelines.style` moves styles along them."""
 from __future__ import annotations
 
 import json

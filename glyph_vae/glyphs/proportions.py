@@ -4,7 +4,7 @@ its ascenders reach and how deep its descenders go.
 The model draws every character normalised the same way (longest side 20 of 28 pixels), so
 size and height on the line come from here (`Proportions.metrics`), all in capital heights
 above the baseline. A typical hand's are the defaults. A writer who drew on the ruled pads
-showed their own: a drawing's ink against the guides (`glyph_vae.ruled.Geometry`, in
+showed their own: a drawing's ink against the guides (`glyph_vae.pipelines.ruled.Geometry`, in
 x-heights of the paper above the baseline) says how far its top and bottom reach, and
 `measured_proportions` turns the drawings of a style into the writer's proportions, which
 the page layout and the font's metrics then use and style files keep.
@@ -24,7 +24,7 @@ ASCENDERS = "bdfhkl"
 DESCENDERS = "gjpqy"
 CAPITALS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # The ruled pads' capital line, in the paper's x-heights above the baseline
-# (glyph_vae.ruled.GUIDES: cap 0.22, x 0.46, base 0.70): a style drawn without capitals is
+# (glyph_vae.pipelines.ruled.GUIDES: cap 0.22, x 0.46, base 0.70): a style drawn without capitals is
 # measured against it.
 PAPER_CAP = 2.0
 

@@ -9,7 +9,7 @@ faint or blurred decoded glyph is measured the same way as a crisp drawing.
 Coordinates: x is the column, to the right; y is up (row 0 is the top), so a
 glyph leaning right, italic, has positive slant.
 
-    >>> from glyph_vae.measures import measure_all
+    >>> from glyph_vae.glyphs.measures import measure_all
     >>> m = measure_all(glyphs)     # {"width": (N,), "height": (N,), "stroke_thickness": (N,), "slant": (N,)}
 
 An empty glyph (no ink) measures 0 on everything.

@@ -14,8 +14,8 @@ import weakref
 
 import numpy as np
 
-from .round_pen import StrokeGlyph
-from .strokes import Stroke, arc, render_strokes
+from ..glyphs.round_pen import StrokeGlyph
+from ..glyphs.strokes import Stroke, arc, render_strokes
 
 X = 0.62  # x-height, in capital heights (layout.X_HEIGHT)
 MIDDLE = 0.36  # where - + = ~ sit: the middle of the x-height
@@ -78,7 +78,7 @@ def pen_measures(glyphs: np.ndarray, chars: str) -> tuple[float, float]:
     """(stroke weight in capital heights, slant dx/dy) of a style's own inked glyphs, for
     the characters drawn by rule: medians over the capitals and digits, whose ink height is
     one capital height."""
-    from .measures import height, slant, stroke_thickness
+    from ..glyphs.measures import height, slant, stroke_thickness
 
     tall = [i for i, c in enumerate(chars) if c.isupper() or c.isdigit()]
     g = glyphs[tall]

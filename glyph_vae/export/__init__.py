@@ -1,0 +1,1 @@
+"""Writing leaves the app as vectors (traced outlines, centre lines, SVG pages) and fonts."""
