@@ -28,7 +28,7 @@ from glyph_vae.models.hub import bundled_path
 from glyph_vae.pipelines.layout import glyph_sprite
 from glyph_vae.glyphs.measures import fill_limits, ink_fill
 from glyph_vae.models.model import CHARSET
-from glyph_vae.glyphs.strokes import render_drawing
+from glyph_vae.testing.drawings import render_drawing
 from glyph_vae.pipelines.style import draw_glyphs, prior_style, slider_offset, slider_positions
 from glyph_vae.pipelines.writing import style_from_drawings
 

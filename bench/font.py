@@ -160,7 +160,8 @@ def writer_variation(chars: str, repeats: int = 6) -> tuple[float, dict]:
     """How much one writer's glyphs of a character differ: a synthetic writer of glyph_vae.glyphs.strokes
     (fixed pen, size, slant and width; each drawing with its own wobble, tilt and place),
     since no data set here has writer ids."""
-    from glyph_vae.glyphs.strokes import place_strokes, render_strokes
+    from glyph_vae.glyphs.strokes import render_strokes
+    from glyph_vae.testing.drawings import place_strokes
 
     sets = {}
     for char in chars:

@@ -20,7 +20,7 @@ from the GIF returned beside it (its forward frames).
 - **Still looks like a digit**: of the ink (> 0.1 after the shared normalisation) in the
   returned pictures read on the glyph grid, the share that is mid-grey (0.25-0.75), against
   real MNIST test digits.
-- **Drawn digits**: the mouse-drawn test set's digits (`glyph_vae.glyphs.strokes.drawing_set`,
+- **Drawn digits**: the mouse-drawn test set's digits (`glyph_vae.testing.drawings.drawing_set`,
   `--drawn` of each) sent as the drawing, criterion balance.
 - The median time of the /confuse handler per call, in-process on one thread (what `gr.api`
   serves, pictures and GIF included), over `--calls` calls.
@@ -151,7 +151,7 @@ def server_ms(tab, calls: int) -> tuple[float, float]:
 def run(runs: int, drawn: int, data_dir: Path, calls: int = 50, log=print) -> dict:
     import gradio as gr
 
-    from glyph_vae.glyphs.strokes import drawing_set
+    from glyph_vae.testing.drawings import drawing_set
 
     tab = make_tab()
     makers = list(tab.confuser.makers) if hasattr(tab, "confuse_with") else [None]
@@ -276,7 +276,7 @@ on the reading.
 | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 {chr(10).join(rows)}
 
-Drawn digits: the mouse-drawn test set's digits (`glyph_vae.glyphs.strokes.drawing_set`, {r['drawn']} drawings,
+Drawn digits: the mouse-drawn test set's digits (`glyph_vae.testing.drawings.drawing_set`, {r['drawn']} drawings,
 {r['drawn'] // 10} of each digit) sent as the drawing, criterion balance. A drawing the app reads as a letter
 (refused) or as another digit counts as not good ("no muddle" column).
 

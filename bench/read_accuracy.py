@@ -23,7 +23,7 @@ import torch
 from glyph_vae import GlyphVAE, read
 from glyph_vae.models.model import CHARSET
 from glyph_vae.pipelines.reading import case_fold
-from glyph_vae.glyphs.strokes import render_drawing
+from glyph_vae.testing.drawings import render_drawing
 from train.evaluate import evaluate, png_bytes, raw_test_split, read_as_sent
 
 from .report import Headline, machine, write_section
@@ -162,7 +162,7 @@ model, its class prior shift), the top label of 62 (an MNIST 5 read as S is wron
 | active latent dims (Var of posterior mean > 0.01) | {m['active_dims']} of {m['latent_dim']} |
 | read one 400x400 drawing, median of 200, 1 thread | {latency:.1f} ms |
 
-The mouse-drawn test set: {m['mouse_drawn_n']} drawings (`glyph_vae.glyphs.strokes.drawing_set`, 20 of each character,
+The mouse-drawn test set: {m['mouse_drawn_n']} drawings (`glyph_vae.testing.drawings.drawing_set`, 20 of each character,
 its test seed, which no training or tuning step uses), made the way a user draws on the app's canvas.
 Misread: {', '.join(m['mouse_drawn_errors']) or 'none'}; lower case: {', '.join(m['mouse_drawn_errors_lower']) or 'none'}.
 

@@ -3,9 +3,9 @@
 
     python -m bench.ruled_reading [--per-char 20]
 
-The ruled test set is `glyph_vae.pipelines.ruled.ruled_set()`: all 62 characters, 20 of each, written on
-the ruled pad's lines with a person's sloppiness (`glyph_vae.pipelines.ruled.ruled_drawing`), drawn with
-`glyph_vae.pipelines.ruled.TEST_SEED`, which no training or calibration step uses. Each drawing is the
+The ruled test set is `glyph_vae.testing.ruled_drawings.ruled_set()`: all 62 characters, 20 of each, written on
+the ruled pad's lines with a person's sloppiness (`glyph_vae.testing.ruled_drawings.ruled_drawing`), drawn with
+`glyph_vae.testing.ruled_drawings.TEST_SEED`, which no training or calibration step uses. Each drawing is the
 whole canvas as a PNG, black ink on white, no guides (as the pad sends it). Measured on what the
 endpoints return: the top label (the character drawn, case included; {0,O} merged as the issue
 counts it), the case pairs, the descender letters against their look-alikes, and the calibration
@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from glyph_vae.models.model import CHARSET
-from glyph_vae.pipelines.ruled import TEST_SEED, expected_calibration_error, ruled_set
+from glyph_vae.pipelines.ruled import expected_calibration_error
+from glyph_vae.testing.ruled_drawings import TEST_SEED, ruled_set
 
 from .report import Headline, machine, write_section
 
@@ -132,7 +133,7 @@ def main(argv=None) -> dict:
 
     body = f"""## Reading on the lines (`python -m bench.ruled_reading`)
 
-Machine: {machine()}. The ruled test set: {len(targets)} drawings (`glyph_vae.pipelines.ruled.ruled_set`, all 62 characters,
+Machine: {machine()}. The ruled test set: {len(targets)} drawings (`glyph_vae.testing.ruled_drawings.ruled_set`, all 62 characters,
 {args.per_char} of each, seed {TEST_SEED}, which no training or calibration step uses), written on the ruled pad's
 guides with a person's sloppiness (size 0.85-1.2x, baseline missed by up to 4% of the canvas, slant, rotation,
 wobble, pens of 3.5-9% of the canvas), each the whole canvas as a PNG without the guides, sent to `python app.py`

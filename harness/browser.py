@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from glyph_vae.glyphs.strokes import place_strokes
+from glyph_vae.testing.drawings import place_strokes
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -45,9 +45,9 @@ def stroke_points(page, char: str, seed: int, pad: str, *, height: float = 0.6, 
 
 
 def lined_points(page, char: str, seed: int, pad: str, *, size: float = 1.0) -> list[list[tuple[float, float]]]:
-    """The strokes of `char` written on a ruled pad's guides (glyph_vae.pipelines.ruled.ruled_strokes: on
+    """The strokes of `char` written on a ruled pad's guides (glyph_vae.testing.ruled_drawings.ruled_strokes: on
     the baseline, `size` times the guides' height), in page coordinates over `pad`'s canvas."""
-    from glyph_vae.pipelines.ruled import ruled_strokes
+    from glyph_vae.testing.ruled_drawings import ruled_strokes
 
     box = page.locator(f"{pad} canvas").first.bounding_box()
     if box is None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from glyph_vae.glyphs.strokes import render_drawing
+from glyph_vae.testing.drawings import render_drawing
 
 
 def drawing_files(folder: Path, characters: str, first_seed: int, *, canvas: int, brush: int) -> list[str]:

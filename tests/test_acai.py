@@ -11,7 +11,7 @@ from safetensors.torch import load_file
 
 from glyph_vae.models.muddle import MuddleAutoencoder, MuddleConfig
 from glyph_vae.glyphs.preprocess import normalize_glyph
-from glyph_vae.glyphs.strokes import render_drawing
+from glyph_vae.testing.drawings import render_drawing
 from train import fit
 from train.acai import Critic, autoencoder_term, critic_loss, mixing_weights
 

@@ -11,7 +11,7 @@ from gradio_client import Client, handle_file
 from PIL import Image
 
 from glyph_vae.models.hub import bundled_path
-from glyph_vae.glyphs.strokes import render_drawing
+from glyph_vae.testing.drawings import render_drawing
 from harness.app import running_app
 from harness.browser import draw_character
 
@@ -45,7 +45,7 @@ def test_classify_a_blank_image_says_draw_first_and_server_keeps_answering(clien
 def test_classify_ruled_reads_size_and_place_on_the_lines_where_classify_reads_shape(client, tmp_path):
     import numpy as np
 
-    from glyph_vae.pipelines.ruled import ruled_strokes
+    from glyph_vae.testing.ruled_drawings import ruled_strokes
     from glyph_vae.glyphs.strokes import render_strokes
 
     def on_lines(char: str, name: str, **shape) -> str:

@@ -10,7 +10,7 @@ from glyph_vae.pipelines.confuse import (CriterionError, far_from_both, is_betwe
 from glyph_vae.errors import UserInputError
 from glyph_vae.models.hub import ASSETS_DIR
 from glyph_vae.models.muddle import MuddleAutoencoder, MuddleConfig
-from glyph_vae.glyphs.strokes import render_drawing
+from glyph_vae.testing.drawings import render_drawing
 from glyph_vae.glyphs.preprocess import normalize_glyph
 
 

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from glyph_vae.models.hub import bundled_path
-from glyph_vae.glyphs.strokes import render_drawing
+from glyph_vae.testing.drawings import render_drawing
 from glyph_vae.ui import Health, build_demo
 from glyph_vae.ui.common import user_errors
 from glyph_vae.ui.confuse_tab import ConfuseTab
@@ -81,7 +81,7 @@ def drawing(char: str, seed: int = 1, tmp_path=None, **kw) -> str:
 
 def lined(char: str, seed: int = 1, tmp_path=None) -> str:
     """A drawing written on a ruled pad's lines, as the pad sends it."""
-    from glyph_vae.pipelines.ruled import ruled_strokes
+    from glyph_vae.testing.ruled_drawings import ruled_strokes
     from glyph_vae.glyphs.strokes import render_strokes
 
     path = tmp_path / f"lined_{char}_{seed}.png"

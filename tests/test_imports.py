@@ -106,11 +106,13 @@ def test_the_packages_layering_is_one_way():
     assert cycles(graph) == []
 
 
-LAYERS_ORDER = ["glyph_vae.models", "glyph_vae.glyphs", "glyph_vae.pipelines", "glyph_vae.export", "glyph_vae.ui"]
+LAYERS_ORDER = ["glyph_vae.models", "glyph_vae.glyphs", "glyph_vae.pipelines", "glyph_vae.export", "glyph_vae.ui",
+                "glyph_vae.testing"]
 
 
 def test_the_folders_are_layers_that_import_only_downward():
-    """models <- glyphs <- pipelines <- export <- ui: no module imports a folder above its own,
+    """models <- glyphs <- pipelines <- export <- ui, and the test drawings (testing) on top, which
+    nothing below imports (the app never needs them): no module imports a folder above its own,
     except that writing's glyphs drawn from pen strokes trace their outlines (export.vector)."""
     def layer(name):
         return next((i for i, p in enumerate(LAYERS_ORDER) if name.startswith(p + ".")), None)

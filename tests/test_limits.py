@@ -17,7 +17,7 @@ import pytest
 from gradio_client import handle_file
 from PIL import Image
 
-from glyph_vae.glyphs.strokes import render_drawing
+from glyph_vae.testing.drawings import render_drawing
 from harness.http import call, post
 
 

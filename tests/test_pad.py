@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from glyph_vae import GlyphVAE, normalize_glyph, read
-from glyph_vae.glyphs.strokes import place_strokes
+from glyph_vae.testing.drawings import place_strokes
 from glyph_vae.pipelines.ruled import read_ruled
 from harness.browser import PHONE, draw_character, draw_on_lines, draw_with_finger
 
@@ -147,7 +147,7 @@ def test_every_pad_is_labelled_for_screen_readers(read_page):
 
 def test_a_drawing_sent_as_a_data_url_is_the_same_glyph_as_the_file(tmp_path):
     """What a pad sends (a data: URL) and the same PNG as a file become the same glyph."""
-    from glyph_vae.glyphs.strokes import render_drawing
+    from glyph_vae.testing.drawings import render_drawing
     from glyph_vae.ui.pad import image_value
 
     path = tmp_path / "g.png"

@@ -11,7 +11,7 @@ from glyph_vae.pipelines.confuse import (Frame, MuddleResult, is_between, is_goo
                                          mutual_information, reads_as_pair)
 from glyph_vae.models.hub import ASSETS_DIR
 from glyph_vae.glyphs.preprocess import normalize_glyph
-from glyph_vae.glyphs.strokes import render_drawing
+from glyph_vae.testing.drawings import render_drawing
 
 
 def tiny_digits(n_per_digit: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:

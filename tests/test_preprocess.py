@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 
 from glyph_vae.glyphs.preprocess import (BlankDrawingError, UnreadableImageError, load_image, normalize_glyph,
                                   normalize_ink)
-from glyph_vae.glyphs.strokes import render_drawing
+from glyph_vae.testing.drawings import render_drawing
 
 
 def drawing(size=(300, 200), ink=0, paper=255, box=(60, 40, 140, 170), width=14) -> Image.Image:
@@ -184,7 +184,8 @@ def test_animated_gif_uses_the_first_frame(tmp_path):
 
 def test_the_mouse_drawn_test_set_covers_all_62_characters_and_dots_are_strokes_of_their_own():
     from glyph_vae.models.model import CHARSET
-    from glyph_vae.glyphs.strokes import ALL_CHARACTERS, SKELETONS, drawing_set
+    from glyph_vae.glyphs.strokes import SKELETONS
+    from glyph_vae.testing.drawings import ALL_CHARACTERS, drawing_set
 
     assert ALL_CHARACTERS == CHARSET and set(SKELETONS) == set(CHARSET)
     drawings = drawing_set(per_char=2)

@@ -13,7 +13,8 @@ from glyph_vae.errors import StyleFileError
 from glyph_vae.export.font import CAP_UNITS, build_font
 from glyph_vae.pipelines.layout import metrics
 from glyph_vae.glyphs.proportions import TYPICAL, Proportions, blend, measured_proportions
-from glyph_vae.pipelines.ruled import GUIDES, ruled_strokes
+from glyph_vae.pipelines.ruled import GUIDES
+from glyph_vae.testing.ruled_drawings import ruled_strokes
 from glyph_vae.glyphs.strokes import render_strokes
 from glyph_vae.pipelines.style import mix_styles
 from glyph_vae.pipelines.style_file import style_document, style_from_file, style_to_file

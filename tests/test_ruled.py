@@ -9,8 +9,8 @@ from PIL import Image, ImageDraw
 from glyph_vae import CHARSET, GlyphVAE
 from glyph_vae.errors import BlankDrawingError, UnsupportedCharactersError
 from glyph_vae.glyphs.preprocess import ink_map
-from glyph_vae.pipelines.ruled import (GUIDES, TEST_SEED, TooSmallToReadError, expected_calibration_error, measure,
-                             read_ruled, ruled_strokes)
+from glyph_vae.pipelines.ruled import GUIDES, TooSmallToReadError, expected_calibration_error, measure, read_ruled
+from glyph_vae.testing.ruled_drawings import TEST_SEED, ruled_strokes
 from glyph_vae.glyphs.strokes import render_strokes
 from glyph_vae.pipelines.style_file import style_from_file, style_to_file
 from glyph_vae.pipelines.writing import style_from_drawings

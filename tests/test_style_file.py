@@ -19,7 +19,7 @@ from glyph_vae.models.hub import bundled_path
 from glyph_vae.glyphs.measures import measure_all
 from glyph_vae.models.model import CHARSET
 from glyph_vae.glyphs.render import page_gif
-from glyph_vae.glyphs.strokes import STYLE_EXAMPLES
+from glyph_vae.testing.drawings import STYLE_EXAMPLES
 from glyph_vae.pipelines.style import draw_glyphs, mix_styles, slider_positions
 from glyph_vae.pipelines.style_file import (MAX_STYLE_FILE_BYTES, parse_style_file, style_document, style_from_file,
                                   style_to_file)

@@ -295,7 +295,7 @@ def test_the_reader_recipe_adamw_one_cycle_moved_augmentation_and_a_feature_widt
 def test_drawn_glyphs_for_the_reader_are_read_as_classify_reads_them_and_never_the_test_sets(tmp_path, npz):
     from glyph_vae import GlyphVAEConfig
     from glyph_vae.glyphs.preprocess import normalize_glyph
-    from glyph_vae.glyphs.strokes import TEST_SEED, drawing_set
+    from glyph_vae.testing.drawings import TEST_SEED, drawing_set
     from train import tune_head
 
     glyphs, labels = tune_head.drawn_glyphs(2, seed=5)

@@ -11,7 +11,7 @@ from PIL import Image
 from glyph_vae.pipelines.layout import X_HEIGHT, layout_text
 from glyph_vae.glyphs.measures import stroke_thickness, width
 from glyph_vae.glyphs.preprocess import normalize_glyph
-from glyph_vae.glyphs.strokes import render_drawing, style_example
+from glyph_vae.testing.drawings import render_drawing, style_example
 from glyph_vae import GlyphVAE
 from glyph_vae.models.model import CHARSET
 from glyph_vae.errors import UserInputError, check_seed

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from glyph_vae.glyphs.preprocess import normalize_glyph
-from glyph_vae.glyphs.strokes import render_drawing
+from glyph_vae.testing.drawings import render_drawing
 
 ROOT = Path(__file__).resolve().parent.parent
 CHARS = "0123ABCD"

@@ -27,7 +27,7 @@ from glyph_vae.models.registry import model_class_for
 from glyph_vae.models.model import CHARSET, GlyphVAE, glyph_vae_loss
 from glyph_vae.glyphs.preprocess import normalize_glyph
 from glyph_vae.pipelines.reading import case_fold, glyph_tensor
-from glyph_vae.glyphs.strokes import drawing_set
+from glyph_vae.testing.drawings import drawing_set
 
 from .cards import write_card
 from .data import load_npz
@@ -85,7 +85,7 @@ def png_bytes(image: np.ndarray) -> bytes:
 
 
 def mouse_drawn_accuracy(model: GlyphVAE, per_char: int = 20) -> dict:
-    """Case-folded accuracy on the mouse-drawn test set (glyph_vae.glyphs.strokes.drawing_set, its
+    """Case-folded accuracy on the mouse-drawn test set (glyph_vae.testing.drawings.drawing_set, its
     test seed), for 0-9 with A-Z and for a-z; the misreads of each."""
     drawings = drawing_set(per_char=per_char)
     glyphs = np.stack([normalize_glyph(image) for _, image in drawings])

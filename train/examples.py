@@ -1,5 +1,5 @@
 """Write the app's one-click style examples: five drawings per style in assets/style_examples/,
-written on the lines of the Write tab's ruled pads (`glyph_vae.pipelines.ruled.ruled_style_example`).
+written on the lines of the Write tab's ruled pads (`glyph_vae.testing.ruled_drawings.ruled_style_example`).
 
     python -m train.examples
 """
@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from glyph_vae.models.hub import ASSETS_DIR
-from glyph_vae.pipelines.ruled import ruled_style_example
-from glyph_vae.glyphs.strokes import STYLE_EXAMPLES
+from glyph_vae.testing.ruled_drawings import ruled_style_example
+from glyph_vae.testing.drawings import STYLE_EXAMPLES
 
 CHARACTERS = "AGK47"  # straight and round strokes, letters and digits
 

@@ -2,8 +2,8 @@
 
     python -m train.ruled assets/glyph_vae --per-char 120 --val-per-char 30 --cache /tmp/ruled.npz
 
-Drawings of all 62 characters are made on the lines (`glyph_vae.pipelines.ruled.ruled_drawing`, seeds of
-their own: never `glyph_vae.pipelines.ruled.TEST_SEED`), each turned into what the app sees of it (the
+Drawings of all 62 characters are made on the lines (`glyph_vae.testing.ruled_drawings.ruled_drawing`, seeds of
+their own: never `glyph_vae.testing.ruled_drawings.TEST_SEED`), each turned into what the app sees of it (the
 normalised glyph and the ink's geometry against the guides). The combiner is trained on the
 first set by cross-entropy with weight decay (its geometry MLP is small, and the drawings are
 many), then its temperature alone is fitted on the second set (Guo et al. 2017), whose
@@ -28,8 +28,8 @@ from safetensors.torch import save_file
 
 from glyph_vae.models.model import CHARSET, GlyphVAE
 from glyph_vae.glyphs.preprocess import ink_map, normalize_ink
-from glyph_vae.pipelines.ruled import (RULED_NAME, TEST_SEED, RuledReader, expected_calibration_error, measure,
-                             reader_fingerprint, ruled_drawing, shape_log_probs)
+from glyph_vae.pipelines.ruled import RULED_NAME, RuledReader, expected_calibration_error, measure, reader_fingerprint, shape_log_probs
+from glyph_vae.testing.ruled_drawings import TEST_SEED, ruled_drawing
 
 from .fine_tune import record_step
 from .records import this_command

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from glyph_vae.models.hub import ASSETS_DIR
-from glyph_vae.glyphs.strokes import STYLE_EXAMPLES
+from glyph_vae.testing.drawings import STYLE_EXAMPLES
 from glyph_vae.pipelines.style_file import style_to_file
 from glyph_vae.pipelines.writing import style_from_drawings
 

@@ -63,7 +63,7 @@ def drawn_glyphs(per_char: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     draw with a mouse or a finger, with even strokes, any width and a hand's wobble, and a
     drawn O is a wider ring than a drawn 0. The reader learns their look from these."""
     from glyph_vae.glyphs.preprocess import normalize_glyph
-    from glyph_vae.glyphs.strokes import TEST_SEED, drawing_set
+    from glyph_vae.testing.drawings import TEST_SEED, drawing_set
 
     if seed == TEST_SEED:
         raise SystemExit(f"--drawn-seed {seed} is the mouse-drawn test set's seed: take another")
