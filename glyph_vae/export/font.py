@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SettingError, check_randomness, check_seed, check_whole_number
-from ..pipelines.layout import LETTER_GAP, WORD_GAP, metrics
+from ..pipelines.layout import LETTER_GAP, WORD_GAP
 from ..glyphs.proportions import TYPICAL
 from ..models.model import CHARSET, GlyphVAE
 from ..pipelines.punctuation import PUNCTUATION
@@ -274,7 +274,7 @@ def build_font(model: GlyphVAE, style: Style, *, name: str = DEFAULT_NAME, alter
     y_min = min((getattr(fb.font["glyf"][g], "yMin", 0) for g in order), default=-descent)
     fb.setupOS2(sTypoAscender=ascent, sTypoDescender=-descent, sTypoLineGap=0,
                 usWinAscent=max(ascent, y_max), usWinDescent=max(descent, -y_min),
-                sxHeight=round(metrics("x", style.proportions)[0] * CAP_UNITS), sCapHeight=CAP_UNITS,
+                sxHeight=round(hand.x_height * CAP_UNITS), sCapHeight=CAP_UNITS,
                 fsSelection=0x40 | 0x80,  # REGULAR, USE_TYPO_METRICS
                 achVendID="GVAE", usWeightClass=400, fsType=0, version=4)  # fsType 0: installable
     os2 = fb.font["OS/2"]

@@ -95,22 +95,22 @@ def measured_proportions(drawings: Iterable[tuple[str, float, float]]) -> Propor
     Each proportion is the median over the characters that show it, taken against the
     writer's own capitals and digits where some were drawn, else against the pad's capital
     line. What the drawings do not show keeps the typical hand's value."""
-    tops: dict[str, list[float]] = {"cap": [], "x": [], "ascender": [], "descender": []}
+    reach: dict[str, list[float]] = {"cap": [], "x": [], "ascender": [], "descender": []}  # tops; bottoms of descenders
     for char, top, bottom in drawings:
         if char in CAPITALS:
-            tops["cap"].append(top)
+            reach["cap"].append(top)
         elif char in X_LETTERS:
-            tops["x"].append(top)
+            reach["x"].append(top)
         elif char in ASCENDERS:
-            tops["ascender"].append(top)
+            reach["ascender"].append(top)
         if char in DESCENDERS:
-            tops["descender"].append(bottom)
-    if not (tops["x"] or tops["ascender"] or tops["descender"]):
+            reach["descender"].append(bottom)
+    if not (reach["x"] or reach["ascender"] or reach["descender"]):
         return None
-    cap = float(np.median(tops["cap"])) if tops["cap"] else PAPER_CAP
+    cap = float(np.median(reach["cap"])) if reach["cap"] else PAPER_CAP
 
     def measure(kind: str, typical: float) -> float:
-        return float(np.median(tops[kind])) / cap if tops[kind] else typical
+        return float(np.median(reach[kind])) / cap if reach[kind] else typical
 
     return checked_proportions(measure("x", TYPICAL.x_height), measure("ascender", TYPICAL.ascender),
                                measure("descender", TYPICAL.descender))

@@ -14,10 +14,11 @@ import weakref
 
 import numpy as np
 
+from ..glyphs.proportions import TYPICAL
 from ..glyphs.round_pen import StrokeGlyph
 from ..glyphs.strokes import Stroke, arc, render_strokes
 
-X = 0.62  # x-height, in capital heights (layout.X_HEIGHT)
+X = TYPICAL.x_height  # a typical hand's x-height, in capital heights, as the layout's
 MIDDLE = 0.36  # where - + = ~ sit: the middle of the x-height
 
 
