@@ -92,16 +92,37 @@ def holes(mask: np.ndarray, smallest: int) -> int:
     return sum(1 for k in range(1, n + 1) if k not in border and (labels == k).sum() >= smallest)
 
 
+def _cross(u: np.ndarray, v: np.ndarray) -> float:
+    return float(u[0] * v[1] - u[1] * v[0])
+
+
 def segments_cross(a: np.ndarray, b: np.ndarray) -> bool:
     for p, q in zip(a[:-1], a[1:]):
         for r, s in zip(b[:-1], b[1:]):
-            d1 = np.cross(q - p, r - p)
-            d2 = np.cross(q - p, s - p)
-            d3 = np.cross(s - r, p - r)
-            d4 = np.cross(s - r, q - r)
+            d1 = _cross(q - p, r - p)
+            d2 = _cross(q - p, s - p)
+            d3 = _cross(s - r, p - r)
+            d4 = _cross(s - r, q - r)
             if d1 * d2 < 0 and d3 * d4 < 0:
                 return True
     return False
+
+
+def ink_slant(alpha: np.ndarray) -> float:
+    """The slant of a glyph's ink on the page (dx per unit of height, y up): the median of the
+    slopes between the centres of its rows of ink, at least a sixth of the glyph apart."""
+    rows = np.flatnonzero(alpha.sum(1) > 0.5)
+    if len(rows) < 2:
+        return 0.0
+    xs = np.arange(alpha.shape[1]) + 0.5
+    centres = (alpha[rows] * xs).sum(1) / alpha[rows].sum(1)
+    apart = max(2, (rows[-1] - rows[0]) // 6)
+    slopes = [(centres[j] - centres[i]) / (rows[j] - rows[i]) for i in range(len(rows))
+              for j in range(i + 1, len(rows)) if rows[j] - rows[i] >= apart]
+    return float(-np.median(slopes)) if slopes else 0.0
+
+
+STEM_SLANT_OFF = 0.25  # an i's, j's, l's, I's or 1's stem this far off the page's slant is a slash
 
 
 def structure_checks(model, style) -> dict[str, dict[str, bool]]:
@@ -109,6 +130,9 @@ def structure_checks(model, style) -> dict[str, dict[str, bool]]:
     page = write(model, " ".join(CHARSET), style, 0.0, 0, cap_height=SHEET_CAP, line_width=1600)
     alpha = 1.0 - np.asarray(page.image.convert("L"), np.float32) / 255.0
     speck = max(3, round((SHEET_CAP / 20) ** 2 * 2))
+    # the hand's slant: the median of every glyph's, on the page
+    page_slant = float(np.median([ink_slant(alpha[top:bottom, left:right])
+                                  for left, top, right, bottom in (p.box for p in page.glyphs)]))
     out = {}
     for placed, glyph in zip(page.glyphs, page.sources):
         c = placed.char
@@ -132,6 +156,19 @@ def structure_checks(model, style) -> dict[str, dict[str, bool]]:
         if c == "m":
             rows = np.flatnonzero(mask.any(1))
             checks["at x-height"] = (rows[-1] - rows[0] + 1) >= 0.9 * X_HEIGHT * SHEET_CAP
+        if c in "ijlI1":
+            body_mask = (found[0] if found else mask).astype(np.float32)  # the stem, without an i's dot
+            body_mask = body_mask[:placed.baseline - top]  # and without a j's hook below the line
+            checks["stem at the hand's slant"] = abs(ink_slant(body_mask) - page_slant) <= STEM_SLANT_OFF
+        if c in "kK":
+            stem, arm, leg = glyph.polylines()[:3]
+            meets = min(np.linalg.norm(stem - arm[0], axis=1).min(), np.linalg.norm(stem - arm[-1], axis=1).min())
+            checks["arm meets stem, leg does not cross it"] = bool(meets <= glyph.pen
+                                                                   and not segments_cross(leg, stem)
+                                                                   and not segments_cross(arm[1:-1], stem))
+        if c == "f":
+            stem, bar = glyph.polylines()[:2]
+            checks["bar crosses stem"] = segments_cross(stem, bar)
         if c == "t":
             stem, bar = (s for s in glyph.polylines()[:2])
             crossing = segments_cross(stem, bar)

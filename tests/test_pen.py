@@ -303,3 +303,63 @@ def test_the_font_zero_and_o_have_their_counter(model):
     tt = TTFont(io.BytesIO(build_font(model, prior_style(model.config.latent_dim), alternates=1).ttf))
     for name in ("zero", "o", "O"):
         assert tt["glyf"][name].numberOfContours == 2, name
+
+
+def test_stem_slant_reads_the_stem_not_its_dot_or_foot():
+    """A bold hand's i: a stem at slant 0.2, a wide foot to its right and a dot. The ink's
+    second moments call it a slash; the rows' centres give the stem's slant."""
+    image = np.zeros((28, 28), np.float32)
+    for row in range(8, 24):
+        x = 12 + 0.2 * (23 - row)  # y up: the top is further right
+        image[row, int(x) - 1:int(x) + 2] = 1.0
+    image[22:24, 12:22] = 1.0  # the foot
+    image[3:5, 17:19] = 1.0  # the dot, off to the right
+    assert float(pen.stem_slant(torch.from_numpy(image)[None])[0]) == pytest.approx(0.2, abs=0.06)
+    assert float(pen.stem_slant(torch.zeros(1, 28, 28))[0]) == 0.0  # no ink: upright
+
+
+def test_a_stem_is_held_at_the_slant_it_is_given():
+    v = pen.CLASS_CONSTRUCTIONS[CHARSET.index("l")][0]
+    slash = np.zeros((pen.STROKES, pen.POINTS, 2))
+    slash[0] = np.stack([np.linspace(6, 22, pen.POINTS), np.linspace(6, 22, pen.POINTS)], 1)  # 45 degrees
+    held = pen.keep_construction(slash, v, 0.1)[0]
+    direction = held[-1] - held[0]
+    assert -direction[0] / direction[1] == pytest.approx(0.1)  # y down: the top further right
+    assert np.allclose(held.mean(0), slash[0].mean(0))  # where the fit put it
+
+
+def test_a_k_is_held_to_its_build():
+    """The fit's k as a K: the arm up to the top, the leg starting on the stem above the arm's
+    foot (the two cross) -> the arm's top at the x-height, the leg starting on the arm."""
+    from glyph_vae.pipelines.stroke_glyphs import hold_k
+
+    line = lambda a, b: np.linspace(a, b, pen.POINTS)  # noqa: E731
+    stem, arm, leg = line((5, 0), (5, 20)), line((15, 0), (4, 16)), line((5, 9), (15, 20))
+    held_stem, held_arm, held_leg = hold_k([stem, arm, leg], x_height_depth=0.45)
+    assert held_arm[0, 1] >= (0.45 - 0.04) * 20 - 1e-9  # no higher than the x-height
+    assert held_arm[-1, 0] == pytest.approx(5) and 12 < held_arm[-1, 1] < 17  # cut where it crossed the stem
+    from glyph_vae.pipelines.stroke_glyphs import catmull_rom
+    assert np.linalg.norm(catmull_rom(held_arm) - held_leg[0], axis=1).min() < 1e-9  # the leg starts on the arm
+    assert np.array_equal(held_stem, stem)
+
+
+def test_an_f_bar_is_held_across_its_stem_at_the_x_height():
+    from glyph_vae.pipelines.stroke_glyphs import hold_bar
+
+    stem = np.stack([np.full(pen.POINTS, 8.0), np.linspace(0, 20, pen.POINTS)], 1)
+    bar = np.stack([np.linspace(8, 18, pen.POINTS), np.full(pen.POINTS, 19.5)], 1)  # on the baseline, to one side
+    _, held = hold_bar([stem, bar], x_height_depth=0.45)
+    assert held[:, 1].mean() == pytest.approx((0.45 + 0.12) * 20)  # up to near the x-height
+    assert held[:, 0].min() < 8 < held[:, 0].max()  # across the stem
+    assert np.linalg.norm(held[-1] - held[0]) == pytest.approx(10)  # as long as it was
+
+
+def test_stem_letters_k_f_and_t_keep_their_build_in_an_extreme_bold_wide_hand(model):
+    """At the sliders' bold and wide ends the decoder draws an i and an l with a wide foot, a k
+    as a K and an f with its bar on the line; the page showed "J/mmy qu/cK/y £/xed". The
+    benchmark's checks, on the page a user gets."""
+    from bench.strokes import structure_checks, styles
+
+    checks = structure_checks(model, styles(model)["bold-wide (extreme)"])
+    failed = [f"{c}: {name}" for c in "ijlkKft" for name, ok in checks[c].items() if not ok]
+    assert failed == []

@@ -153,35 +153,79 @@ def _on_a_line(points: np.ndarray) -> bool:
     return bool(off.max() < STRAIGHT and np.all(np.diff(along) > 0))
 
 
-def _shapes() -> tuple[list[list[list[tuple[int, int]]]], np.ndarray]:
+# Characters built on one straight stem. Their stems are held straight and at the slant of the
+# ink's rows (`stem_slant`): the decoder blurs an i's stem and dot into one blob that the fit follows
+# into a hook, and in a bold, wide hand it draws an i or an l with a wide foot that the fit follows
+# into a diagonal slash. Straightening every straight stroke (a D's or a b's stem, an r's) read
+# worse by the benchmark's independent reader (bench/strokes).
+STEM_CHARACTERS = "ijlI1"
+# Letters crossed by a bar: the bar (a straight stroke of the construction) is held straight, since
+# the fit of a short bar over the decoder's lump folds back on itself (an f's bar as a loop).
+BAR_CHARACTERS = "ft"
+
+
+def _shapes() -> tuple[list[list[list[tuple[int, int]]]], np.ndarray, np.ndarray]:
     """Per construction and stroke: the straight runs of its control points that are held
-    straight, and whether it is closed."""
+    straight, whether each run is a stem (upright in the construction, held at the ink's slant),
+    and whether the stroke is closed."""
     templates = TEMPLATES.numpy().astype(np.float64)
-    # Only the stems under a dot (i, j) are held straight: the decoder blurs an i's stem and dot into
-    # one blob that the fit follows into a hook. Straightening every straight stroke (a D's or
-    # a b's stem, an r's) read worse by the benchmark's independent reader (bench/strokes).
-    runs = [[_straight_runs(templates[v, s]) if STROKE_MASK[v, s] and not DOT_MASK[v, s] and DOT_MASK[v].any()
-             else [] for s in range(STROKES)] for v in range(len(CONSTRUCTIONS))]
+    def held(v: int, s: int, c: str) -> bool:
+        if not STROKE_MASK[v, s] or DOT_MASK[v, s]:
+            return False
+        return c in STEM_CHARACTERS or (c in BAR_CHARACTERS and len(_straight_runs(templates[v, s])) == 1
+                                        and _straight_runs(templates[v, s])[0] == (0, POINTS - 1))
+
+    runs = [[_straight_runs(templates[v, s]) if held(v, s, c) else [] for s in range(STROKES)]
+            for v, (c, _) in enumerate(CONSTRUCTIONS)]
+    stems = [[[bool(abs(np.subtract(*templates[v, s, [last, first], 0]))
+                    < 0.5 * abs(np.subtract(*templates[v, s, [last, first], 1]))) for first, last in stroke_runs]
+              for s, stroke_runs in enumerate(construction_runs)] for v, construction_runs in enumerate(runs)]
     closed = (np.linalg.norm(templates[:, :, 0] - templates[:, :, -1], axis=-1) < CLOSED) \
         & STROKE_MASK.numpy() & ~DOT_MASK.numpy()
-    return runs, closed
+    return runs, stems, closed
 
 
-STRAIGHT_RUNS, CLOSED_STROKES = _shapes()
+STRAIGHT_RUNS, STEM_RUNS, CLOSED_STROKES = _shapes()
+SLANT_RANGE = (-0.2, 0.6)  # dx per unit of height, y up: a backhand to a steep italic
 
 
-def keep_construction(points: np.ndarray, construction: int) -> np.ndarray:
+def stem_slant(target: torch.Tensor) -> torch.Tensor:
+    """The slant of each glyph's stem (B,) (dx per unit of height, y up) from its ink (B, 28, 28):
+    the median of the slopes between the centres of its rows of ink (Theil-Sen). A dot, a
+    foot or a flag moves the centres of a few rows, and the median ignores them; the ink's second
+    moments (as `placement` takes them) follow them, and a bold hand's i with a wide foot measures
+    as a slash."""
+    w = target.clamp_min(0)
+    xs = torch.arange(SIZE, dtype=torch.float32) + 0.5
+    row_ink = w.sum(2)
+    centres = (w * xs).sum(2) / row_ink.clamp_min(1e-6)
+    inked = row_ink > 0.5
+    rows = torch.arange(SIZE, dtype=torch.float32)
+    apart = rows[None, :] - rows[:, None]  # (lower row - upper row)
+    slopes = (centres[:, None, :] - centres[:, :, None]) / apart.clamp_min(1.0)
+    usable = inked[:, :, None] & inked[:, None, :] & (apart >= 3)
+    slopes = torch.where(usable, slopes, torch.full_like(slopes, float("nan"))).flatten(1)
+    slant = -slopes.nanmedian(1).values  # x per row downward -> x per unit of height upward
+    return torch.nan_to_num(slant, nan=0.0).clamp(*SLANT_RANGE)
+
+
+def keep_construction(points: np.ndarray, construction: int, slant: float | None = None) -> np.ndarray:
     """A glyph's fitted control points (STROKES, POINTS, 2) held to its construction where the
-    decoder's blur bent it: the straight stem of an i or a j is made straight again (its points
-    projected, in order, on the line that fits them best; STRAIGHT_RUNS), and a closed loop (an o,
-    a 0, an 8) is closed (its ends met halfway). The decoder still decides where each stroke
-    runs, how long it is and its slant."""
+    decoder's blur bent it: the straight runs of a stem letter (STEM_CHARACTERS: an i's, a j's, an
+    l's, an I's, a 1's) are made straight again, their points projected, in order, on a line
+    through their centre: the stem's at `slant` (the ink's, `stem_slant`; None: the line that fits
+    the points best), a bar's the line that fits it best. A closed loop (an o, a 0, an 8) is
+    closed (its ends met halfway). The decoder still decides where each stroke runs, how long it
+    is and, through its ink, its slant."""
     out = np.array(points, np.float64)
     for s in range(STROKES):
-        for first, last in STRAIGHT_RUNS[construction][s]:
+        for (first, last), stem in zip(STRAIGHT_RUNS[construction][s], STEM_RUNS[construction][s]):
             run = out[s, first:last + 1]
             centre = run.mean(0)
-            direction = np.linalg.svd(run - centre)[2][0]
+            if stem and slant is not None:
+                direction = np.array([-slant, 1.0]) / math.hypot(slant, 1.0)  # y down: lower is further left
+            else:
+                direction = np.linalg.svd(run - centre)[2][0]
             along = (run - centre) @ direction
             if along[-1] < along[0]:
                 along = -along
@@ -363,6 +407,7 @@ class Fit:
     width: torch.Tensor  # (B,) pen width, decoder pixels
     construction: torch.Tensor  # (B,) index into CONSTRUCTIONS
     error: torch.Tensor  # (B,) squared error of the rendered strokes against the target ink
+    slant: torch.Tensor  # (B,) the slant of the target's stem (stem_slant), which keep_construction holds stems to
 
 
 def _optimise(points, width, target, construction, steps: int, lr: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -383,14 +428,16 @@ def _optimise(points, width, target, construction, steps: int, lr: float) -> tup
     return points.detach(), log_width.detach().exp().clamp(*WIDTH_RANGE)
 
 
-def _best_variant(rows, error, points, width, construction, glyphs: int) -> Fit:
-    """Per glyph, the fitted variant (a row of `rows`: (glyph, construction)) of least error."""
+def _best_variant(rows, error, points, width, construction, slant: torch.Tensor) -> Fit:
+    """Per glyph, the fitted variant (a row of `rows`: (glyph, construction)) of least error;
+    `slant` (B,): each glyph's stem slant."""
+    glyphs = len(slant)
     best = torch.full((glyphs,), -1, dtype=torch.long)
     best_error = torch.full((glyphs,), float("inf"))
     for r, (b, _) in enumerate(rows):
         if error[r] < best_error[b]:
             best_error[b], best[b] = error[r], r
-    return Fit(points[best], width[best], construction[best], best_error)
+    return Fit(points[best], width[best], construction[best], best_error, slant)
 
 
 def fit_strokes(target: torch.Tensor, classes: torch.Tensor, steps: int = 120, lr: float = 0.15) -> Fit:
@@ -404,7 +451,7 @@ def fit_strokes(target: torch.Tensor, classes: torch.Tensor, steps: int = 120, l
     points, width = _optimise(placed, initial_width(t), t, construction, steps, lr)
     with torch.no_grad():
         _, error = stroke_loss(points, width, t, construction, placed)
-    return _best_variant(rows, error, points, width, construction, len(classes))
+    return _best_variant(rows, error, points, width, construction, stem_slant(target))
 
 
 # -- the amortised fit -------------------------------------------------------------------------
@@ -455,7 +502,7 @@ def amortised_fit(net: StrokeNet, target: torch.Tensor, classes: torch.Tensor, z
     several = torch.tensor([len(CLASS_CONSTRUCTIONS[c]) > 1 for c in classes.tolist()])[index]
     if several.any():
         error[several] = image_error(points[several], width[several], t[several], construction[several])
-    return _best_variant(rows, error, points, width, construction, len(classes))
+    return _best_variant(rows, error, points, width, construction, stem_slant(target))
 
 
 # -- StrokeNet's weights ------------------------------------------------------------------------

@@ -34,6 +34,7 @@ PEN_RANGE = (0.03, 0.17)  # capital heights: a fine liner to a marker; e's and a
 DOT_RADIUS = 0.02  # capital heights: a plotter's dot is a circle at least this big
 DOT_PAPER = 0.6  # pens of paper (at least 0.04 cap) between an i's or j's dot and its stem
 DOT_HIGHEST = 0.45  # capital heights: the highest a dot sits above its stem
+DOT_BESIDE = 0.06  # capital heights: the farthest a dot's edge sits to the side of its stem's line
 # The extent (top, bottom) of the strokes other than dots, where it differs from the character's
 # (layout.metrics): an i's and a j's stems start at the x-height, their dots above it.
 def body(char: str, proportions=None) -> tuple[float, float]:
@@ -68,12 +69,18 @@ def from_fit(chars: str, fit, pen: float, proportions=None) -> list[StrokeGlyph]
         v = int(fit.construction[b])
         name, variant = pens.CONSTRUCTIONS[v]
         mask, dots = pens.STROKE_MASK[v].numpy(), pens.DOT_MASK[v].numpy()
-        held = pens.keep_construction(points[b], v)
+        held = pens.keep_construction(points[b], v, float(fit.slant[b]))
         strokes = [held[s].mean(0, keepdims=True) if dots[s] else held[s]
                    for s in range(pens.STROKES) if mask[s]]
         is_dot = [bool(d) for d in dots[mask]]
-        strokes = join_ends(strokes, is_dot)
         body_top, bottom = body(char, proportions)
+        if char in "ft":
+            strokes = hold_bar(strokes, (body_top - metrics("x", proportions)[0]) / (body_top - bottom))
+        if char in "kK":
+            strokes = hold_k(strokes, (body_top - metrics("x", proportions)[0]) / (body_top - bottom)
+                             if char == "k" else None)
+        if char not in "ft":  # their bars cross their stems (hold_bar), and end in the air
+            strokes = join_ends(strokes, is_dot)
         solid = np.vstack([catmull_rom(s) if len(s) > 2 else s for s, d in zip(strokes, is_dot) if not d])
         lo, hi = solid.min(0), solid.max(0)
         scale = (body_top - bottom - pen) / max(hi[1] - lo[1], 1.0)
@@ -83,7 +90,14 @@ def from_fit(chars: str, fit, pen: float, proportions=None) -> list[StrokeGlyph]
                 # stem's top (pen / 2 below the box's top) - the stem's half pen - the dot's radius - paper
                 lowest = -max(pen / 2, DOT_INK) - max(DOT_PAPER * pen, 0.04)
                 y = float(np.clip(placed[k][0, 1], -DOT_HIGHEST, lowest))
-                placed[k] = np.array([[placed[k][0, 0], y]])
+                # and over the stem's top, where the stem would reach if it went on up (a dot the
+                # decoder blurred sideways is not left floating beside the letter)
+                stem = next(p for p, dot in zip(placed, is_dot) if not dot)
+                top_end, below = (stem[0], stem[1]) if stem[0, 1] <= stem[-1, 1] else (stem[-1], stem[-2])
+                rise = max(below[1] - top_end[1], 1e-6)
+                over = top_end[0] + (top_end[0] - below[0]) / rise * (top_end[1] - y)
+                x = float(np.clip(placed[k][0, 0], over - DOT_BESIDE - pen / 2, over + DOT_BESIDE + pen / 2))
+                placed[k] = np.array([[x, y]])
         # The box holds the ink: each curve widened by the pen, each dot by its inked radius.
         dense = [catmull_rom(s) if len(s) > 2 else s for s in placed]
         radii = [max(pen / 2, DOT_INK) if d else pen / 2 for d in is_dot]
@@ -97,6 +111,113 @@ def from_fit(chars: str, fit, pen: float, proportions=None) -> list[StrokeGlyph]
         out.append(StrokeGlyph(char, placed, pen, float(width), float(height), float(top),
                                construction=name if variant == 0 else f"{name}.{variant}"))
     return out
+
+
+ARM_ABOVE = 0.04  # of the letter's height: the most a k's arm reaches above the x-height
+
+
+def _bend_end(stroke: np.ndarray, end: int, to: np.ndarray) -> np.ndarray:
+    """`stroke` with its `end` (0 or -1) moved to `to`, the rest following less the farther it is."""
+    weight = np.linspace(1.0, 0.0, len(stroke))[:, None]
+    return stroke + (to - stroke[end]) * (weight if end == 0 else weight[::-1])
+
+
+def hold_k(strokes: list[np.ndarray], x_height_depth: float | None) -> list[np.ndarray]:
+    """A k's or a K's strokes (stem, arm, leg; decoder pixels) held to how the letter is built:
+    the leg starts on the arm (where it starts on the stem above the arm's foot, the two cross
+    in an X), and a k's arm reaches no higher than the x-height, `x_height_depth` of the letter's
+    height below its top (None: a K's arm, left where it is). Many hands write k as a small K and
+    the decoder's k often reaches up like one; a k whose arm meets the ascender reads as a
+    capital. Each stroke bends from the end that moves."""
+    stem, arm, leg = (s.copy() for s in strokes[:3])
+    if x_height_depth is not None:
+        solid = np.vstack(strokes)
+        top, bottom = solid[:, 1].min(), solid[:, 1].max()
+        highest = top + (x_height_depth - ARM_ABOVE) * (bottom - top)
+        end = 0 if arm[0, 1] <= arm[-1, 1] else -1
+        if arm[end, 1] < highest:
+            arm = _bend_end(arm, end, np.array([arm[end, 0], highest]))
+    # the arm meets the stem (the fit may stop it short, or carry it through: cut_at)
+    stem_curve = catmull_rom(stem)
+    foot = 0 if np.linalg.norm(stem_curve - arm[0], axis=1).min() < np.linalg.norm(
+        stem_curve - arm[-1], axis=1).min() else -1
+    if _crossing_any(arm, stem_curve) is None:
+        arm = _bend_end(arm, foot, stem_curve[np.linalg.norm(stem_curve - arm[foot], axis=1).argmin()])
+    else:  # carried through the stem: an X of the K
+        arm = cut_at(arm, stem)
+    arm_curve = catmull_rom(arm)
+    start = 0 if np.linalg.norm(arm_curve - leg[0], axis=1).min() <= np.linalg.norm(
+        arm_curve - leg[-1], axis=1).min() else -1
+    on_arm = arm_curve[np.linalg.norm(arm_curve - leg[start], axis=1).argmin()]
+    return [stem, arm, cut_at(_bend_end(leg, start, on_arm), stem), *strokes[3:]]
+
+
+BAR_FROM_X_HEIGHT = 0.12  # of the letter's height: the farthest an f's or a t's bar sits from the x-height
+BAR_SHORTEST = 0.36  # of the letter's height: an f's or a t's bar is at least this long
+BAR_ONE_SIDE = 0.35  # of the bar's length: the most the bar's middle sits off its stem
+
+
+def hold_bar(strokes: list[np.ndarray], x_height_depth: float) -> list[np.ndarray]:
+    """An f's or a t's strokes (stem, bar; decoder pixels) with the bar crossing the stem near
+    the x-height (`x_height_depth` of the letter's height below its top), at least BAR_SHORTEST
+    long and with the stem in its middle part. The decoder draws a t's bar as a lump that the
+    fit shrinks to a nub, and a bold hand's f with its bar on the baseline, like a pound sign."""
+    stem, bar = strokes[0], strokes[1].copy()
+    solid = np.vstack(strokes)
+    top, bottom = solid[:, 1].min(), solid[:, 1].max()
+    height = max(bottom - top, 1e-6)
+    centre = bar.mean(0)
+    y = np.clip(centre[1], top + (x_height_depth - BAR_FROM_X_HEIGHT) * height,
+                top + (x_height_depth + BAR_FROM_X_HEIGHT) * height)
+    stem_curve = catmull_rom(stem)
+    stem_x = stem_curve[np.abs(stem_curve[:, 1] - y).argmin(), 0]
+    direction = bar[-1] - bar[0]
+    length = max(float(np.linalg.norm(direction)), BAR_SHORTEST * height)
+    direction = direction / max(float(np.linalg.norm(direction)), 1e-6)
+    x = stem_x + np.clip(centre[0] - stem_x, -BAR_ONE_SIDE * length, BAR_ONE_SIDE * length)
+    along = np.linspace(-0.5, 0.5, len(bar))[:, None] * length
+    return [stem, np.array([x, y]) + along * direction, *strokes[2:]]
+
+
+def _crossing(p, q, a, b):
+    """Where segment p-q crosses segment a-b, as the fraction along p-q; None where they do not."""
+    r, d = q - p, b - a
+    denominator = r[0] * d[1] - r[1] * d[0]
+    if abs(denominator) < 1e-12:
+        return None
+    t = ((a[0] - p[0]) * d[1] - (a[1] - p[1]) * d[0]) / denominator
+    u = ((a[0] - p[0]) * r[1] - (a[1] - p[1]) * r[0]) / denominator
+    return t if 0.0 <= t <= 1.0 and 0.0 <= u <= 1.0 else None
+
+
+def _crossing_any(stroke: np.ndarray, curve: np.ndarray):
+    """(segment index, fraction) of the first crossing of the polyline `stroke` with `curve`, or None."""
+    for i in range(len(stroke) - 1):
+        for a, b in zip(curve[:-1], curve[1:]):
+            t = _crossing(stroke[i], stroke[i + 1], a, b)
+            if t is not None:
+                return i, t
+    return None
+
+
+def cut_at(stroke: np.ndarray, stem: np.ndarray) -> np.ndarray:
+    """A stroke that starts on (or across) `stem` and runs away from it, cut where it last
+    crosses the stem and its control points spread again over what is left (a K's arm that
+    the fit carried through the stem and out the other side); unchanged where it does not cross."""
+    stem_curve = catmull_rom(stem)
+    far = 0 if np.linalg.norm(stem_curve - stroke[0], axis=1).min() > np.linalg.norm(
+        stem_curve - stroke[-1], axis=1).min() else -1  # the end away from the stem
+    path = stroke if far == 0 else stroke[::-1]
+    for i in range(len(path) - 1):
+        for a, b in zip(stem_curve[:-1], stem_curve[1:]):
+            t = _crossing(path[i], path[i + 1], a, b)
+            if t is not None and (i > 0 or t > 0.05):
+                kept = np.vstack([path[:i + 1], path[i] + t * (path[i + 1] - path[i])])
+                along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(kept, axis=0), axis=1))])
+                even = np.linspace(0.0, along[-1], len(stroke))
+                cut = np.stack([np.interp(even, along, kept[:, 0]), np.interp(even, along, kept[:, 1])], 1)
+                return cut if far == 0 else cut[::-1]
+    return stroke
 
 
 JOIN = 3.5  # decoder pixels: a stroke's end this near another stroke meets it
@@ -172,7 +293,7 @@ def fit_glyphs(model, characters: str, z: torch.Tensor, *, method: str = "auto")
     classes = [CHARSET.index(c) for c in characters]
     if not classes:
         empty = torch.zeros(0)
-        return pens.Fit(torch.zeros(0, pens.STROKES, pens.POINTS, 2), empty, empty.long(), empty), \
+        return pens.Fit(torch.zeros(0, pens.STROKES, pens.POINTS, 2), empty, empty.long(), empty, empty), \
             np.zeros((0, pens.SIZE, pens.SIZE), np.float32)
     z = z.detach().float().contiguous()
     rows = z.numpy()
@@ -201,7 +322,8 @@ def fit_glyphs(model, characters: str, z: torch.Tensor, *, method: str = "auto")
         fit = (pens.amortised_fit(net, target, todo_classes, z[todo]) if net is not None
                else pens.fit_strokes(target, todo_classes))
         made = {keys[i]: (fit.points[j].clone(), fit.width[j].clone(), fit.construction[j].clone(),
-                          fit.error[j].clone(), probabilities[j].copy()) for j, i in enumerate(todo)}
+                          fit.error[j].clone(), probabilities[j].copy(), fit.slant[j].clone())
+                for j, i in enumerate(todo)}
         found.update(made)
         if use_cache:
             with _FITS_LOCK:
@@ -211,7 +333,8 @@ def fit_glyphs(model, characters: str, z: torch.Tensor, *, method: str = "auto")
                     cache.popitem(last=False)
     parts = [found[k] for k in keys]
     fit = pens.Fit(torch.stack([p[0] for p in parts]), torch.stack([p[1] for p in parts]),
-                   torch.stack([p[2] for p in parts]), torch.stack([p[3] for p in parts]))
+                   torch.stack([p[2] for p in parts]), torch.stack([p[3] for p in parts]),
+                   torch.stack([p[5] for p in parts]))
     return fit, np.stack([p[4] for p in parts])
 
 

@@ -34,7 +34,8 @@ def place_strokes(char: str, rng: np.random.Generator, canvas: int, *, height: f
     w = h * aspect
     slant = rng.uniform(-0.1, 0.35) if slant is None else slant
     angle = math.radians(rng.uniform(-6, 6))
-    left = rng.uniform(0.06 * canvas, canvas - w - 0.06 * canvas - abs(slant) * h * 0.5)
+    # a tall, wide, slanted drawing may not fit with a margin on both sides: then at the left margin
+    left = rng.uniform(0.06 * canvas, max(0.06 * canvas, canvas - w - 0.06 * canvas - abs(slant) * h * 0.5))
     top = rng.uniform(0.06 * canvas, canvas - h - 0.06 * canvas)
     placed = []
     for stroke in SKELETONS[char]:
