@@ -166,6 +166,12 @@ def structure_checks(model, style) -> dict[str, dict[str, bool]]:
             checks["arm meets stem, leg does not cross it"] = bool(meets <= glyph.pen
                                                                    and not segments_cross(leg, stem)
                                                                    and not segments_cross(arm[1:-1], stem))
+        if c in "mnh":  # each arch goes over and down to the right, never back under itself (a tangle)
+            back = 0.0
+            for arch in glyph.polylines()[1:]:
+                unslanted = arch[:, 0] + page_slant * arch[:, 1]  # capital heights, y down: x + slant * depth
+                back = max(back, float((np.maximum.accumulate(unslanted) - unslanted).max()))
+            checks["arches run rightward"] = back <= glyph.pen
         if c == "f":
             stem, bar = glyph.polylines()[:2]
             checks["bar crosses stem"] = segments_cross(stem, bar)

@@ -363,3 +363,19 @@ def test_stem_letters_k_f_and_t_keep_their_build_in_an_extreme_bold_wide_hand(mo
     checks = structure_checks(model, styles(model)["bold-wide (extreme)"])
     failed = [f"{c}: {name}" for c in "ijlkKft" for name, ok in checks[c].items() if not ok]
     assert failed == []
+
+
+def test_an_arch_leaves_its_stem_once_and_runs_rightward():
+    """An n as the fit drew it in a narrow hand: the arch runs up along the stem, over, down and
+    back left under itself. Held: it starts on the stem where it leaves it and never goes back."""
+    from glyph_vae.pipelines.stroke_glyphs import catmull_rom, hold_arches
+
+    stem = np.stack([np.full(pen.POINTS, 5.0), np.linspace(6, 20, pen.POINTS)], 1)
+    arch = np.array([[5.2, 18], [5.1, 14], [5.3, 9], [7, 6], [10, 7], [11, 13], [10.5, 20], [8, 20.5]])
+    held_stem, held = hold_arches([stem, arch], slant=0.0)
+    assert np.array_equal(held_stem, stem)
+    assert np.linalg.norm(catmull_rom(stem) - held[0], axis=1).min() < 1e-9  # starts on the stem
+    assert held[0, 1] <= 14  # where it leaves it (not at 18, low on it)
+    assert np.all(np.diff(held[:, 0]) >= 0)  # rightward: no loop back under the arch
+    italic = hold_arches([stem, arch], slant=0.3)[1]
+    assert np.all(np.diff(italic[:, 0] + 0.3 * italic[:, 1]) >= -1e-9)  # rightward at the hand's slant

@@ -74,12 +74,15 @@ def from_fit(chars: str, fit, pen: float, proportions=None) -> list[StrokeGlyph]
                    for s in range(pens.STROKES) if mask[s]]
         is_dot = [bool(d) for d in dots[mask]]
         body_top, bottom = body(char, proportions)
+        if char in "mnh":
+            strokes = hold_arches(strokes, float(fit.slant[b]),
+                                  (body_top - metrics("x", proportions)[0]) / (body_top - bottom) if char == "h" else 0.0)
         if char in "ft":
             strokes = hold_bar(strokes, (body_top - metrics("x", proportions)[0]) / (body_top - bottom))
         if char in "kK":
             strokes = hold_k(strokes, (body_top - metrics("x", proportions)[0]) / (body_top - bottom)
                              if char == "k" else None)
-        if char not in "ft":  # their bars cross their stems (hold_bar), and end in the air
+        if char not in "ftmnh":  # bars cross their stems (hold_bar), arches meet theirs (hold_arches)
             strokes = join_ends(strokes, is_dot)
         solid = np.vstack([catmull_rom(s) if len(s) > 2 else s for s, d in zip(strokes, is_dot) if not d])
         lo, hi = solid.min(0), solid.max(0)
@@ -177,6 +180,49 @@ def hold_bar(strokes: list[np.ndarray], x_height_depth: float) -> list[np.ndarra
     x = stem_x + np.clip(centre[0] - stem_x, -BAR_ONE_SIDE * length, BAR_ONE_SIDE * length)
     along = np.linspace(-0.5, 0.5, len(bar))[:, None] * length
     return [stem, np.array([x, y]) + along * direction, *strokes[2:]]
+
+
+ON_STROKE = 1.5  # decoder pixels: an arch's points this near the stroke it grows from still run along it
+
+
+def _spread(points: np.ndarray, n: int) -> np.ndarray:
+    """n points evenly spaced by length along the polyline `points`."""
+    along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))])
+    even = np.linspace(0.0, along[-1], n)
+    return np.stack([np.interp(even, along, points[:, 0]), np.interp(even, along, points[:, 1])], 1)
+
+
+ARCH_FROM = 0.5  # of the x-height: the lowest an h's arch leaves its stem, above the baseline
+
+
+def hold_arches(strokes: list[np.ndarray], slant: float, x_height_depth: float = 0.0) -> list[np.ndarray]:
+    """An m's, n's or h's strokes (stem, then arches; decoder pixels) held to how arches are
+    written: each leaves the stroke before it once, where it last runs along it (the fit
+    follows an arch up the stem it grows from, and the two retrace each other), starting on
+    it, and goes rightward, over and down, never back under itself (a narrow hand's m tangled
+    into a loop); rightward at the hand's `slant` (dx per unit of height, y up), so an italic
+    arch's leg may lean left as it comes down. An h's arch (its x-height `x_height_depth` of the
+    letter's height below its top) leaves the stem no lower than ARCH_FROM of the x-height: from
+    the foot of the stem, it makes an L with a hump."""
+    out = [strokes[0]]
+    solid = np.vstack(strokes)
+    top, bottom = solid[:, 1].min(), solid[:, 1].max()
+    for k, arch in enumerate(strokes[1:]):
+        before = catmull_rom(out[-1])
+        # near the stroke before and below the top of the x-height's band (where an arch grows over)
+        low = arch[:, 1] > top + (x_height_depth + 0.3 * (1 - x_height_depth)) * (bottom - top)
+        near = (np.linalg.norm(arch[:, None] - before[None], axis=2).min(1) < ON_STROKE) & low
+        leading = int(np.argmin(near)) if not near.all() else len(arch) - 1
+        if leading >= 2:  # runs along the stroke before: starts where it leaves it
+            arch = _spread(arch[leading - 1:], len(arch))
+        if k == 0 and x_height_depth:
+            lowest = top + (x_height_depth + (1 - ARCH_FROM) * (1 - x_height_depth)) * (bottom - top)
+            if arch[0, 1] > lowest:
+                arch = _bend_end(arch, 0, np.array([arch[0, 0], lowest]))
+        arch = _bend_end(arch, 0, before[np.linalg.norm(before - arch[0], axis=1).argmin()])  # starts on it
+        unslanted = np.maximum.accumulate(arch[:, 0] + slant * arch[:, 1])
+        out.append(np.stack([unslanted - slant * arch[:, 1], arch[:, 1]], 1))
+    return out
 
 
 def _crossing(p, q, a, b):
