@@ -379,3 +379,30 @@ def test_an_arch_leaves_its_stem_once_and_runs_rightward():
     assert np.all(np.diff(held[:, 0]) >= 0)  # rightward: no loop back under the arch
     italic = hold_arches([stem, arch], slant=0.3)[1]
     assert np.all(np.diff(italic[:, 0] + 0.3 * italic[:, 1]) >= -1e-9)  # rightward at the hand's slant
+
+
+def test_a_j_tail_curls_back_no_farther_than_a_third_of_its_height():
+    from glyph_vae.pipelines.stroke_glyphs import TAIL_WIDEST, hold_tail
+
+    stroke = np.array([[20, 0], [20, 5], [20, 10], [20, 15], [18, 19], [12, 20], [4, 19], [1, 17]], float)
+    held = hold_tail(stroke, 3)
+    assert stroke[3, 0] - held[3:, 0].min() == pytest.approx(TAIL_WIDEST * 20)
+    assert np.array_equal(held[:4], stroke[:4]) and np.array_equal(held[:, 1], stroke[:, 1])
+    short = stroke.copy()
+    short[4:, 0] = [19, 18, 17, 16]
+    assert np.array_equal(hold_tail(short, 3), short)  # a tail already in reach is the fit's
+
+
+def test_an_f_bar_stops_short_of_a_hook_that_comes_down_to_it():
+    """A bold hand's f: the hook comes down to the x-height on the right; a bar through it would
+    close the f into a P."""
+    from glyph_vae.pipelines.stroke_glyphs import BAR_CLEAR, catmull_rom, hold_bar
+
+    hook_and_stem = np.array([[16, 9], [15, 3], [11, 0.5], [8, 2], [7, 6], [7, 11], [7, 16], [7, 20]], float)
+    bar = np.stack([np.linspace(3, 18, pen.POINTS), np.full(pen.POINTS, 9.0)], 1)
+    _, held = hold_bar([hook_and_stem, bar], x_height_depth=0.45, pen=2.0)
+    hook = catmull_rom(hook_and_stem)
+    hook = hook[hook[:, 0] > 8]
+    gap = np.linalg.norm(catmull_rom(held)[:, None] - hook[None], axis=2).min()
+    assert gap >= BAR_CLEAR + 2.0 - 0.6  # paper and a pen's width between them
+    assert held[:, 0].min() < 7 < held[:, 0].max()  # still across the stem

@@ -74,11 +74,15 @@ def from_fit(chars: str, fit, pen: float, proportions=None) -> list[StrokeGlyph]
                    for s in range(pens.STROKES) if mask[s]]
         is_dot = [bool(d) for d in dots[mask]]
         body_top, bottom = body(char, proportions)
+        if char == "j":
+            strokes = [hold_tail(strokes[0], pens.STRAIGHT_RUNS[v][0][0][1]), *strokes[1:]]
         if char in "mnh":
             strokes = hold_arches(strokes, float(fit.slant[b]),
                                   (body_top - metrics("x", proportions)[0]) / (body_top - bottom) if char == "h" else 0.0)
         if char in "ft":
-            strokes = hold_bar(strokes, (body_top - metrics("x", proportions)[0]) / (body_top - bottom))
+            extent = np.ptp(np.vstack(strokes)[:, 1])
+            strokes = hold_bar(strokes, (body_top - metrics("x", proportions)[0]) / (body_top - bottom),
+                               pen * extent / (body_top - bottom))
         if char in "kK":
             strokes = hold_k(strokes, (body_top - metrics("x", proportions)[0]) / (body_top - bottom)
                              if char == "k" else None)
@@ -158,13 +162,15 @@ def hold_k(strokes: list[np.ndarray], x_height_depth: float | None) -> list[np.n
 BAR_FROM_X_HEIGHT = 0.12  # of the letter's height: the farthest an f's or a t's bar sits from the x-height
 BAR_SHORTEST = 0.36  # of the letter's height: an f's or a t's bar is at least this long
 BAR_ONE_SIDE = 0.35  # of the bar's length: the most the bar's middle sits off its stem
+BAR_CLEAR = 1.0  # decoder pixels: the paper between an f's bar and its hook, beside the pen's width
 
 
-def hold_bar(strokes: list[np.ndarray], x_height_depth: float) -> list[np.ndarray]:
+def hold_bar(strokes: list[np.ndarray], x_height_depth: float, pen: float = 0.0) -> list[np.ndarray]:
     """An f's or a t's strokes (stem, bar; decoder pixels) with the bar crossing the stem near
     the x-height (`x_height_depth` of the letter's height below its top), at least BAR_SHORTEST
     long and with the stem in its middle part. The decoder draws a t's bar as a lump that the
-    fit shrinks to a nub, and a bold hand's f with its bar on the baseline, like a pound sign."""
+    fit shrinks to a nub, and a bold hand's f with its bar on the baseline, like a pound sign.
+    `pen`: the pen's width in the same pixels (a bar stops BAR_CLEAR of paper short of an f's hook)."""
     stem, bar = strokes[0], strokes[1].copy()
     solid = np.vstack(strokes)
     top, bottom = solid[:, 1].min(), solid[:, 1].max()
@@ -173,13 +179,42 @@ def hold_bar(strokes: list[np.ndarray], x_height_depth: float) -> list[np.ndarra
     y = np.clip(centre[1], top + (x_height_depth - BAR_FROM_X_HEIGHT) * height,
                 top + (x_height_depth + BAR_FROM_X_HEIGHT) * height)
     stem_curve = catmull_rom(stem)
-    stem_x = stem_curve[np.abs(stem_curve[:, 1] - y).argmin(), 0]
+    down = stem_curve[stem_curve[:, 1].argmin():]  # from the top down: not an f's hook
+    stem_x = down[np.abs(down[:, 1] - y).argmin(), 0]
     direction = bar[-1] - bar[0]
     length = max(float(np.linalg.norm(direction)), BAR_SHORTEST * height)
     direction = direction / max(float(np.linalg.norm(direction)), 1e-6)
     x = stem_x + np.clip(centre[0] - stem_x, -BAR_ONE_SIDE * length, BAR_ONE_SIDE * length)
     along = np.linspace(-0.5, 0.5, len(bar))[:, None] * length
-    return [stem, np.array([x, y]) + along * direction, *strokes[2:]]
+    bar = np.array([x, y]) + along * direction
+    # An f's hook comes down on the right: a bar that runs into it closes the f into a P. The
+    # bar then stops short of it.
+    if bar[-1, 0] < bar[0, 0]:
+        bar = bar[::-1]
+    hook = stem_curve[stem_curve[:, 0] > stem_x + 1.0]
+    clear = BAR_CLEAR + pen
+    in_the_way = hook[np.abs(hook[:, 1] - np.interp(hook[:, 0], bar[:, 0], bar[:, 1])) < clear]
+    if len(in_the_way) and in_the_way[:, 0].min() - clear < bar[-1, 0]:
+        right = max(in_the_way[:, 0].min() - clear, stem_x + BAR_ONE_SIDE * length / 2)
+        bar = bar[0] + np.linspace(0.0, 1.0, len(bar))[:, None] * (np.array([right, np.interp(right, bar[:, 0], bar[:, 1])]) - bar[0])
+    return [stem, bar, *strokes[2:]]
+
+
+TAIL_WIDEST = 0.3  # of the letter's height: the farthest a j's tail curls back left of its stem
+
+
+def hold_tail(stroke: np.ndarray, stem_end: int) -> np.ndarray:
+    """A j's stroke (decoder pixels; the stem to point `stem_end`, then the tail) with the tail
+    drawn in to curl back at most TAIL_WIDEST of the letter's height left of the stem: the
+    decoder sweeps it far under the letter before, and "fox jumps" reads "fox _jumps"."""
+    height = max(np.ptp(stroke[:, 1]), 1e-6)
+    foot = stroke[stem_end]
+    widest = foot[0] - stroke[stem_end:, 0].min()
+    if widest <= TAIL_WIDEST * height:
+        return stroke
+    out = stroke.copy()
+    out[stem_end:, 0] = foot[0] + (stroke[stem_end:, 0] - foot[0]) * (TAIL_WIDEST * height / widest)
+    return out
 
 
 ON_STROKE = 1.5  # decoder pixels: an arch's points this near the stroke it grows from still run along it
