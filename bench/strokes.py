@@ -336,6 +336,7 @@ def transfer(model, data_dir, sets: int = 12, set_size: int = 5, seed: int = 0) 
     from glyph_vae.glyphs.measures import measure_all
     from glyph_vae.pipelines.stroke_glyphs import draw_stroke_glyphs
     from glyph_vae.pipelines.style import infer_style
+    from glyph_vae.pipelines.writing import with_measured_width
 
     from .font import set_as_the_page
     from .style_transfer import STYLE_MEASURE, STYLES, styled_prompts, transfer_ratios
@@ -347,7 +348,9 @@ def transfer(model, data_dir, sets: int = 12, set_size: int = 5, seed: int = 0) 
     for name in STYLES:
         strokes, rasters = [], []
         for index in index_sets:
-            style = infer_style(model, styled_prompts(raw[index], name))
+            prompts = styled_prompts(raw[index], name)
+            # as the Write tab makes a style of drawings: the posterior, then the hand's width
+            style = with_measured_width(model, infer_style(model, prompts), prompts, labels[index].tolist())
             drawn = draw_stroke_glyphs(model, TRANSFER_CHARS, style)
             strokes.append(np.stack([normalize_glyph(np.uint8(255 * g.sprite(96))) for g in drawn]))
             rasters.append(set_as_the_page(draw_glyphs(model, TRANSFER_CHARS, style, crisp=False), TRANSFER_CHARS))

@@ -87,9 +87,9 @@ def test_small_and_large_small_letters_give_the_style_and_its_page_their_proport
         assert x / cap == pytest.approx(style.proportions.x_height, abs=0.06)
         below = box["g"][3] - page.glyphs[0].baseline
         assert below / cap == pytest.approx(-style.proportions.descender, abs=0.06)
-    # drawings not on the lines measure nothing
+    # drawings not on the lines measure no heights (the hand's width they show anyway)
     unruled = style_from_drawings(model, hand(0.75), characters=list(CHARACTERS))[0]
-    assert unruled.proportions is None
+    assert unruled.proportions is None or unruled.proportions.vertical_typical
 
 
 def test_the_font_takes_the_hands_x_height(model):
@@ -108,7 +108,11 @@ def test_style_files_keep_the_proportions_and_older_files_still_load(model):
     document = style_document(style, model)
     older = {k: v for k, v in document.items() if k != "proportions"} | {"version": 1}
     assert style_from_file(older, model).style.proportions is None
-    for bad, says in (({"x_height": 3.0, "ascender": 1.0, "descender": -0.4}, "x_height 3.0"),
+    heights = {k: v for k, v in document["proportions"].items() if k != "width"}
+    before_width = document | {"version": 2, "proportions": heights}  # a file from before the hand's width
+    assert style_from_file(before_width, model).style.proportions == Proportions(**heights, width=1.0)
+    for bad, says in (({"x_height": 3.0, "ascender": 1.0, "descender": -0.4, "width": 1.0}, "x_height 3.0"),
+                      (heights | {"width": 5.0}, "width 5.0"), (heights, "lacks 'width'"),
                       ({"x_height": 0.6}, "lacks"), ("tall", "object or null")):
         with pytest.raises(StyleFileError, match=says):
             style_from_file(json.dumps(document | {"proportions": bad}), model)
@@ -127,3 +131,56 @@ def test_a_mix_lies_between_the_two_hands(model):
 def test_the_guides_are_where_the_proportions_assume():
     # measured_proportions takes the pad's capital line as 2 x-heights above the baseline
     assert (GUIDES["base"] - GUIDES["cap"]) / (GUIDES["base"] - GUIDES["x"]) == pytest.approx(2.0)
+
+
+# -- the hand's width, from any drawing ----------------------------------------------------------------
+
+def squeezed(drawing: np.ndarray, factor: float) -> np.ndarray:
+    """A drawing (white ink on black, or a sketch) squeezed sideways about its middle."""
+    from PIL import Image
+
+    image = Image.fromarray(np.asarray(drawing))
+    w, h = image.size
+    narrow = image.resize((max(1, round(w * factor)), h), Image.LANCZOS)
+    canvas = Image.new(image.mode, (w, h), "white" if np.asarray(drawing).mean() > 127 else "black")
+    canvas.paste(narrow, ((w - narrow.width) // 2, 0))
+    return np.asarray(canvas)
+
+
+def test_the_hands_width_is_measured_and_the_page_follows_it(model):
+    """The same drawings squeezed to 60% of their width: the page written in their style is about
+    60% as wide as the unsqueezed drawings' page. The decoder alone follows them only part of
+    the way; the hand's width measured on the drawings makes up the rest."""
+    drawings = hand(1.0)
+    wide = style_from_drawings(model, drawings, characters=list(CHARACTERS))[0]
+    narrow = style_from_drawings(model, [squeezed(d, 0.6) for d in drawings], characters=list(CHARACTERS))[0]
+    assert "narrower than the model draws them" in narrow.proportions.describe()
+
+    def widths(style):
+        page = write(model, "HAMOW", style, seed=1)
+        return np.array([g.box[2] - g.box[0] for g in page.glyphs], float)
+
+    assert np.median(widths(narrow) / widths(wide)) == pytest.approx(0.6, abs=0.08)
+    decoder_alone = widths(replace_width(narrow, 1.0)) / widths(replace_width(wide, 1.0))
+    assert np.median(decoder_alone) > 0.7
+
+
+def replace_width(style, width):
+    from dataclasses import replace
+
+    return replace(style, proportions=replace(style.proportions, width=width))
+
+
+def test_the_models_own_letters_measure_as_its_width(model):
+    """measured_width of the stroke glyphs the model draws in a style, as drawings, is 1."""
+    from glyph_vae.glyphs.preprocess import normalize_glyph
+    from glyph_vae.models.model import CHARSET
+    from glyph_vae.pipelines.stroke_glyphs import MEASURED_CAP, draw_stroke_glyphs, measured_width
+    from glyph_vae.pipelines.style import prior_style
+
+    style = prior_style(model.config.latent_dim)
+    chars = "AHMOWabdgo"
+    own = np.stack([normalize_glyph(np.uint8(255 * g.sprite(MEASURED_CAP)))
+                    for g in draw_stroke_glyphs(model, chars, style)])
+    assert measured_width(model, own, [CHARSET.index(c) for c in chars], style) == pytest.approx(1.0, abs=1e-6)
+    assert measured_width(model, own[:0], [], style) == 1.0  # no drawings: as the model draws

@@ -80,7 +80,7 @@ def test_a_saved_style_loads_back_exactly_and_writes_the_same_png(model, styles)
     assert loaded.info.name == "My italic" and loaded.warnings == []
     assert png(model, loaded.style) == png(model, style)
     document = json.loads(data)
-    assert document["format"] == "glyphvae-style" and document["version"] == 2
+    assert document["format"] == "glyphvae-style" and document["version"] == 3
     assert document["model"] == model.identity() and document["posterior"]["count"] == 5
     assert len(document["posterior"]["mean"]) == len(document["posterior"]["logvar"]) == 64
 
@@ -204,7 +204,7 @@ MALFORMED = {
     "a list": (lambda d: b"[1, 2, 3]", "must hold a JSON object"),
     "empty": (lambda d: b"", "not valid JSON"),
     "another format": (lambda d: edited(d, set_in(["format"], "font")), "not a GlyphVAE style file"),
-    "a wrong version": (lambda d: edited(d, set_in(["version"], 3)), "version 3 \\(made by a newer GlyphVAE\\)"),
+    "a wrong version": (lambda d: edited(d, set_in(["version"], 4)), "version 4 \\(made by a newer GlyphVAE\\)"),
     "a version as text": (lambda d: edited(d, set_in(["version"], "1")), "format version '1'"),
     "a missing key": (lambda d: edited(d, lambda x: x.pop("posterior")), "lacks 'posterior'"),
     "an unknown key": (lambda d: edited(d, set_in(["extra"], 1)), "unknown keys: 'extra'"),
@@ -296,6 +296,11 @@ def test_the_shipped_example_style_files_are_what_the_script_makes(model, name):
     made = json.loads(make(model, name))
     for key in ("mean", "logvar", "hand_logvar"):  # the same numbers (to float32 rounding across CPUs)
         assert np.allclose(shipped["posterior"].pop(key), made["posterior"].pop(key), rtol=0, atol=1e-5), key
+    shipped_hand, made_hand = shipped.pop("proportions"), made.pop("proportions")
+    assert (shipped_hand is None) == (made_hand is None)
+    if made_hand is not None:  # measured on the model's glyphs, as exactly as its numbers
+        assert shipped_hand.keys() == made_hand.keys()
+        assert all(shipped_hand[k] == pytest.approx(made_hand[k], abs=1e-4) for k in made_hand)
     assert shipped == made  # and everything else exactly: the model's sha256, the characters, the name
     assert shipped["model"]["sha256"] == model.identity()["sha256"]
 

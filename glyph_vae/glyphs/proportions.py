@@ -1,5 +1,5 @@
-"""A hand's vertical proportions: how tall its small letters are against its capitals, how high
-its ascenders reach and how deep its descenders go.
+"""A hand's proportions: how tall its small letters are against its capitals, how high its
+ascenders reach, how deep its descenders go, and how wide it writes.
 
 The model draws every character normalised the same way (longest side 20 of 28 pixels), so
 size and height on the line come from here (`Proportions.metrics`), all in capital heights
@@ -8,10 +8,15 @@ showed their own: a drawing's ink against the guides (`glyph_vae.pipelines.ruled
 x-heights of the paper above the baseline) says how far its top and bottom reach, and
 `measured_proportions` turns the drawings of a style into the writer's proportions, which
 the page layout and the font's metrics then use and style files keep.
+
+The width is measured on any drawing, ruled or not (`glyph_vae.pipelines.stroke_glyphs.measured_width`):
+the writer's letters against the model's own stroke glyphs of the same letters in the writer's
+style. The decoder follows a narrow or a wide hand only part of the way; the stroke glyphs are
+drawn that much narrower or wider, so that the page is as narrow or as wide as the hand.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 import numpy as np
@@ -33,15 +38,21 @@ PAPER_CAP = 2.0
 X_HEIGHT_RANGE = (0.4, 0.85)
 ASCENDER_RANGE = (0.85, 1.3)
 DESCENDER_RANGE = (-0.65, -0.15)
+WIDTH_RANGE = (0.6, 1.6)  # against the model's drawing of the same letters
+WIDTH_WORTH_SAYING = 0.1  # a width this far from the model's is told in words
+
+
+TYPICAL_X_HEIGHT, TYPICAL_ASCENDER, TYPICAL_DESCENDER = 0.62, 1.02, -0.36
 
 
 @dataclass(frozen=True)
 class Proportions:
     """Where a hand's ink reaches, in capital heights above the baseline (negative: below)."""
 
-    x_height: float = 0.62  # top of a, c, e, m, n, o ...
-    ascender: float = 1.02  # top of b, d, f, h, k, l
-    descender: float = -0.36  # bottom of g, j, p, q, y
+    x_height: float = TYPICAL_X_HEIGHT  # top of a, c, e, m, n, o ...
+    ascender: float = TYPICAL_ASCENDER  # top of b, d, f, h, k, l
+    descender: float = TYPICAL_DESCENDER  # bottom of g, j, p, q, y
+    width: float = 1.0  # the hand's letters' width against the model's drawing of them (1: as drawn)
 
     def metrics(self, char: str) -> tuple[float, float]:
         """(top, bottom) of `char`'s ink in capital heights above the baseline. t and the dotted
@@ -68,12 +79,29 @@ class Proportions:
 
     def as_dict(self) -> dict[str, float]:
         # Unrounded: a float's repr reads back to it, so a saved style writes the same page.
-        return {"x_height": self.x_height, "ascender": self.ascender, "descender": self.descender}
+        return {"x_height": self.x_height, "ascender": self.ascender, "descender": self.descender,
+                "width": self.width}
+
+    @property
+    def vertical_typical(self) -> bool:
+        """Whether the heights are a typical hand's (the width aside)."""
+        return (self.x_height, self.ascender, self.descender) == (TYPICAL_X_HEIGHT, TYPICAL_ASCENDER,
+                                                                  TYPICAL_DESCENDER)
 
     def describe(self) -> str:
         """In words, as the Write tab shows them."""
-        return (f"small letters {self.x_height:.0%} of the capitals' height, ascenders {self.ascender:.0%}, "
-                f"descenders {-self.descender:.0%} below the line")
+        words = [] if self.vertical_typical else [
+            f"small letters {self.x_height:.0%} of the capitals' height, ascenders {self.ascender:.0%}, "
+            f"descenders {-self.descender:.0%} below the line"]
+        if abs(self.width - 1.0) >= WIDTH_WORTH_SAYING:
+            words.append(f"letters {abs(self.width - 1):.0%} {'narrower' if self.width < 1 else 'wider'} "
+                         "than the model draws them")
+        return "; ".join(words) or "a typical hand's"
+
+    @property
+    def worth_saying(self) -> bool:
+        """Whether the proportions differ from a typical hand's enough to be told."""
+        return not self.vertical_typical or abs(self.width - 1.0) >= WIDTH_WORTH_SAYING
 
 
 TYPICAL = Proportions()
@@ -122,4 +150,14 @@ def blend(a: Proportions | None, b: Proportions | None, weight: float) -> Propor
         return a if weight == 0 else b if weight == 1 else None
     a, b = a or TYPICAL, b or TYPICAL
     return Proportions(*((1 - weight) * p + weight * q for p, q in
-                         zip((a.x_height, a.ascender, a.descender), (b.x_height, b.ascender, b.descender))))
+                         zip((a.x_height, a.ascender, a.descender, a.width),
+                             (b.x_height, b.ascender, b.descender, b.width))))
+
+
+def with_width(proportions: Proportions | None, width: float) -> Proportions | None:
+    """`proportions` (None: a typical hand's) with the hand's width, clipped to WIDTH_RANGE;
+    None where both are typical."""
+    width = float(np.clip(width, *WIDTH_RANGE))
+    if proportions is None and width == 1.0:
+        return None
+    return replace(proportions or TYPICAL, width=width)

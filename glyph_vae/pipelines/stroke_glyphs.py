@@ -60,10 +60,12 @@ def pen_width(weight: float) -> float:
 def from_fit(chars: str, fit, pen: float, proportions=None) -> list[StrokeGlyph]:
     """The fitted strokes (glyph_vae.glyphs.pen.Fit, decoder pixels) as StrokeGlyphs: scaled so that the
     ink spans the character's height on the line (layout.metrics, in a hand of these
-    `proportions`; default a typical hand's), drawn with `pen`."""
+    `proportions`; default a typical hand's) and as wide as the hand writes (their width),
+    drawn with `pen`."""
     from ..glyphs import pen as pens
 
     out = []
+    hand_width = 1.0 if proportions is None else proportions.width
     points = fit.points.detach().numpy().astype(np.float64)
     for b, char in enumerate(chars):
         v = int(fit.construction[b])
@@ -91,7 +93,8 @@ def from_fit(chars: str, fit, pen: float, proportions=None) -> list[StrokeGlyph]
         solid = np.vstack([catmull_rom(s) if len(s) > 2 else s for s, d in zip(strokes, is_dot) if not d])
         lo, hi = solid.min(0), solid.max(0)
         scale = (body_top - bottom - pen) / max(hi[1] - lo[1], 1.0)
-        placed = [(s - lo) * scale + pen / 2 for s in strokes]  # capital heights below the body's top
+        # capital heights below the body's top, as wide as the hand writes (proportions.width)
+        placed = [(s - lo) * scale * np.array([hand_width, 1.0]) + pen / 2 for s in strokes]
         for k, d in enumerate(is_dot):
             if d:  # the dot above the stem with paper under it, and not floating off
                 # stem's top (pen / 2 below the box's top) - the stem's half pen - the dot's radius - paper
@@ -358,6 +361,23 @@ def clear_fit_cache() -> None:
         punctuation._PENS.clear()
 
 
+SLANT_LETTERS = "HNUnuo"  # letters whose rows' centres lean as the hand does (no dot, foot or flag to one side)
+STEM_FROM_HAND = 0.12  # the most an i's, l's, j's, I's or 1's stem leans off the hand's slant
+
+
+def hand_slant(model, z: torch.Tensor) -> torch.Tensor:
+    """The slant of the hand at each style z (B, latent) (B,): the median stem slant
+    (glyph_vae.glyphs.pen.stem_slant) of its SLANT_LETTERS as the decoder draws them. The
+    decoder's l of a bold, wide hand leans like a slash where its other letters stand."""
+    from ..glyphs import pen as pens
+    from .style import ink, written_probabilities
+
+    k = len(SLANT_LETTERS)
+    classes = torch.tensor([CHARSET.index(c) for c in SLANT_LETTERS]).repeat(len(z))
+    drawn = ink(written_probabilities(model, classes, z.repeat_interleave(k, 0)))
+    return pens.stem_slant(torch.from_numpy(drawn)).view(len(z), k).median(1).values
+
+
 def fit_glyphs(model, characters: str, z: torch.Tensor, *, method: str = "auto"):
     """The decoder's glyphs for `characters` at styles `z` (N, latent) and their fitted strokes:
     "net" (StrokeNet, one pass), "fit" (the per-glyph fit, the reference: seconds a batch), or
@@ -402,6 +422,11 @@ def fit_glyphs(model, characters: str, z: torch.Tensor, *, method: str = "auto")
             raise FileNotFoundError("No StrokeNet weights in assets/strokes (python -m train.strokes --export).")
         fit = (pens.amortised_fit(net, target, todo_classes, z[todo]) if net is not None
                else pens.fit_strokes(target, todo_classes))
+        stems = [j for j, c in enumerate(todo_classes.tolist()) if CHARSET[c] in pens.STEM_CHARACTERS]
+        if stems:  # a stem leans with the hand, not further than its other letters lean
+            hand = hand_slant(model, z[todo][stems])
+            fit.slant[stems] = torch.minimum(torch.maximum(fit.slant[stems], hand - STEM_FROM_HAND),
+                                             hand + STEM_FROM_HAND)
         made = {keys[i]: (fit.points[j].clone(), fit.width[j].clone(), fit.construction[j].clone(),
                           fit.error[j].clone(), probabilities[j].copy(), fit.slant[j].clone())
                 for j, i in enumerate(todo)}
@@ -426,7 +451,6 @@ def draw_stroke_glyphs(model, characters: str, style, randomness: float = 0.0, s
     the same strokes. `pen`: the pen's width in capital heights (default the style's weight);
     heights on the line in the style's proportions. The randomness and seed are taken as
     checked (writing.write is the entry that checks them)."""
-    from .punctuation import style_pen
     from .style import check_characters, style_latents
 
     check_characters(characters)
@@ -434,8 +458,45 @@ def draw_stroke_glyphs(model, characters: str, style, randomness: float = 0.0, s
         return []
     z = style_latents(style, len(characters), randomness, seed, spread=spread)
     fit, _ = fit_glyphs(model, characters, z, method=method)
-    return from_fit(characters, fit, pen_width(style_pen(model, style)[0]) if pen is None else pen,
+    return from_fit(characters, fit, style_pen_width(model, style) if pen is None else pen,
                     style.proportions)
+
+
+ROUND_ENOUGH = 0.3  # width over height: narrower letters (an l, an i, a 1) say nothing of a hand's width
+MEASURED_CAP = 64  # pixels: the capital height the stroke glyphs are drawn at to be measured
+
+
+def measured_width(model, glyphs: np.ndarray, classes, style) -> float:
+    """How wide a hand writes: its normalised drawings (N, 28, 28) of `classes` against the stroke
+    glyphs of the same characters in `style` as the model draws them (at its own width), both
+    normalised as a drawing is and measured as width over height (glyph_vae.glyphs.measures); the
+    median ratio, or 1.0 where no drawing is wide enough to say (ROUND_ENOUGH). The decoder
+    follows a narrow or a wide hand only part of the way (bench/strokes' style-transfer ratios);
+    the proportions' width makes up the rest."""
+    from dataclasses import replace
+
+    from ..glyphs.measures import height, width
+    from ..glyphs.preprocess import normalize_glyph
+
+    glyphs = np.asarray(glyphs, np.float32)
+    if len(glyphs) == 0:
+        return 1.0
+    chars = "".join(CHARSET[int(c)] for c in classes)
+    drawn = draw_stroke_glyphs(model, chars, replace(style, proportions=None))
+    ours = np.stack([normalize_glyph(np.uint8(255 * g.sprite(MEASURED_CAP))) for g in drawn])
+    theirs_wide = width(glyphs) / np.maximum(height(glyphs), 1.0)
+    ours_wide = width(ours) / np.maximum(height(ours), 1.0)
+    wide_enough = ours_wide >= ROUND_ENOUGH
+    if not wide_enough.any():
+        return 1.0
+    return float(np.median(theirs_wide[wide_enough] / ours_wide[wide_enough]))
+
+
+def style_pen_width(model, style) -> float:
+    """The pen a style writes with (capital heights): `pen_width` of its measured stroke weight."""
+    from .punctuation import style_pen
+
+    return pen_width(style_pen(model, style)[0])
 
 
 # -- plotter lines ---------------------------------------------------------------------------

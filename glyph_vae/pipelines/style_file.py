@@ -8,16 +8,18 @@ The file holds the style's posterior over the latent (its mean and log-variance 
 dimension, the number of drawings, and one drawing's spread), the slider offsets (how far
 the user moved each slider from the style's own place, by axis name), the model it belongs
 to (the first 16 hex digits of its weights' sha256, as /health shows them, and its config),
-the characters it was read from, the writer's proportions where the drawings were made on
-the ruled pads (glyph_vae.glyphs.proportions; null otherwise), a name and the format version:
+the characters it was read from, the writer's proportions (glyph_vae.glyphs.proportions: the
+heights where the drawings were made on the ruled pads, and how wide the hand writes; null for a
+typical hand), a name and the format version:
 
-    {"format": "glyphvae-style", "version": 2, "name": "My hand", "characters": "AK7",
+    {"format": "glyphvae-style", "version": 3, "name": "My hand", "characters": "AK7",
      "model": {"sha256": "d0dec0840da11410", "config": {"latent_dim": 64, ...}},
      "posterior": {"mean": [...], "logvar": [...], "count": 3, "hand_logvar": [...]},
      "offsets": {"width": 0.0, "stroke_thickness": 0.0, "slant": 0.5, "height": 0.0},
-     "proportions": {"x_height": 0.55, "ascender": 1.05, "descender": -0.42}}
+     "proportions": {"x_height": 0.55, "ascender": 1.05, "descender": -0.42, "width": 0.82}}
 
-A version 1 file (before proportions) loads as a typical hand's proportions.
+A version 1 file (before proportions) loads as a typical hand's proportions, a version 2 file
+(before the width) as the width the model draws.
 
 Loading gives back exactly the float32 values that were saved, so a loaded style writes the
 same PNG, byte for byte: the mean is written as the float64 value of each float32 (whose
@@ -42,12 +44,12 @@ import numpy as np
 
 from ..errors import StyleFileError, StyleModelError, shown
 from ..models.model import CHARSET
-from ..glyphs.proportions import ASCENDER_RANGE, DESCENDER_RANGE, X_HEIGHT_RANGE, Proportions
+from ..glyphs.proportions import ASCENDER_RANGE, DESCENDER_RANGE, WIDTH_RANGE, X_HEIGHT_RANGE, Proportions
 from .style import Style
 
 FORMAT = "glyphvae-style"
-FORMAT_VERSION = 2  # 2 added the writer's proportions; version 1 files (without them) still load
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3  # 2 added the writer's proportions, 3 their width; older files still load
+READABLE_VERSIONS = (1, 2, 3)
 MAX_STYLE_FILE_BYTES = 256 * 1024  # a 64-d style is about 6 KB; 1,024 dimensions fit with room to spare
 MAX_LATENT_LENGTH = 1024  # numbers per array: checked before any is converted
 MAX_NAME_LENGTH = 60
@@ -61,8 +63,9 @@ MAX_AXES = 32
 MAX_CONFIG_KEYS = 64
 
 KEYS = {"format", "version", "name", "characters", "model", "posterior", "offsets", "proportions"}
-KEYS_OF_VERSION = {1: KEYS - {"proportions"}, 2: KEYS}
-PROPORTION_KEYS = {"x_height", "ascender", "descender"}
+KEYS_OF_VERSION = {1: KEYS - {"proportions"}, 2: KEYS, 3: KEYS}
+PROPORTION_KEYS = {"x_height", "ascender", "descender", "width"}
+PROPORTION_KEYS_OF_VERSION = {2: PROPORTION_KEYS - {"width"}, 3: PROPORTION_KEYS}
 MODEL_KEYS = {"sha256", "config"}
 POSTERIOR_KEYS = {"mean", "logvar", "count", "hand_logvar"}
 
@@ -287,13 +290,18 @@ def check_document(document: Any) -> None:
         if not isinstance(proportions, dict):
             raise StyleFileError(f"The style file's proportions must be an object or null, not "
                                  f"{_json_kind(proportions)}.")
-        _exact_keys(proportions, PROPORTION_KEYS, "The style file's proportions")
-        for key, bounds in (("x_height", X_HEIGHT_RANGE), ("ascender", ASCENDER_RANGE),
-                            ("descender", DESCENDER_RANGE)):
+        keys = PROPORTION_KEYS_OF_VERSION[document["version"]]
+        _exact_keys(proportions, keys, "The style file's proportions")
+        for key, bounds, unit in (("x_height", X_HEIGHT_RANGE, "capital heights"),
+                                  ("ascender", ASCENDER_RANGE, "capital heights"),
+                                  ("descender", DESCENDER_RANGE, "capital heights"),
+                                  ("width", WIDTH_RANGE, "of the model's width")):
+            if key not in keys:
+                continue
             value = proportions[key]
             if not _is_finite(value) or not bounds[0] <= value <= bounds[1]:
                 raise StyleFileError(f"The style file's proportions give {key} {shown(value)}: it must be a number "
-                                     f"from {bounds[0]:g} to {bounds[1]:g} (capital heights).")
+                                     f"from {bounds[0]:g} to {bounds[1]:g} ({unit}).")
 
 
 def _check_array(values: Any, what: str, length: int, bounds: tuple[float, float]) -> None:

@@ -24,9 +24,9 @@ from ..errors import (BlankDrawingError, GlyphError, NoTextError, SettingError, 
                      TooManyDrawingsError, UnsupportedCharactersError, check_randomness, check_seed,
                      check_whole_number, shown)
 from ..glyphs.preprocess import normalize_glyph
-from ..glyphs.proportions import measured_proportions
+from ..glyphs.proportions import measured_proportions, with_width
 from .punctuation import PUNCTUATION, style_pen
-from .stroke_glyphs import draw_stroke_glyphs, pen_width
+from .stroke_glyphs import draw_stroke_glyphs, measured_width, style_pen_width
 from .ruled import glyph_on_lines, ruled_probabilities
 from .reading import Reading, read_glyphs_and_posteriors
 from .style import Style, check_characters, combine_posteriors, draw_glyphs, mix_styles, prior_style
@@ -92,7 +92,14 @@ def style_from_drawings(model: GlyphVAE, drawings: Sequence[Any], *, ruled: Sequ
     # The writer's proportions, from where the drawings on the lines reach.
     proportions = measured_proportions((read_as[k], geometries[i].top, geometries[i].bottom)
                                        for k, i in enumerate(filled) if i in geometries)
-    return replace(style, characters=read_as, proportions=proportions), readings
+    style = replace(style, characters=read_as, proportions=proportions)
+    return with_measured_width(model, style, stack, classes.tolist()), readings
+
+
+def with_measured_width(model: GlyphVAE, style: Style, glyphs: np.ndarray, classes: Sequence[int]) -> Style:
+    """`style` with the width its drawings (normalised glyphs (N, 28, 28) of `classes`) show the
+    hand writes at, against the model's stroke glyphs of them (stroke_glyphs.measured_width)."""
+    return replace(style, proportions=with_width(style.proportions, measured_width(model, glyphs, classes, style)))
 
 
 def check_text(text: str | None) -> str:
@@ -134,8 +141,7 @@ def written(model: GlyphVAE, text: str, style: Style, randomness: float, seed: i
             line_width: int) -> Page:
     """`write` of inputs `check_inputs` has checked."""
     characters = "".join(c for c in text if c in CHARSET)
-    weight, slant = style_pen(model, style)
-    pen = (pen_width(weight), slant)  # letters, digits and punctuation in one pen
+    pen = (style_pen_width(model, style), style_pen(model, style)[1])  # letters, digits and punctuation in one pen
     glyphs = draw_stroke_glyphs(model, characters, style, randomness, seed, pen=pen[0])
     page = layout_text(text, glyphs, cap_height=cap_height, line_width=line_width, pen=pen, strokes=True,
                        proportions=style.proportions)

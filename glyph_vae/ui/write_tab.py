@@ -184,8 +184,8 @@ class WriteTab:
         else:
             seen = " ".join(style.characters)
             note = f"Style from **{style.count}** drawing{'s' if style.count > 1 else ''} (read as {seen})."
-            if style.proportions is not None:
-                note += f" Your proportions, from your lines: {style.proportions.describe()}."
+            if style.proportions is not None and style.proportions.worth_saying:
+                note += f" Your proportions: {style.proportions.describe()}."
         return style, reads, note
 
     def prior(self) -> Style:
