@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from glyph_vae.models.model import CHARSET
 from glyph_vae.models.hub import bundled_path
 from glyph_vae.testing.drawings import render_drawing
 from glyph_vae.ui import Health, build_demo
@@ -366,6 +367,22 @@ def test_confuse_a_drawn_letter_is_refused_in_one_message(confuse_tab, tmp_path)
     assert "clear the pad" in verdict
     with pytest.raises(gr.Error, match="reads as '[Aa]', which is not a digit"):  # the API: an error, no muddle
         confuse_tab.confuse("8", drawing("A", 3, tmp_path), 1)
+
+
+def test_confuse_reads_a_drawn_zero_as_the_digit_the_pad_asks_for(confuse_tab, tmp_path):
+    """A 0 and an O are drawn alike; the 62-way reader calls this drawing an o. On the Confuse
+    pad, which asks for a digit, it is a 0, and confused as one."""
+    from glyph_vae.pipelines.reading import read
+    from glyph_vae.ui.confuse_tab import on_a_digit_pad
+
+    zero = drawing("0", 1, tmp_path)
+    assert read(confuse_tab.reader, zero).character in "oO"  # what the Read tab says
+    _, info = confuse_tab.muddle("8", zero, 1)
+    assert info["read_as"] == "0" and info["digit"] == 0
+    reading = np.full(62, 0.005)
+    reading[CHARSET.index("A")], reading[4] = 0.9, 0.01
+    assert CHARSET[int(on_a_digit_pad(reading / reading.sum()).argmax())] == "A"  # a letter stays a letter
+    assert on_a_digit_pad(reading).sum() == pytest.approx(1.0)
 
 
 def test_confuse_a_drawn_digit_warns_of_nothing(confuse_tab, tmp_path, monkeypatch):
