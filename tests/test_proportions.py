@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -135,34 +136,41 @@ def test_the_guides_are_where_the_proportions_assume():
 
 # -- the hand's width, from any drawing ----------------------------------------------------------------
 
-def squeezed(drawing: np.ndarray, factor: float) -> np.ndarray:
-    """A drawing (white ink on black, or a sketch) squeezed sideways about its middle."""
+def resized(ink: np.ndarray, factor: float) -> np.ndarray:
+    """An ink image (white on black) made `factor` times as wide."""
     from PIL import Image
 
-    image = Image.fromarray(np.asarray(drawing))
-    w, h = image.size
-    narrow = image.resize((max(1, round(w * factor)), h), Image.LANCZOS)
-    canvas = Image.new(image.mode, (w, h), "white" if np.asarray(drawing).mean() > 127 else "black")
-    canvas.paste(narrow, ((w - narrow.width) // 2, 0))
-    return np.asarray(canvas)
+    image = Image.fromarray(ink)
+    return np.asarray(image.resize((max(1, round(image.width * factor)), image.height), Image.LANCZOS))
 
 
 def test_the_hands_width_is_measured_and_the_page_follows_it(model):
-    """The same drawings squeezed to 60% of their width: the page written in their style is about
-    60% as wide as the unsqueezed drawings' page. The decoder alone follows them only part of
-    the way; the hand's width measured on the drawings makes up the rest."""
-    drawings = hand(1.0)
-    wide = style_from_drawings(model, drawings, characters=list(CHARACTERS))[0]
-    narrow = style_from_drawings(model, [squeezed(d, 0.6) for d in drawings], characters=list(CHARACTERS))[0]
-    assert "narrower than the model draws them" in narrow.proportions.describe()
+    """The model's own letters in a style, stretched or squeezed, as a writer's drawings: the
+    measured width is the stretch, kept within WIDTH_RANGE; the page follows the width."""
+    from glyph_vae.glyphs.preprocess import normalize_glyph
+    from glyph_vae.glyphs.proportions import WIDTH_RANGE, with_width
+    from glyph_vae.models.model import CHARSET
+    from glyph_vae.pipelines.stroke_glyphs import MEASURED_CAP, draw_stroke_glyphs, measured_width
+    from glyph_vae.pipelines.style import prior_style
+
+    style = prior_style(model.config.latent_dim)
+    chars = "AHMOWabdgo"
+    sprites = [np.uint8(255 * g.sprite(MEASURED_CAP)) for g in draw_stroke_glyphs(model, chars, style)]
+    classes = [CHARSET.index(c) for c in chars]
+    for factor in (0.8, 1.0, 1.25):
+        drawn = np.stack([normalize_glyph(resized(sprite, factor)) for sprite in sprites])
+        assert measured_width(model, drawn, classes, style) == pytest.approx(factor, rel=0.06)
+    assert with_width(None, 0.8).width == WIDTH_RANGE[0] and with_width(None, 3.0).width == WIDTH_RANGE[1]
+    assert with_width(None, 1.0) is None  # a typical hand
 
     def widths(style):
         page = write(model, "HAMOW", style, seed=1)
         return np.array([g.box[2] - g.box[0] for g in page.glyphs], float)
 
-    assert np.median(widths(narrow) / widths(wide)) == pytest.approx(0.6, abs=0.08)
-    decoder_alone = widths(replace_width(narrow, 1.0)) / widths(replace_width(wide, 1.0))
-    assert np.median(decoder_alone) > 0.7
+    wide = replace(style, proportions=with_width(None, 1.3))
+    assert np.median(widths(wide) / widths(style)) == pytest.approx(1.3, abs=0.05)
+    assert "20% narrower than the model draws them" in Proportions(width=0.8).describe()
+    assert not Proportions(width=0.97).worth_saying and Proportions(width=1.2).worth_saying
 
 
 def replace_width(style, width):

@@ -38,7 +38,11 @@ PAPER_CAP = 2.0
 X_HEIGHT_RANGE = (0.4, 0.85)
 ASCENDER_RANGE = (0.85, 1.3)
 DESCENDER_RANGE = (-0.65, -0.15)
-WIDTH_RANGE = (0.6, 1.6)  # against the model's drawing of the same letters
+# The hand's width against the model's drawing of the same letters. Narrower than 0.95 the letters
+# lose legibility faster than they gain likeness: the benchmark's reader read the narrow example
+# (measured at 0.65) 93.5% right at 1.0, 91.9% at 0.95, 82.3% at 0.8 and 59.7% at 0.65, taking
+# condensed letters for 1s.
+WIDTH_RANGE = (0.95, 1.4)
 WIDTH_WORTH_SAYING = 0.1  # a width this far from the model's is told in words
 
 

@@ -33,8 +33,8 @@ from ..export.vector import INK_COLOUR, svg_document
 PEN_RANGE = (0.03, 0.17)  # capital heights: a fine liner to a marker; e's and a's eyes stay open
 DOT_RADIUS = 0.02  # capital heights: a plotter's dot is a circle at least this big
 DOT_PAPER = 0.6  # pens of paper (at least 0.04 cap) between an i's or j's dot and its stem
-DOT_HIGHEST = 0.45  # capital heights: the highest a dot sits above its stem
-DOT_BESIDE = 0.06  # capital heights: the farthest a dot's edge sits to the side of its stem's line
+DOT_HIGHEST = 0.3  # capital heights: the highest a dot sits above its stem (a dot higher floats off the word)
+DOT_BESIDE = 0.04  # capital heights: the farthest a dot's edge sits to the side of its stem's line
 # The extent (top, bottom) of the strokes other than dots, where it differs from the character's
 # (layout.metrics): an i's and a j's stems start at the x-height, their dots above it.
 def body(char: str, proportions=None) -> tuple[float, float]:
@@ -78,7 +78,7 @@ def from_fit(chars: str, fit, pen: float, proportions=None) -> list[StrokeGlyph]
         body_top, bottom = body(char, proportions)
         if char == "j":
             strokes = [hold_tail(strokes[0], pens.STRAIGHT_RUNS[v][0][0][1]), *strokes[1:]]
-        if char in "mnh":
+        if char in ARCHED:
             strokes = hold_arches(strokes, float(fit.slant[b]),
                                   (body_top - metrics("x", proportions)[0]) / (body_top - bottom) if char == "h" else 0.0)
         if char in "ft":
@@ -258,9 +258,33 @@ def hold_arches(strokes: list[np.ndarray], slant: float, x_height_depth: float =
             if arch[0, 1] > lowest:
                 arch = _bend_end(arch, 0, np.array([arch[0, 0], lowest]))
         arch = _bend_end(arch, 0, before[np.linalg.norm(before - arch[0], axis=1).argmin()])  # starts on it
-        unslanted = np.maximum.accumulate(arch[:, 0] + slant * arch[:, 1])
+        unslanted = arch[:, 0] + slant * arch[:, 1]
+        apex = int(arch[:, 1].argmin())
+        if unslanted[apex] - unslanted[0] < ARCH_ROUND * (unslanted[-1] - unslanted[0]):
+            # the fit put the hump over (or behind) the stem: rightward alone would leave a bare
+            # diagonal, an m like a small-capital M. The arch is drawn again, round, over its span.
+            arch = round_arch(arch[0], arch[-1], float(arch[:, 1].min()), slant, len(arch))
+            unslanted = arch[:, 0] + slant * arch[:, 1]
+        unslanted = np.maximum.accumulate(unslanted)
         out.append(np.stack([unslanted - slant * arch[:, 1], arch[:, 1]], 1))
     return out
+
+
+ARCH_ROUND = 0.25  # of an arch's span: the least its top sits right of where it starts
+
+
+def round_arch(start: np.ndarray, foot: np.ndarray, apex_y: float, slant: float, n: int) -> np.ndarray:
+    """An arch of n points from `start` over a round top at height `apex_y` (halfway across, in
+    the hand's `slant`) and down to `foot`, as the constructions of m, n and h draw one: a half
+    ellipse from the start to the shoulder opposite it, then straight down."""
+    span = (foot[0] + slant * foot[1]) - (start[0] + slant * start[1])  # unslanted
+    rise = max(start[1] - apex_y, 1e-3)
+    t = np.linspace(np.pi, 0.0, n - 2)  # over the top, from the left
+    ux = start[0] + slant * start[1] + span * (1 - np.cos(np.pi - t)) / 2
+    y = start[1] - rise * np.sin(t)
+    points = np.stack([ux, y], 1)
+    points = np.vstack([points, [[ux[-1], (start[1] + foot[1]) / 2], [ux[-1], foot[1]]]])
+    return np.stack([points[:, 0] - slant * points[:, 1], points[:, 1]], 1)
 
 
 def _crossing(p, q, a, b):
@@ -363,6 +387,7 @@ def clear_fit_cache() -> None:
 
 SLANT_LETTERS = "HNUnuo"  # letters whose rows' centres lean as the hand does (no dot, foot or flag to one side)
 STEM_FROM_HAND = 0.12  # the most an i's, l's, j's, I's or 1's stem leans off the hand's slant
+ARCHED = "mnh"  # letters whose arches hold_arches draws rightward at the hand's slant
 
 
 def hand_slant(model, z: torch.Tensor) -> torch.Tensor:
@@ -422,11 +447,14 @@ def fit_glyphs(model, characters: str, z: torch.Tensor, *, method: str = "auto")
             raise FileNotFoundError("No StrokeNet weights in assets/strokes (python -m train.strokes --export).")
         fit = (pens.amortised_fit(net, target, todo_classes, z[todo]) if net is not None
                else pens.fit_strokes(target, todo_classes))
-        stems = [j for j, c in enumerate(todo_classes.tolist()) if CHARSET[c] in pens.STEM_CHARACTERS]
-        if stems:  # a stem leans with the hand, not further than its other letters lean
-            hand = hand_slant(model, z[todo][stems])
-            fit.slant[stems] = torch.minimum(torch.maximum(fit.slant[stems], hand - STEM_FROM_HAND),
-                                             hand + STEM_FROM_HAND)
+        leaning = [j for j, c in enumerate(todo_classes.tolist()) if CHARSET[c] in pens.STEM_CHARACTERS + ARCHED]
+        if leaning:
+            hand = hand_slant(model, z[todo][leaning])
+            stem = torch.tensor([CHARSET[int(todo_classes[j])] in pens.STEM_CHARACTERS for j in leaning])
+            # a stem leans with its own ink, but not further than the hand's other letters lean;
+            # arches at the hand's slant (an m's rows of ink lean with its three legs, not its hand)
+            held = torch.minimum(torch.maximum(fit.slant[leaning], hand - STEM_FROM_HAND), hand + STEM_FROM_HAND)
+            fit.slant[leaning] = torch.where(stem, held, hand)
         made = {keys[i]: (fit.points[j].clone(), fit.width[j].clone(), fit.construction[j].clone(),
                           fit.error[j].clone(), probabilities[j].copy(), fit.slant[j].clone())
                 for j, i in enumerate(todo)}
