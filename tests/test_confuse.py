@@ -253,3 +253,19 @@ def test_an_unknown_maker_is_the_users_error(confuser):
     with pytest.raises(MakerError, match="class_mix, autoencoder") as caught:
         confuser.confuse(3, seed=0, maker="gan")
     assert isinstance(caught.value, UserInputError)
+
+
+def test_the_gif_path_holds_the_bisection_frames_in_order_and_the_strip_the_even_ones(confuser):
+    """The GIF slows down where the digits change over: it shows the frames the bisection drew,
+    between the strip's evenly spaced ones."""
+    for seed in range(6):
+        r = confuser.confuse(4, seed, maker=confuser.makers[0])
+        if not r.extra_frames:
+            continue
+        weights = [f.weight for f in r.shown_path]
+        assert weights == sorted(weights)
+        assert all(any(f is g for g in r.shown_path) for f in r.extra_frames + r.strip_path)
+        assert len(r.shown_path) == len(r.strip_path) + len([f for f in r.extra_frames if f is not r.muddle])
+        assert not any(f is g for f in r.extra_frames if f is not r.muddle for g in r.strip_path)
+        return
+    pytest.fail("no run bisected")

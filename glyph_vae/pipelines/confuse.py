@@ -167,12 +167,21 @@ class MuddleResult:
         return self.maker == "autoencoder" and self.muddle.z is not None
 
     @property
-    def shown_path(self) -> list[Frame]:
-        """The path as the GIF and the strip show it: the maker's path with the muddle in its
+    def strip_path(self) -> list[Frame]:
+        """The path as the strip shows it: the maker's evenly spaced frames with the muddle in its
         place (by weight; a muddle found off the line, or by bisection, is added beside it)."""
         frames = list(self.path)
         if not any(f is self.muddle for f in frames):
             frames.append(self.muddle)
+        return sorted(frames, key=lambda f: f.weight)
+
+    @property
+    def shown_path(self) -> list[Frame]:
+        """The path as the GIF shows it: the strip's frames and those the bisection drew between
+        them where the digits change over, in order of weight, so the GIF slows down where the
+        picture is in between."""
+        known = {id(f) for f in self.strip_path}
+        frames = self.strip_path + [f for f in self.extra_frames if id(f) not in known]
         return sorted(frames, key=lambda f: f.weight)
 
     @property

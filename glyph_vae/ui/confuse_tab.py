@@ -120,7 +120,7 @@ class ConfuseTab:
         if isinstance(result, str):  # the drawing was refused: its message stands in the verdict's place
             return None, None, f"**{result}**"
         frames, captions, chosen = [], [], None
-        for i, f in enumerate(result.shown_path):
+        for i, f in enumerate(result.strip_path):
             top = np.argsort(-f.probs)[:2]
             frames.append(f.picture)
             captions.append(f"{top[0]}: {f.probs[top[0]]:.0%}\n{top[1]}: {f.probs[top[1]]:.0%}")
