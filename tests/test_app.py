@@ -278,6 +278,21 @@ def test_page_a_drawn_letter_gets_one_clear_message_and_no_muddle(read_page, tmp
     assert page.locator(".toast-body.error").count() == 0 and page.locator(".toast-body.warning").count() == 0
 
 
+def test_page_a_drawn_zero_is_confused_as_a_zero(read_page, tmp_path):
+    """A drawn 0 looks like an O, and the 62-way reader often says O; the Confuse pad asks for a
+    digit, so it confuses a 0."""
+    page = read_page
+    page.get_by_role("tab", name="Confuse this digit").click()
+    _verdict_has(page, "read it as 3")  # the arrival's muddle
+    page.get_by_text("Or draw your own digit").click()
+    page.wait_for_selector("#confuse-pad canvas", state="visible")
+    draw_character(page, "0", seed=1, pad="#confuse-pad")
+    _verdict_has(page, "of the way from 0 to")
+    assert "not a digit" not in page.locator("#confuse-verdict").inner_text()
+    assert page.locator("#confuse-muddle img").count() == 1
+    _shot(page, tmp_path, "confuse_zero")
+
+
 def test_the_title_and_the_tabs_fit_a_laptop_screen(read_page, tmp_path):
     page = read_page
     """The page's font has every capital (the title once rendered as 'GlyphVᴀE')."""
