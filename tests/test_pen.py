@@ -406,3 +406,15 @@ def test_an_f_bar_stops_short_of_a_hook_that_comes_down_to_it():
     gap = np.linalg.norm(catmull_rom(held)[:, None] - hook[None], axis=2).min()
     assert gap >= BAR_CLEAR + 2.0 - 0.6  # paper and a pen's width between them
     assert held[:, 0].min() < 7 < held[:, 0].max()  # still across the stem
+
+
+def test_an_i_bar_shrunk_to_a_nub_is_drawn_as_a_serif_across_the_stem_end():
+    from glyph_vae.pipelines.stroke_glyphs import SERIF_SHORTEST, hold_serifs
+
+    stem = np.stack([np.full(pen.POINTS, 10.0), np.linspace(4, 24, pen.POINTS)], 1)
+    nub = np.stack([np.linspace(9.8, 10.3, pen.POINTS), np.full(pen.POINTS, 4.2)], 1)
+    bar = np.stack([np.linspace(6, 14, pen.POINTS), np.full(pen.POINTS, 24.0)], 1)
+    held_stem, top, bottom = hold_serifs([stem, nub, bar])
+    assert np.linalg.norm(top[-1] - top[0]) == pytest.approx(SERIF_SHORTEST * 20)
+    assert top[:, 0].min() < 10 < top[:, 0].max() and np.allclose(top[:, 1], 4)  # across the stem's top
+    assert np.array_equal(bottom, bar) and np.array_equal(held_stem, stem)  # a bar long enough is the fit's

@@ -81,6 +81,8 @@ def from_fit(chars: str, fit, pen: float, proportions=None) -> list[StrokeGlyph]
         if char in ARCHED:
             strokes = hold_arches(strokes, float(fit.slant[b]),
                                   (body_top - metrics("x", proportions)[0]) / (body_top - bottom) if char == "h" else 0.0)
+        if char == "I":
+            strokes = hold_serifs(strokes)
         if char in "ft":
             extent = np.ptp(np.vstack(strokes)[:, 1])
             strokes = hold_bar(strokes, (body_top - metrics("x", proportions)[0]) / (body_top - bottom),
@@ -285,6 +287,30 @@ def round_arch(start: np.ndarray, foot: np.ndarray, apex_y: float, slant: float,
     points = np.stack([ux, y], 1)
     points = np.vstack([points, [[ux[-1], (start[1] + foot[1]) / 2], [ux[-1], foot[1]]]])
     return np.stack([points[:, 0] - slant * points[:, 1], points[:, 1]], 1)
+
+
+SERIF_SHORTEST = 0.3  # of the letter's height: an I's bars are at least this long
+
+
+def hold_serifs(strokes: list[np.ndarray]) -> list[np.ndarray]:
+    """An I's strokes (stem, top bar, bottom bar; decoder pixels) with each bar at least
+    SERIF_SHORTEST of the letter's height long, straight, across the stem's end it caps. Where a
+    hand writes I as a bare stem the fit shrinks the bars to nubs: marks a plotter makes as
+    dots, and an I that reads as an l."""
+    stem = strokes[0]
+    top_end, bottom_end = (stem[0], stem[-1]) if stem[0, 1] <= stem[-1, 1] else (stem[-1], stem[0])
+    shortest = SERIF_SHORTEST * max(np.ptp(np.vstack(strokes)[:, 1]), 1e-6)
+    out = [stem]
+    for bar in strokes[1:3]:
+        end = top_end if abs(bar[:, 1].mean() - top_end[1]) <= abs(bar[:, 1].mean() - bottom_end[1]) else bottom_end
+        direction = bar[-1] - bar[0]
+        length = float(np.linalg.norm(direction))
+        if length >= shortest:
+            out.append(bar)
+            continue
+        direction = direction / length if length > 1e-6 and abs(direction[0]) > abs(direction[1]) else np.array([1.0, 0.0])
+        out.append(end + np.linspace(-0.5, 0.5, len(bar))[:, None] * shortest * direction)
+    return out + strokes[3:]
 
 
 def _crossing(p, q, a, b):
