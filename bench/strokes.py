@@ -525,8 +525,28 @@ measured on what /write and /write_svg return.
                   for key, limit, what in (("page", 150, "a page of 100 characters written (PNG), cold"),
                                            ("font", 1500, "a font with 3 alternates"),
                                            ("make", 2000, '"Make my font" with the page on screen'))]
+    plots = [r["plot"] for r in results.values()]
+    short = sum(p["short"] for p in plots)
+    most_mean, most = max(p["mean"] for p in plots), max(p["max"] for p in plots)
+    lowest = min(results, key=lambda n: results[n]["read"][0])
+    widest_gap = max(results, key=lambda n: results[n]["read"][1] - results[n]["read"][0])
+    gap = 100 * (results[widest_gap]["read"][1] - results[widest_gap]["read"][0])
+    iou = min(results, key=lambda n: results[n]["iou"])
+    quality_rows = [
+        Headline("plotter pen-downs shorter than cap/12, all styles", str(short), "0", short == 0),
+        Headline("plotter pen-downs per glyph, most of any style's mean (and of any glyph)",
+                 f"{most_mean:.2f} ({most})", "<= 2 (4)", most_mean <= 2 and most <= 4),
+        Headline(f"stroke glyphs read, lowest style ({lowest})", f"{100 * results[lowest]['read'][0]:.1f}%",
+                 ">= 90%", results[lowest]["read"][0] >= 0.9),
+        Headline(f"stroke glyphs read against the raster glyphs, widest gap ({widest_gap})", f"{-gap:+.1f} points",
+                 "within 2 points", gap <= 2),
+        Headline(f"fidelity IoU median, lowest style ({iou})", f"{results[iou]['iou']:.3f}", ">= 0.8",
+                 results[iou]["iou"] >= 0.8),
+        *(Headline(f"stroke glyphs' style transfer ratio, {name}", f"{a:.2f} (raster {b:.2f})", ">= 0.85 and >= raster",
+                   a >= 0.85 and a >= b) for name, (a, b) in ratios.items())]
     write_section("strokes", body, [Headline("pen-stroke structure checks passed (no target)",
-                                             f"{passed}/{total} ({100 * passed / total:.1f}%)"), *speed_rows])
+                                             f"{passed}/{total} ({100 * passed / total:.1f}%)"), *speed_rows,
+                                    *quality_rows])
     print(body)
     return results
 

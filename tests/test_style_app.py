@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -81,7 +82,7 @@ def test_morph_is_a_looping_gif_of_the_steps(client):
 def test_a_malformed_or_foreign_style_file_is_an_error_naming_the_problem(client, tmp_path, style_file):
     cases = {"not-json.json": (b"hello", "not valid JSON"),
              "nan.json": (read(style_file).replace(b'"count": 3', b'"count": NaN'), "NaN, which is not a number"),
-             "version.json": (read(style_file).replace(b'"version": 2', b'"version": 7'), "format version 7")}
+             "version.json": (re.sub(rb'"version": \d+', b'"version": 7', read(style_file)), "format version 7")}
     document = json.loads(read(style_file))
     document["model"] = {"sha256": "feedfacefeedface", "config": {**document["model"]["config"], "latent_dim": 8}}
     for key in ("mean", "logvar", "hand_logvar"):
