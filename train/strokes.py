@@ -35,12 +35,14 @@ def batch(model: GlyphVAE, size: int, generator: torch.Generator):
     return construction, z[index], target[index]
 
 
-def loss_of(net: pen.StrokeNet, construction, z, target) -> tuple[torch.Tensor, torch.Tensor]:
+def loss_of(net: pen.StrokeNet, construction, z, target, soft_weight: float = 0.5) -> tuple[torch.Tensor, torch.Tensor]:
     placed = pen.placement(target, construction)
     points, width = net(construction, z, placed, pen.initial_width(target))
     nearest = pen.nearest_segments(pen.curve(points.detach()), pen.STROKE_MASK[construction])
-    # A softer pen's error as well: ink a few pixels away still pulls (the per-glyph fit anneals to 0.5).
-    total, image = pen.stroke_loss(points, width, target, construction, placed, 0.5, nearest=nearest, soft_weight=0.5)
+    # A softer pen's error as well: ink a few pixels away still pulls (the per-glyph fit anneals to
+    # 0.5). Once the strokes are near the ink, a run without it (--soft-weight 0) lays them on it.
+    total, image = pen.stroke_loss(points, width, target, construction, placed, 0.5, nearest=nearest,
+                                   soft_weight=soft_weight)
     return total.mean(), image.mean()
 
 
@@ -53,6 +55,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--export", type=Path, help="write the trained weights as safetensors here and stop")
+    parser.add_argument("--init", type=Path, help="start from these exported weights (a folder with "
+                                                  "stroke_net.safetensors), with a fresh optimiser")
+    parser.add_argument("--soft-weight", type=float, default=0.5,
+                        help="weight of the softer pen's error (0: the pen's alone, to settle the strokes on the ink)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -73,6 +79,9 @@ def main() -> None:
         step = state["step"]
         for group in optimizer.param_groups:  # --lr holds on a resumed run too (a lower one to settle)
             group["lr"] = args.lr
+    elif args.init:
+        net.load_state_dict(pen.load_stroke_net(args.init, model.config.latent_dim).state_dict())
+        net.train()
     if args.export:
         pen.save_stroke_net(net, args.export, {"steps": step})
         print(f"exported {args.export} after {step} steps")
@@ -82,14 +91,14 @@ def main() -> None:
     start, last_save = time.time(), time.time()
     while time.time() - start < args.minutes * 60:
         construction, z, target = batch(model, args.batch, generator)
-        loss, image = loss_of(net, construction, z, target)
+        loss, image = loss_of(net, construction, z, target, args.soft_weight)
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
         optimizer.step()
         step += 1
         if step % 20 == 0:
-            log.write(json.dumps({"step": step, "loss": float(loss), "image_mse": float(image),
+            log.write(json.dumps({"step": step, "loss": loss.item(), "image_mse": image.item(),
                                   "seconds": round(time.time() - start, 1)}) + "\n")
             log.flush()
         if time.time() - last_save > 120:
