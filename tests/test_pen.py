@@ -331,7 +331,7 @@ def test_a_stem_is_held_at_the_slant_it_is_given():
 def test_a_k_is_held_to_its_build():
     """The fit's k as a K: the arm up to the top, the leg starting on the stem above the arm's
     foot (the two cross) -> the arm's top at the x-height, the leg starting on the arm."""
-    from glyph_vae.pipelines.stroke_glyphs import hold_k
+    from glyph_vae.glyphs.holds import hold_k
 
     line = lambda a, b: np.linspace(a, b, pen.POINTS)  # noqa: E731
     stem, arm, leg = line((5, 0), (5, 20)), line((15, 0), (4, 16)), line((5, 9), (15, 20))
@@ -344,7 +344,7 @@ def test_a_k_is_held_to_its_build():
 
 
 def test_an_f_bar_is_held_across_its_stem_at_the_x_height():
-    from glyph_vae.pipelines.stroke_glyphs import hold_bar
+    from glyph_vae.glyphs.holds import hold_bar
 
     stem = np.stack([np.full(pen.POINTS, 8.0), np.linspace(0, 20, pen.POINTS)], 1)
     bar = np.stack([np.linspace(8, 18, pen.POINTS), np.full(pen.POINTS, 19.5)], 1)  # on the baseline, to one side
@@ -368,7 +368,7 @@ def test_stem_letters_k_f_and_t_keep_their_build_in_an_extreme_bold_wide_hand(mo
 def test_an_arch_leaves_its_stem_once_and_runs_rightward():
     """An n as the fit drew it in a narrow hand: the arch runs up along the stem, over, down and
     back left under itself. Held: it starts on the stem where it leaves it and never goes back."""
-    from glyph_vae.pipelines.stroke_glyphs import catmull_rom, hold_arches
+    from glyph_vae.glyphs.holds import catmull_rom, hold_arches
 
     stem = np.stack([np.full(pen.POINTS, 5.0), np.linspace(6, 20, pen.POINTS)], 1)
     arch = np.array([[5.2, 18], [5.1, 14], [5.3, 9], [7, 6], [10, 7], [11, 13], [10.5, 20], [8, 20.5]])
@@ -382,7 +382,7 @@ def test_an_arch_leaves_its_stem_once_and_runs_rightward():
 
 
 def test_a_j_tail_curls_back_no_farther_than_a_third_of_its_height():
-    from glyph_vae.pipelines.stroke_glyphs import TAIL_WIDEST, hold_tail
+    from glyph_vae.glyphs.holds import TAIL_WIDEST, hold_tail
 
     stroke = np.array([[20, 0], [20, 5], [20, 10], [20, 15], [18, 19], [12, 20], [4, 19], [1, 17]], float)
     held = hold_tail(stroke, 3)
@@ -396,7 +396,7 @@ def test_a_j_tail_curls_back_no_farther_than_a_third_of_its_height():
 def test_an_f_bar_stops_short_of_a_hook_that_comes_down_to_it():
     """A bold hand's f: the hook comes down to the x-height on the right; a bar through it would
     close the f into a P."""
-    from glyph_vae.pipelines.stroke_glyphs import BAR_CLEAR, catmull_rom, hold_bar
+    from glyph_vae.glyphs.holds import BAR_CLEAR, catmull_rom, hold_bar
 
     hook_and_stem = np.array([[16, 9], [15, 3], [11, 0.5], [8, 2], [7, 6], [7, 11], [7, 16], [7, 20]], float)
     bar = np.stack([np.linspace(3, 18, pen.POINTS), np.full(pen.POINTS, 9.0)], 1)
@@ -409,7 +409,7 @@ def test_an_f_bar_stops_short_of_a_hook_that_comes_down_to_it():
 
 
 def test_an_i_bar_shrunk_to_a_nub_is_drawn_as_a_serif_across_the_stem_end():
-    from glyph_vae.pipelines.stroke_glyphs import SERIF_SHORTEST, hold_serifs
+    from glyph_vae.glyphs.holds import SERIF_SHORTEST, hold_serifs
 
     stem = np.stack([np.full(pen.POINTS, 10.0), np.linspace(4, 24, pen.POINTS)], 1)
     nub = np.stack([np.linspace(9.8, 10.3, pen.POINTS), np.full(pen.POINTS, 4.2)], 1)
