@@ -110,7 +110,9 @@ def segments_cross(a: np.ndarray, b: np.ndarray) -> bool:
 
 def ink_slant(alpha: np.ndarray) -> float:
     """The slant of a glyph's ink on the page (dx per unit of height, y up): the median of the
-    slopes between the centres of its rows of ink, at least a sixth of the glyph apart."""
+    slopes between the centres of its rows of ink, at least a sixth of the glyph apart. The same
+    idea as the app's `pen.stem_slant`, written apart on purpose: the check does not lean on the
+    code it checks (and reads the page's pixels, not the decoder's 28x28 ink)."""
     rows = np.flatnonzero(alpha.sum(1) > 0.5)
     if len(rows) < 2:
         return 0.0

@@ -20,6 +20,22 @@ from .round_pen import catmull_rom
 ARM_ABOVE = 0.04  # of the letter's height: the most a k's arm reaches above the x-height
 
 
+def _distance(curve: np.ndarray, point: np.ndarray) -> float:
+    """How far `point` is from the dense polyline `curve` (from its nearest point)."""
+    return float(np.linalg.norm(curve - point, axis=1).min())
+
+
+def _nearest(curve: np.ndarray, point: np.ndarray) -> np.ndarray:
+    """The point of the dense polyline `curve` nearest `point`."""
+    return curve[np.linalg.norm(curve - point, axis=1).argmin()]
+
+
+def _extent(strokes: list[np.ndarray]) -> tuple[float, float]:
+    """(top, bottom) of a letter's control points, decoder pixels (y down)."""
+    solid = np.vstack(strokes)
+    return float(solid[:, 1].min()), float(solid[:, 1].max())
+
+
 def _bend_end(stroke: np.ndarray, end: int, to: np.ndarray) -> np.ndarray:
     """`stroke` with its `end` (0 or -1) moved to `to`, the rest following less the farther it is."""
     weight = np.linspace(1.0, 0.0, len(stroke))[:, None]
@@ -35,25 +51,21 @@ def hold_k(strokes: list[np.ndarray], x_height_depth: float | None) -> list[np.n
     capital. Each stroke bends from the end that moves."""
     stem, arm, leg = (s.copy() for s in strokes[:3])
     if x_height_depth is not None:
-        solid = np.vstack(strokes)
-        top, bottom = solid[:, 1].min(), solid[:, 1].max()
+        top, bottom = _extent(strokes)
         highest = top + (x_height_depth - ARM_ABOVE) * (bottom - top)
         end = 0 if arm[0, 1] <= arm[-1, 1] else -1
         if arm[end, 1] < highest:
             arm = _bend_end(arm, end, np.array([arm[end, 0], highest]))
     # the arm meets the stem (the fit may stop it short, or carry it through: cut_at)
     stem_curve = catmull_rom(stem)
-    foot = 0 if np.linalg.norm(stem_curve - arm[0], axis=1).min() < np.linalg.norm(
-        stem_curve - arm[-1], axis=1).min() else -1
+    foot = 0 if _distance(stem_curve, arm[0]) < _distance(stem_curve, arm[-1]) else -1
     if _crossing_any(arm, stem_curve) is None:
-        arm = _bend_end(arm, foot, stem_curve[np.linalg.norm(stem_curve - arm[foot], axis=1).argmin()])
+        arm = _bend_end(arm, foot, _nearest(stem_curve, arm[foot]))
     else:  # carried through the stem: an X of the K
         arm = cut_at(arm, stem)
     arm_curve = catmull_rom(arm)
-    start = 0 if np.linalg.norm(arm_curve - leg[0], axis=1).min() <= np.linalg.norm(
-        arm_curve - leg[-1], axis=1).min() else -1
-    on_arm = arm_curve[np.linalg.norm(arm_curve - leg[start], axis=1).argmin()]
-    return [stem, arm, cut_at(_bend_end(leg, start, on_arm), stem), *strokes[3:]]
+    start = 0 if _distance(arm_curve, leg[0]) <= _distance(arm_curve, leg[-1]) else -1
+    return [stem, arm, cut_at(_bend_end(leg, start, _nearest(arm_curve, leg[start])), stem), *strokes[3:]]
 
 
 BAR_FROM_X_HEIGHT = 0.12  # of the letter's height: the farthest an f's or a t's bar sits from the x-height
@@ -69,8 +81,7 @@ def hold_bar(strokes: list[np.ndarray], x_height_depth: float, pen: float = 0.0)
     fit shrinks to a nub, and a bold hand's f with its bar on the baseline, like a pound sign.
     `pen`: the pen's width in the same pixels (a bar stops BAR_CLEAR of paper short of an f's hook)."""
     stem, bar = strokes[0], strokes[1].copy()
-    solid = np.vstack(strokes)
-    top, bottom = solid[:, 1].min(), solid[:, 1].max()
+    top, bottom = _extent(strokes)
     height = max(bottom - top, 1e-6)
     centre = bar.mean(0)
     y = np.clip(centre[1], top + (x_height_depth - BAR_FROM_X_HEIGHT) * height,
@@ -93,7 +104,7 @@ def hold_bar(strokes: list[np.ndarray], x_height_depth: float, pen: float = 0.0)
     in_the_way = hook[np.abs(hook[:, 1] - np.interp(hook[:, 0], bar[:, 0], bar[:, 1])) < clear]
     if len(in_the_way) and in_the_way[:, 0].min() - clear < bar[-1, 0]:
         right = max(in_the_way[:, 0].min() - clear, stem_x + BAR_ONE_SIDE * length / 2)
-        bar = bar[0] + np.linspace(0.0, 1.0, len(bar))[:, None] * (np.array([right, np.interp(right, bar[:, 0], bar[:, 1])]) - bar[0])
+        bar = np.linspace(bar[0], [right, np.interp(right, bar[:, 0], bar[:, 1])], len(bar))
     return [stem, bar, *strokes[2:]]
 
 
@@ -137,8 +148,7 @@ def hold_arches(strokes: list[np.ndarray], slant: float, x_height_depth: float =
     letter's height below its top) leaves the stem no lower than ARCH_FROM of the x-height: from
     the foot of the stem, it makes an L with a hump."""
     out = [strokes[0]]
-    solid = np.vstack(strokes)
-    top, bottom = solid[:, 1].min(), solid[:, 1].max()
+    top, bottom = _extent(strokes)
     for k, arch in enumerate(strokes[1:]):
         before = catmull_rom(out[-1])
         # near the stroke before and below the top of the x-height's band (where an arch grows over)
@@ -151,7 +161,7 @@ def hold_arches(strokes: list[np.ndarray], slant: float, x_height_depth: float =
             lowest = top + (x_height_depth + (1 - ARCH_FROM) * (1 - x_height_depth)) * (bottom - top)
             if arch[0, 1] > lowest:
                 arch = _bend_end(arch, 0, np.array([arch[0, 0], lowest]))
-        arch = _bend_end(arch, 0, before[np.linalg.norm(before - arch[0], axis=1).argmin()])  # starts on it
+        arch = _bend_end(arch, 0, _nearest(before, arch[0]))  # starts on it
         unslanted = arch[:, 0] + slant * arch[:, 1]
         apex = int(arch[:, 1].argmin())
         if unslanted[apex] - unslanted[0] < ARCH_ROUND * (unslanted[-1] - unslanted[0]):
@@ -191,7 +201,8 @@ def hold_serifs(strokes: list[np.ndarray]) -> list[np.ndarray]:
     dots, and an I that reads as an l."""
     stem = strokes[0]
     top_end, bottom_end = (stem[0], stem[-1]) if stem[0, 1] <= stem[-1, 1] else (stem[-1], stem[0])
-    shortest = SERIF_SHORTEST * max(np.ptp(np.vstack(strokes)[:, 1]), 1e-6)
+    top, bottom = _extent(strokes)
+    shortest = SERIF_SHORTEST * max(bottom - top, 1e-6)
     out = [stem]
     for bar in strokes[1:3]:
         end = top_end if abs(bar[:, 1].mean() - top_end[1]) <= abs(bar[:, 1].mean() - bottom_end[1]) else bottom_end
@@ -216,12 +227,13 @@ def _crossing(p, q, a, b):
     return t if 0.0 <= t <= 1.0 and 0.0 <= u <= 1.0 else None
 
 
-def _crossing_any(stroke: np.ndarray, curve: np.ndarray):
-    """(segment index, fraction) of the first crossing of the polyline `stroke` with `curve`, or None."""
+def _crossing_any(stroke: np.ndarray, curve: np.ndarray, beyond: float = -1.0):
+    """(segment index, fraction) of the first crossing of the polyline `stroke` with `curve`, or
+    None; a crossing on its first segment counts only past `beyond` that fraction of it."""
     for i in range(len(stroke) - 1):
         for a, b in zip(curve[:-1], curve[1:]):
             t = _crossing(stroke[i], stroke[i + 1], a, b)
-            if t is not None:
+            if t is not None and (i > 0 or t > beyond):
                 return i, t
     return None
 
@@ -231,19 +243,14 @@ def cut_at(stroke: np.ndarray, stem: np.ndarray) -> np.ndarray:
     crosses the stem and its control points spread again over what is left (a K's arm that
     the fit carried through the stem and out the other side); unchanged where it does not cross."""
     stem_curve = catmull_rom(stem)
-    far = 0 if np.linalg.norm(stem_curve - stroke[0], axis=1).min() > np.linalg.norm(
-        stem_curve - stroke[-1], axis=1).min() else -1  # the end away from the stem
+    far = 0 if _distance(stem_curve, stroke[0]) > _distance(stem_curve, stroke[-1]) else -1  # away from the stem
     path = stroke if far == 0 else stroke[::-1]
-    for i in range(len(path) - 1):
-        for a, b in zip(stem_curve[:-1], stem_curve[1:]):
-            t = _crossing(path[i], path[i + 1], a, b)
-            if t is not None and (i > 0 or t > 0.05):
-                kept = np.vstack([path[:i + 1], path[i] + t * (path[i + 1] - path[i])])
-                along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(kept, axis=0), axis=1))])
-                even = np.linspace(0.0, along[-1], len(stroke))
-                cut = np.stack([np.interp(even, along, kept[:, 0]), np.interp(even, along, kept[:, 1])], 1)
-                return cut if far == 0 else cut[::-1]
-    return stroke
+    crossing = _crossing_any(path, stem_curve, beyond=0.05)  # not where it starts on the stem
+    if crossing is None:
+        return stroke
+    i, t = crossing
+    cut = _spread(np.vstack([path[:i + 1], path[i] + t * (path[i + 1] - path[i])]), len(stroke))
+    return cut if far == 0 else cut[::-1]
 
 
 JOIN = 3.5  # decoder pixels: a stroke's end this near another stroke meets it

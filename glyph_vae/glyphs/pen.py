@@ -172,8 +172,7 @@ def _shapes() -> tuple[list[list[list[tuple[int, int]]]], np.ndarray, np.ndarray
     def held(v: int, s: int, c: str) -> bool:
         if not STROKE_MASK[v, s] or DOT_MASK[v, s]:
             return False
-        return c in STEM_CHARACTERS or (c in BAR_CHARACTERS and len(_straight_runs(templates[v, s])) == 1
-                                        and _straight_runs(templates[v, s])[0] == (0, POINTS - 1))
+        return c in STEM_CHARACTERS or (c in BAR_CHARACTERS and _straight_runs(templates[v, s]) == [(0, POINTS - 1)])
 
     runs = [[_straight_runs(templates[v, s]) if held(v, s, c) else [] for s in range(STROKES)]
             for v, (c, _) in enumerate(CONSTRUCTIONS)]

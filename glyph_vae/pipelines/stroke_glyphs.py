@@ -80,21 +80,19 @@ def from_fit(chars: str, fit, pen: float, proportions=None) -> list[StrokeGlyph]
                    for s in range(pens.STROKES) if mask[s]]
         is_dot = [bool(d) for d in dots[mask]]
         body_top, bottom = body(char, proportions)
+        x_depth = (body_top - metrics("x", proportions)[0]) / (body_top - bottom)  # of the letter, from its top
         if char == "j":
             strokes = [hold_tail(strokes[0], pens.STRAIGHT_RUNS[v][0][0][1]), *strokes[1:]]
         if char in ARCHED:
-            strokes = hold_arches(strokes, float(fit.slant[b]),
-                                  (body_top - metrics("x", proportions)[0]) / (body_top - bottom) if char == "h" else 0.0)
+            strokes = hold_arches(strokes, float(fit.slant[b]), x_depth if char == "h" else 0.0)
         if char == "I":
             strokes = hold_serifs(strokes)
-        if char in "ft":
+        if char in pens.BAR_CHARACTERS:
             extent = np.ptp(np.vstack(strokes)[:, 1])
-            strokes = hold_bar(strokes, (body_top - metrics("x", proportions)[0]) / (body_top - bottom),
-                               pen * extent / (body_top - bottom))
+            strokes = hold_bar(strokes, x_depth, pen * extent / (body_top - bottom))
         if char in "kK":
-            strokes = hold_k(strokes, (body_top - metrics("x", proportions)[0]) / (body_top - bottom)
-                             if char == "k" else None)
-        if char not in "ftmnh":  # bars cross their stems (hold_bar), arches meet theirs (hold_arches)
+            strokes = hold_k(strokes, x_depth if char == "k" else None)
+        if char not in pens.BAR_CHARACTERS + ARCHED:  # bars cross their stems, arches meet theirs
             strokes = join_ends(strokes, is_dot)
         solid = np.vstack([catmull_rom(s) if len(s) > 2 else s for s, d in zip(strokes, is_dot) if not d])
         lo, hi = solid.min(0), solid.max(0)
@@ -172,10 +170,12 @@ def hand_slant(model, z: torch.Tensor) -> torch.Tensor:
     from ..glyphs import pen as pens
     from .style import ink, written_probabilities
 
+    # each style once: a page at randomness 0 asks the same z for all its i's and l's
+    styles, which = torch.unique(z, dim=0, return_inverse=True)
     k = len(SLANT_LETTERS)
-    classes = torch.tensor([CHARSET.index(c) for c in SLANT_LETTERS]).repeat(len(z))
-    drawn = ink(written_probabilities(model, classes, z.repeat_interleave(k, 0)))
-    return pens.stem_slant(torch.from_numpy(drawn)).view(len(z), k).median(1).values
+    classes = torch.tensor([CHARSET.index(c) for c in SLANT_LETTERS]).repeat(len(styles))
+    drawn = ink(written_probabilities(model, classes, styles.repeat_interleave(k, 0)))
+    return pens.stem_slant(torch.from_numpy(drawn)).view(len(styles), k).median(1).values[which]
 
 
 def fit_glyphs(model, characters: str, z: torch.Tensor, *, method: str = "auto"):
