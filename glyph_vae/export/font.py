@@ -213,10 +213,10 @@ def build_font(model: GlyphVAE, style: Style, *, name: str = DEFAULT_NAME, alter
     randomness, seed = check_randomness(randomness), check_seed(seed)
     gap = round(LETTER_GAP * CAP_UNITS)
 
-    from ..pipelines.stroke_glyphs import style_pen_width
+    from ..pipelines.stroke_glyphs import pen_width
 
-    slant = punctuation.style_pen(model, style)[1]
-    pen = style_pen_width(model, style)
+    weight, slant = punctuation.style_pen(model, style)
+    pen = pen_width(weight)
     variants = alternate_stroke_glyphs(model, style, alternates, randomness, seed, pen)
     glyphs, advances, order, cmap = {}, {}, [".notdef", "space"], {32: "space"}
     notdef = TTGlyphPen(None)

@@ -46,16 +46,13 @@ WIDTH_RANGE = (0.95, 1.4)
 WIDTH_WORTH_SAYING = 0.1  # a width this far from the model's is told in words
 
 
-TYPICAL_X_HEIGHT, TYPICAL_ASCENDER, TYPICAL_DESCENDER = 0.62, 1.02, -0.36
-
-
 @dataclass(frozen=True)
 class Proportions:
     """Where a hand's ink reaches, in capital heights above the baseline (negative: below)."""
 
-    x_height: float = TYPICAL_X_HEIGHT  # top of a, c, e, m, n, o ...
-    ascender: float = TYPICAL_ASCENDER  # top of b, d, f, h, k, l
-    descender: float = TYPICAL_DESCENDER  # bottom of g, j, p, q, y
+    x_height: float = 0.62  # top of a, c, e, m, n, o ...
+    ascender: float = 1.02  # top of b, d, f, h, k, l
+    descender: float = -0.36  # bottom of g, j, p, q, y
     width: float = 1.0  # the hand's letters' width against the model's drawing of them (1: as drawn)
 
     def metrics(self, char: str) -> tuple[float, float]:
@@ -89,8 +86,7 @@ class Proportions:
     @property
     def vertical_typical(self) -> bool:
         """Whether the heights are a typical hand's (the width aside)."""
-        return (self.x_height, self.ascender, self.descender) == (TYPICAL_X_HEIGHT, TYPICAL_ASCENDER,
-                                                                  TYPICAL_DESCENDER)
+        return replace(self, width=TYPICAL.width) == TYPICAL
 
     def describe(self) -> str:
         """In words, as the Write tab shows them."""

@@ -180,8 +180,8 @@ class MuddleResult:
         """The path as the GIF shows it: the strip's frames and those the bisection drew between
         them where the digits change over, in order of weight, so the GIF slows down where the
         picture is in between."""
-        known = {id(f) for f in self.strip_path}
-        frames = self.strip_path + [f for f in self.extra_frames if id(f) not in known]
+        strip = self.strip_path
+        frames = strip + [f for f in self.extra_frames if not any(f is g for g in strip)]
         return sorted(frames, key=lambda f: f.weight)
 
     @property

@@ -254,6 +254,7 @@ def draw_stroke_glyphs(model, characters: str, style, randomness: float = 0.0, s
     the same strokes. `pen`: the pen's width in capital heights (default the style's weight);
     heights on the line in the style's proportions. The randomness and seed are taken as
     checked (writing.write is the entry that checks them)."""
+    from .punctuation import style_pen
     from .style import check_characters, style_latents
 
     check_characters(characters)
@@ -261,7 +262,7 @@ def draw_stroke_glyphs(model, characters: str, style, randomness: float = 0.0, s
         return []
     z = style_latents(style, len(characters), randomness, seed, spread=spread)
     fit, _ = fit_glyphs(model, characters, z, method=method)
-    return from_fit(characters, fit, style_pen_width(model, style) if pen is None else pen,
+    return from_fit(characters, fit, pen_width(style_pen(model, style)[0]) if pen is None else pen,
                     style.proportions)
 
 
@@ -293,13 +294,6 @@ def measured_width(model, glyphs: np.ndarray, classes, style) -> float:
     if not wide_enough.any():
         return 1.0
     return float(np.median(theirs_wide[wide_enough] / ours_wide[wide_enough]))
-
-
-def style_pen_width(model, style) -> float:
-    """The pen a style writes with (capital heights): `pen_width` of its measured stroke weight."""
-    from .punctuation import style_pen
-
-    return pen_width(style_pen(model, style)[0])
 
 
 # -- plotter lines ---------------------------------------------------------------------------

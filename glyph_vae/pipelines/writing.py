@@ -26,7 +26,7 @@ from ..errors import (BlankDrawingError, GlyphError, NoTextError, SettingError, 
 from ..glyphs.preprocess import normalize_glyph
 from ..glyphs.proportions import measured_proportions, with_width
 from .punctuation import PUNCTUATION, style_pen
-from .stroke_glyphs import draw_stroke_glyphs, measured_width, style_pen_width
+from .stroke_glyphs import draw_stroke_glyphs, measured_width, pen_width
 from .ruled import glyph_on_lines, ruled_probabilities
 from .reading import Reading, read_glyphs_and_posteriors
 from .style import Style, check_characters, combine_posteriors, draw_glyphs, mix_styles, prior_style
@@ -141,7 +141,8 @@ def written(model: GlyphVAE, text: str, style: Style, randomness: float, seed: i
             line_width: int) -> Page:
     """`write` of inputs `check_inputs` has checked."""
     characters = "".join(c for c in text if c in CHARSET)
-    pen = (style_pen_width(model, style), style_pen(model, style)[1])  # letters, digits and punctuation in one pen
+    weight, slant = style_pen(model, style)
+    pen = (pen_width(weight), slant)  # letters, digits and punctuation in one pen
     glyphs = draw_stroke_glyphs(model, characters, style, randomness, seed, pen=pen[0])
     page = layout_text(text, glyphs, cap_height=cap_height, line_width=line_width, pen=pen, strokes=True,
                        proportions=style.proportions)
