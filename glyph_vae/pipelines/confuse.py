@@ -419,13 +419,15 @@ class Confuser:
         x = torch.from_numpy(images[pick]).float().view(-1, 1, 28, 28)
         return torch.cat([self.autoencoder.encode(x[i:i + 1000]) for i in range(0, len(x), 1000)]).numpy()
 
-    def _shown(self, images: np.ndarray, weights, zs=None, style: int = 0) -> list[Frame]:
-        """Frames of the maker's images (N, 28, 28): each shown as a picture, and read from it."""
+    def _shown(self, images: np.ndarray, weights, zs=None, style: int | np.ndarray = 0) -> list[Frame]:
+        """Frames of the maker's images (N, 28, 28): each shown as a picture, and read from it.
+        `style`: the class-mix style that drew them, one for all or one per image."""
         pictures = shown_pictures(images)
         each = self._each(read_pictures(pictures))
         zs = [None] * len(images) if zs is None else zs
-        return [Frame(float(w), img, p.mean(0), p, z, pic, style)
-                for w, img, p, z, pic in zip(weights, images, each, zs, pictures)]
+        styles = np.broadcast_to(np.asarray(style, int), (len(images),))
+        return [Frame(float(w), img, p.mean(0), p, z, pic, int(k))
+                for w, img, p, z, pic, k in zip(weights, images, each, zs, pictures, styles)]
 
     @torch.no_grad()
     def _off_line(self, chosen: Frame, z_a, z_b, d: int, e: int, rng: np.random.Generator):
@@ -589,7 +591,10 @@ class Confuser:
         styles = self.class_mix_styles(a, d, rng)
         weights = np.linspace(0.0, 1.0, CLASS_MIX_STEPS)
         images = self.class_mix_images(d, e, styles, weights)
-        paths = [self._shown(images[k], weights, style=k) for k in range(len(styles))]
+        # every style's path shown and read in one batch (the scorers cost less a frame in bulk)
+        frames = self._shown(images.reshape(-1, 28, 28), np.tile(weights, len(styles)),
+                             style=np.repeat(np.arange(len(styles)), len(weights)))
+        paths = [frames[k * len(weights):(k + 1) * len(weights)] for k in range(len(styles))]
         extra: list[Frame] = []
         rounds_taken = 0
         if criterion == "far_from_both":
