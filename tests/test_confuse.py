@@ -257,15 +257,60 @@ def test_an_unknown_maker_is_the_users_error(confuser):
 
 def test_the_gif_path_holds_the_bisection_frames_in_order_and_the_strip_the_even_ones(confuser):
     """The GIF slows down where the digits change over: it shows the frames the bisection drew,
-    between the strip's evenly spaced ones."""
-    for seed in range(6):
-        r = confuser.confuse(4, seed, maker=confuser.makers[0])
-        if not r.extra_frames:
-            continue
-        weights = [f.weight for f in r.shown_path]
-        assert weights == sorted(weights)
-        assert all(any(f is g for g in r.shown_path) for f in r.extra_frames + r.strip_path)
-        assert len(r.shown_path) == len(r.strip_path) + len([f for f in r.extra_frames if f is not r.muddle])
-        assert not any(f is g for f in r.extra_frames if f is not r.muddle for g in r.strip_path)
-        return
-    pytest.fail("no run bisected")
+    between the strip's evenly spaced ones; a class mix's GIF also walks its path in 21 steps
+    where its strip has 11, as the autoencoder's path has."""
+    for maker in confuser.makers:
+        for seed in range(6):
+            r = confuser.confuse(4, seed, maker=maker)
+            if not r.extra_frames:
+                continue
+            weights = [f.weight for f in r.shown_path]
+            assert weights == sorted(weights)
+            added = [f for f in r.extra_frames + r.between_frames if f is not r.muddle]
+            assert all(any(f is g for g in r.shown_path) for f in added + r.strip_path)
+            assert len(r.shown_path) == len(r.strip_path) + len(added)
+            assert not any(f is g for f in added for g in r.strip_path)
+            steps = sorted({f.weight for f in r.path + r.between_frames})
+            assert len(steps) == 21 and np.allclose(np.diff(steps), 0.05)
+            # the frames between the steps are the chosen style's, and only shown: never the muddle
+            assert all(f.style == r.path[0].style for f in r.between_frames)
+            assert not any(r.muddle is f for f in r.between_frames)
+            break
+        else:
+            pytest.fail(f"no {maker} run bisected")
+
+
+def test_the_held_out_protocol_judges_each_muddle_by_a_scorer_that_did_not_choose_it(confuser, monkeypatch):
+    from bench.muddle_held_out import held_out_good
+
+    events = []  # "start" and "end" of each muddle made, and every scorer's reading (its index)
+
+    def spy(k, predict):
+        def read(x):
+            events.append(k)
+            return predict(x)
+        return read
+
+    make = confuser.confuse
+
+    def confuse(*args, **kwargs):
+        events.append("start")
+        result = make(*args, **kwargs)
+        events.append("end")
+        return result
+
+    monkeypatch.setattr(confuser, "predictors", [spy(k, p) for k, p in enumerate(confuser.predictors)])
+    monkeypatch.setattr(confuser, "confuse", confuse)
+    scorers = list(confuser.predictors)
+    figures = held_out_good(confuser, seeds=1)
+    assert confuser.predictors == scorers  # put back as found
+    assert 0.0 <= figures["good"] <= figures["pair"] <= 1.0 and figures["good"] <= figures["path"] <= 1.0
+    starts = [i for i, x in enumerate(events) if x == "start"] + [len(events)]
+    judges = []
+    for a, b in zip(starts, starts[1:]):
+        end = events.index("end", a)
+        choosers, after = set(events[a + 1:end]), events[end + 1:b]
+        assert len(choosers) == len(scorers) - 1 and len(after) == 1  # four chose, one judged
+        assert after[0] not in choosers
+        judges.append(after[0])
+    assert sorted(judges) == sorted(list(range(len(scorers))) * 10)  # each judged one muddle of each digit

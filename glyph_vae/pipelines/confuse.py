@@ -159,6 +159,7 @@ class MuddleResult:
     off_line_frames: list[Frame] = field(default_factory=list)  # the candidates tried off the path
     maker: str = "autoencoder"
     styles_tried: int = 1  # class_mix: how many styles were searched
+    between_frames: list[Frame] = field(default_factory=list)  # class_mix: the path between its steps, for the GIF
     seed: int = 0  # the seed it was made with, as checked (a caller may have given "7" or 7.0)
 
     @property
@@ -177,11 +178,11 @@ class MuddleResult:
 
     @property
     def shown_path(self) -> list[Frame]:
-        """The path as the GIF shows it: the strip's frames and those the bisection drew between
-        them where the digits change over, in order of weight, so the GIF slows down where the
-        picture is in between."""
+        """The path as the GIF shows it: the strip's frames, the class mix's path between them
+        (`between_frames`), and those the bisection drew where the digits change over, in order
+        of weight, so the GIF slows down where the picture is in between."""
         strip = self.strip_path
-        frames = strip + [f for f in self.extra_frames if not any(f is g for g in strip)]
+        frames = strip + [f for f in self.extra_frames + self.between_frames if not any(f is g for g in strip)]
         return sorted(frames, key=lambda f: f.weight)
 
     @property
@@ -381,6 +382,10 @@ def _balanced(frame: Frame, d: int, e: int) -> bool:
 # The class-mix maker (Confuser._class_mix): the styles it tries (a's posterior mean, then draws
 # from its posterior at CLASS_MIX_SPREAD of its standard deviation) and the mix weights of each
 # style's path; then up to CLASS_MIX_ROUNDS rounds of 8 weights bisect the chosen style's flip.
+# `bench/muddle_held_out.py` (choose with four of the app's scorers, judge with the fifth) rated 6
+# styles best (21.3% good for the held-out scorer against 17.0% for 4; 8 and 12 no better), but the
+# benchmark's panel found no more good muddles with 6 (52.5% against 53.5%), which cost 15 ms a
+# call more: 4 are kept (docs/experiments/muddle.md).
 CLASS_MIX_STYLES = 4
 CLASS_MIX_STEPS = 11
 CLASS_MIX_SPREAD = 1.0
@@ -563,9 +568,11 @@ class Confuser:
 
     @torch.no_grad()
     def class_mix_styles(self, a: np.ndarray, digit: int, rng: np.random.Generator,
-                         count: int = CLASS_MIX_STYLES) -> torch.Tensor:
+                         count: int | None = None) -> torch.Tensor:
         """(count, latent) styles for a glyph a of `digit`: GlyphVAE's posterior mean of a (the
-        encoder told the class), then draws from that posterior at CLASS_MIX_SPREAD of its spread."""
+        encoder told the class), then draws from that posterior at CLASS_MIX_SPREAD of its spread
+        (`count` None: CLASS_MIX_STYLES in all)."""
+        count = CLASS_MIX_STYLES if count is None else count
         _, mu, logvar = self.glyph_vae.encode(frame_glyphs(a[None]), torch.tensor([digit]))
         noise = torch.from_numpy(rng.standard_normal((count - 1, mu.shape[1])).astype(np.float32))
         return torch.cat([mu, mu + CLASS_MIX_SPREAD * torch.exp(0.5 * logvar) * noise])
@@ -597,26 +604,32 @@ class Confuser:
         paths = [frames[k * len(weights):(k + 1) * len(weights)] for k in range(len(styles))]
         extra: list[Frame] = []
         rounds_taken = 0
+
+        def frames_at(w, k=None):
+            k = chosen_style if k is None else k
+            return self._shown(self.class_mix_images(d, e, styles[k:k + 1], w)[0], w, style=k)
+
         if criterion == "far_from_both":
             path = paths[0]
             chosen = path[far_from_both(images[0], images[0][0], images[0][-1])]
         else:
-            def frames_at(w, k=None):
-                k = chosen_style if k is None else k
-                return self._shown(self.class_mix_images(d, e, styles[k:k + 1], w)[0], w, style=k)
-
             everything = [f for path in paths for f in path]
             first = _pick(everything, d, e)
             chosen_style = first.style if first is not None else 0
             chosen, extra, rounds_taken = self._balance(paths[chosen_style], frames_at, d, e, rounds, splits,
                                                         pool=everything)
             path = paths[chosen.style]
+        # The GIF walks the path in twice the strip's steps (21, as the autoencoder's path): the
+        # muddle is chosen from the strip's and the bisection's frames, and a reader whose 50/50
+        # lies elsewhere on the path finds it in the GIF more often (bench/muddle_held_out.py).
+        between = frames_at((weights[:-1] + weights[1:]) / 2, path[0].style)
         with torch.no_grad():  # where the autoencoder puts the path's ends and the muddle (the latent map)
             codes = self.autoencoder.encode(torch.from_numpy(np.stack([path[-1].image, chosen.image]))[:, None])
         z_b, chosen.z = codes[0].numpy(), codes[1].numpy()
         return MuddleResult(digit=d, partner=e, a=a, b=path[-1].image, z_a=z_a, z_b=z_b, path=path, muddle=chosen,
                             refined=any(chosen is f for f in extra), bisection_rounds=rounds_taken,
-                            extra_frames=extra, criterion=criterion, maker="class_mix", styles_tried=len(styles))
+                            extra_frames=extra, criterion=criterion, maker="class_mix", styles_tried=len(styles),
+                            between_frames=between)
 
     def midpoint(self, digit: int, seed: int) -> MuddleResult:
         """mnistMuddle's plain method, for comparison: the decoded midpoint of a and b."""
