@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from glyph_vae.pipelines.confuse import (CriterionError, far_from_both, is_between, mutual_information,
-                               nearest_other_centroid, reads_as_pair)
+from glyph_vae.pipelines.confuse import (SHOWN_SIZE, CriterionError, far_from_both, is_between,
+                                          mutual_information, nearest_other_centroid, reads_as_pair,
+                                          shown_pictures)
 from glyph_vae.errors import UserInputError
 from glyph_vae.models.hub import ASSETS_DIR
 from glyph_vae.models.muddle import MuddleAutoencoder, MuddleConfig
@@ -275,6 +276,9 @@ def test_the_gif_path_holds_the_bisection_frames_in_order_and_the_strip_the_even
             # the frames between the steps are the chosen style's, and only shown: never the muddle
             assert all(f.style == r.path[0].style for f in r.between_frames)
             assert not any(r.muddle is f for f in r.between_frames)
+            for f in r.between_frames:  # shown as every frame is
+                assert f.picture.shape == (SHOWN_SIZE, SHOWN_SIZE) and np.isnan(f.probs).all()
+                assert np.array_equal(f.picture, shown_pictures(f.image[None])[0])
             break
         else:
             pytest.fail(f"no {maker} run bisected")

@@ -135,7 +135,7 @@ def read_pictures(pictures: np.ndarray) -> np.ndarray:
 class Frame:
     weight: float  # 0 = a, 1 = b (the autoencoder's blend, or the class mix's weight of e)
     image: np.ndarray  # (28, 28) in [0, 1]: the maker's pixel probabilities
-    probs: np.ndarray  # (10,) the scorers' mean, reading the picture
+    probs: np.ndarray  # (10,) the scorers' mean, reading the picture (NaN: shown, not read)
     each: np.ndarray  # (scorers, 10) every scorer's own probabilities, reading the picture
     z: np.ndarray | None = None  # its latent, when it is off the straight path (weight: the point it left)
     picture: np.ndarray | None = None  # (SHOWN_SIZE, SHOWN_SIZE) uint8: the frame as shown
@@ -434,6 +434,13 @@ class Confuser:
         return [Frame(float(w), img, p.mean(0), p, z, pic, int(k))
                 for w, img, p, z, pic, k in zip(weights, images, each, zs, pictures, styles)]
 
+    def _pictured(self, images: np.ndarray, weights, style: int) -> list[Frame]:
+        """Frames of the maker's images (N, 28, 28) shown as pictures and not read: their
+        probabilities are NaN (the GIF shows them; no choice or caption uses them)."""
+        unread = np.full((len(self.predictors), 10), np.nan, np.float32)
+        return [Frame(float(w), img, unread[0].copy(), unread.copy(), None, pic, style)
+                for w, img, pic in zip(weights, images, shown_pictures(images))]
+
     @torch.no_grad()
     def _off_line(self, chosen: Frame, z_a, z_b, d: int, e: int, rng: np.random.Generator):
         """Latent search off the straight path: `self.off_line` random points around the chosen
@@ -622,7 +629,9 @@ class Confuser:
         # The GIF walks the path in twice the strip's steps (21, as the autoencoder's path): the
         # muddle is chosen from the strip's and the bisection's frames, and a reader whose 50/50
         # lies elsewhere on the path finds it in the GIF more often (bench/muddle_held_out.py).
-        between = frames_at((weights[:-1] + weights[1:]) / 2, path[0].style)
+        # Only shown: nothing is chosen from them, and reading them would cost the scorers 15 ms.
+        halves, k = (weights[:-1] + weights[1:]) / 2, path[0].style
+        between = self._pictured(self.class_mix_images(d, e, styles[k:k + 1], halves)[0], halves, k)
         with torch.no_grad():  # where the autoencoder puts the path's ends and the muddle (the latent map)
             codes = self.autoencoder.encode(torch.from_numpy(np.stack([path[-1].image, chosen.image]))[:, None])
         z_b, chosen.z = codes[0].numpy(), codes[1].numpy()
