@@ -1,6 +1,8 @@
 """Confuse this digit: the muddle autoencoder, its stored centroids, and the muddle search."""
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -284,7 +286,7 @@ def test_the_gif_path_holds_the_bisection_frames_in_order_and_the_strip_the_even
             pytest.fail(f"no {maker} run bisected")
 
 
-def test_the_held_out_protocol_judges_each_muddle_by_a_scorer_that_did_not_choose_it(confuser, monkeypatch):
+def test_the_held_out_protocol_judges_each_muddle_by_scorers_that_did_not_choose_it(confuser, monkeypatch):
     from bench.muddle_held_out import held_out_good
 
     events = []  # "start" and "end" of each muddle made, and every scorer's reading (its index)
@@ -306,15 +308,18 @@ def test_the_held_out_protocol_judges_each_muddle_by_a_scorer_that_did_not_choos
     monkeypatch.setattr(confuser, "predictors", [spy(k, p) for k, p in enumerate(confuser.predictors)])
     monkeypatch.setattr(confuser, "confuse", confuse)
     scorers = list(confuser.predictors)
-    figures = held_out_good(confuser, seeds=1)
+    figures = held_out_good(confuser, seeds=1, held_out=2)
     assert confuser.predictors == scorers  # put back as found
     assert 0.0 <= figures["good"] <= figures["pair"] <= 1.0 and figures["good"] <= figures["path"] <= 1.0
     starts = [i for i, x in enumerate(events) if x == "start"] + [len(events)]
-    judges = []
+    judged = []
     for a, b in zip(starts, starts[1:]):
         end = events.index("end", a)
-        choosers, after = set(events[a + 1:end]), events[end + 1:b]
-        assert len(choosers) == len(scorers) - 1 and len(after) == 1  # four chose, one judged
-        assert after[0] not in choosers
-        judges.append(after[0])
-    assert sorted(judges) == sorted(list(range(len(scorers))) * 10)  # each judged one muddle of each digit
+        choosers, judges = set(events[a + 1:end]), events[end + 1:b]
+        assert len(choosers) == len(scorers) - 2 and len(judges) == 2 == len(set(judges))  # three chose, two judged
+        assert not choosers & set(judges)
+        judged.append(tuple(sorted(judges)))
+    # every pair of scorers judged one muddle of each digit
+    assert sorted(judged) == sorted(list(itertools.combinations(range(len(scorers)), 2)) * 10)
+    with pytest.raises(ValueError, match="hold out 1 to 4"):
+        held_out_good(confuser, seeds=1, held_out=5)
