@@ -382,10 +382,9 @@ def _balanced(frame: Frame, d: int, e: int) -> bool:
 # The class-mix maker (Confuser._class_mix): the styles it tries (a's posterior mean, then draws
 # from its posterior at CLASS_MIX_SPREAD of its standard deviation) and the mix weights of each
 # style's path; then up to CLASS_MIX_ROUNDS rounds of 8 weights bisect the chosen style's flip.
-# `bench/muddle_held_out.py` (choose with four of the app's scorers, judge with the fifth) rated 6
-# styles best (21.3% good for the held-out scorer against 17.0% for 4; 8 and 12 no better), but the
-# benchmark's panel found no more good muddles with 6 (52.5% against 53.5%), which cost 15 ms a
-# call more: 4 are kept (docs/experiments/muddle.md).
+# 4 styles: `bench/muddle_held_out.py` (two of the app's scorers judge what the other three chose)
+# rates 6 styles no better (33.0% good against 32.5%), as the benchmark's panel does (52.5% against
+# 53.5%), and 6 cost 15 ms a call more (docs/experiments/muddle.md).
 CLASS_MIX_STYLES = 4
 CLASS_MIX_STEPS = 11
 CLASS_MIX_SPREAD = 1.0
@@ -611,15 +610,14 @@ class Confuser:
         paths = [frames[k * len(weights):(k + 1) * len(weights)] for k in range(len(styles))]
         extra: list[Frame] = []
         rounds_taken = 0
-
-        def frames_at(w, k=None):
-            k = chosen_style if k is None else k
-            return self._shown(self.class_mix_images(d, e, styles[k:k + 1], w)[0], w, style=k)
-
         if criterion == "far_from_both":
             path = paths[0]
             chosen = path[far_from_both(images[0], images[0][0], images[0][-1])]
         else:
+            def frames_at(w, k=None):
+                k = chosen_style if k is None else k
+                return self._shown(self.class_mix_images(d, e, styles[k:k + 1], w)[0], w, style=k)
+
             everything = [f for path in paths for f in path]
             first = _pick(everything, d, e)
             chosen_style = first.style if first is not None else 0
