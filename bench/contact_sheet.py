@@ -27,7 +27,7 @@ from glyph_vae.models.hub import bundled_path
 from glyph_vae.models.model import CHARSET
 from glyph_vae.testing.drawings import render_drawing
 from glyph_vae.pipelines.style import prior_style, slider_offset, slider_positions
-from glyph_vae.pipelines.writing import style_from_drawings, write
+from glyph_vae.pipelines.writing import style_from_drawings
 
 from .report import Headline, machine, write_section
 
@@ -88,7 +88,7 @@ def sheet(rows: dict[str, list[Image.Image]]) -> Image.Image:
 
 
 def main(argv=None) -> dict:
-    from .strokes import SHEET_CAP, structure_checks
+    from .strokes import SHEET_CAP, sheet_page, structure_checks
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=None)
@@ -97,9 +97,9 @@ def main(argv=None) -> dict:
     model = GlyphVAE.from_pretrained(args.model)
     rows, failures, counts = {}, {}, {}
     for name, style in styles(model).items():
-        page = write(model, " ".join(CHARSET), style, 0.0, 0, cap_height=SHEET_CAP, line_width=1600)
+        page = sheet_page(model, style)  # written once, for the sheet and for the checks
         rows[name] = glyph_tiles(page)
-        checks = structure_checks(model, style)
+        checks = structure_checks(model, style, page)
         for placed in page.glyphs:
             if placed.char == "l":
                 checks["l"]["no flag or foot"] = l_has_no_flag_or_foot(page, placed)

@@ -128,9 +128,14 @@ def ink_slant(alpha: np.ndarray) -> float:
 STEM_SLANT_OFF = 0.25  # an i's, j's, l's, I's or 1's stem this far off the page's slant is a slash
 
 
-def structure_checks(model, style) -> dict[str, dict[str, bool]]:
-    """Per character, each check that applies -> passed."""
-    page = write(model, " ".join(CHARSET), style, 0.0, 0, cap_height=SHEET_CAP, line_width=1600)
+def sheet_page(model, style):
+    """The 62 characters between word spaces, as /write returns them with SHEET_CAP px capitals."""
+    return write(model, " ".join(CHARSET), style, 0.0, 0, cap_height=SHEET_CAP, line_width=1600)
+
+
+def structure_checks(model, style, page=None) -> dict[str, dict[str, bool]]:
+    """Per character, each check that applies -> passed, on `page` (None: `sheet_page` of the style)."""
+    page = sheet_page(model, style) if page is None else page
     alpha = 1.0 - np.asarray(page.image.convert("L"), np.float32) / 255.0
     speck = max(3, round((SHEET_CAP / 20) ** 2 * 2))
     # the hand's slant: the median of every glyph's, on the page
