@@ -16,7 +16,7 @@ drawn that much narrower or wider, so that the page is as narrow or as wide as t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from typing import Iterable
 
 import numpy as np
@@ -88,12 +88,17 @@ class Proportions:
         """Whether the heights are a typical hand's (the width aside)."""
         return replace(self, width=TYPICAL.width) == TYPICAL
 
+    @property
+    def width_worth_saying(self) -> bool:
+        """Whether the width differs from the model's by WIDTH_WORTH_SAYING or more."""
+        return abs(self.width - 1.0) >= WIDTH_WORTH_SAYING
+
     def describe(self) -> str:
         """In words, as the Write tab shows them."""
         words = [] if self.vertical_typical else [
             f"small letters {self.x_height:.0%} of the capitals' height, ascenders {self.ascender:.0%}, "
             f"descenders {-self.descender:.0%} below the line"]
-        if abs(self.width - 1.0) >= WIDTH_WORTH_SAYING:
+        if self.width_worth_saying:
             words.append(f"letters {abs(self.width - 1):.0%} {'narrower' if self.width < 1 else 'wider'} "
                          "than the model draws them")
         return "; ".join(words) or "a typical hand's"
@@ -101,7 +106,7 @@ class Proportions:
     @property
     def worth_saying(self) -> bool:
         """Whether the proportions differ from a typical hand's enough to be told."""
-        return not self.vertical_typical or abs(self.width - 1.0) >= WIDTH_WORTH_SAYING
+        return not self.vertical_typical or self.width_worth_saying
 
 
 TYPICAL = Proportions()
@@ -149,9 +154,8 @@ def blend(a: Proportions | None, b: Proportions | None, weight: float) -> Propor
     if weight == 0 or weight == 1 or (a is None and b is None):
         return a if weight == 0 else b if weight == 1 else None
     a, b = a or TYPICAL, b or TYPICAL
-    return Proportions(*((1 - weight) * p + weight * q for p, q in
-                         zip((a.x_height, a.ascender, a.descender, a.width),
-                             (b.x_height, b.ascender, b.descender, b.width))))
+    # every field, so that one added later is blended too
+    return Proportions(*((1 - weight) * p + weight * q for p, q in zip(astuple(a), astuple(b))))
 
 
 def with_width(proportions: Proportions | None, width: float) -> Proportions | None:
